@@ -1,0 +1,208 @@
+# kylin.streaming development toolchain. `make help` lists the targets.
+#
+# Everything runs offline from pinned tools in two virtualenvs:
+#   .venv/       ansible-core 2.19 + ansible-lint, molecule, antsibull-changelog, yamllint, pytest
+#   .venv-2.16/  ansible-core 2.16 (the oldest we support) + pytest, requests
+# ansible-test runs in a copy of the tree laid out as it wants it:
+#   .build/ansible_collections/kylin/streaming/  (re-synced before every ansible-test run)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3
+# Python version ansible-test creates its test venvs with (--python).
+TEST_PYTHON ?= 3.11
+# Extra arguments for ansible-test, e.g. make units TEST_ARGS="-v --coverage".
+TEST_ARGS ?=
+# Arguments for the simulator (make sim ARGS="--port 7071 --seed empty").
+ARGS ?=
+# Extra ansible-playbook arguments for make demo (e.g. DEMO_ARGS="-v --check --diff").
+DEMO_ARGS ?=
+
+ROOT := $(CURDIR)
+VENV := $(ROOT)/.venv
+VENV_216 := $(ROOT)/.venv-2.16
+BUILD := $(ROOT)/.build
+COLLECTION := $(BUILD)/ansible_collections/kylin/streaming
+# ansible-core 2.16 gets its own copy: ansible-test keeps its venvs and output in the copy's
+# tests/output, and the two versions must not reinstall each other's pinned requirements.
+COLLECTION_216 := $(BUILD)/core-2.16/ansible_collections/kylin/streaming
+TMP := $(ROOT)/.tmp
+SKIPPED := $(TMP)/skipped-steps
+
+# What `make test` runs, in this order; it stops at the first failure.
+TEST_STEPS := sanity units units-2.16 sim-test integration integration-2.16 lint molecule fault changelog-lint
+
+# The collection resolves as kylin.streaming.* for ansible, ansible-lint and molecule.
+COLLECTIONS_ENV := ANSIBLE_COLLECTIONS_PATH=$(BUILD)
+# Tools that shell out to ansible-* (molecule, ansible-lint) need the venv first on PATH.
+VENV_PATH := PATH=$(VENV)/bin:$$PATH
+
+# $(call skip,what): say that a suite does not exist yet, record it for `make test`, succeed.
+define skip
+echo "$@: no $(1) yet - nothing to run"; mkdir -p $(TMP); echo "$@" >> $(SKIPPED)
+endef
+
+# $(call ansible_test,venv,copy,command): run ansible-test from VENV in a synced collection copy.
+# .venv/bin is appended to PATH so that the shellcheck sanity test finds shellcheck instead of
+# skipping (appended: python3.11 must still resolve to a real interpreter, not a venv's).
+define ansible_test
+cd $(2) && PATH=$$PATH:$(VENV)/bin $(1)/bin/ansible-test $(3) --venv --python $(TEST_PYTHON) $(TEST_ARGS)
+endef
+
+HAS_UNIT_TESTS = $(shell find tests/unit -name 'test_*.py' -print -quit 2>/dev/null)
+HAS_INTEGRATION_TARGETS = $(shell find tests/integration/targets -mindepth 1 -maxdepth 1 -type d -print -quit 2>/dev/null)
+HAS_SIM_TESTS = $(shell find tests/sim -name 'test_*.py' -print -quit 2>/dev/null)
+HAS_FAULT_TESTS = $(shell find tests/fault -name 'test_*.py' -print -quit 2>/dev/null)
+MOLECULE_ROLE_DIRS = $(sort $(foreach f,$(wildcard roles/*/molecule/*/molecule.yml),roles/$(word 2,$(subst /, ,$(f)))))
+MOLECULE_EXT_DIR = $(if $(wildcard extensions/molecule/*/molecule.yml),extensions)
+
+.PHONY: help
+help: ## Show this help
+	@echo "kylin.streaming - make targets:"
+	@awk 'BEGIN {FS = ":.*## "} /^##@/ {printf "\n%s\n", substr($$0, 5)} /^[a-zA-Z0-9_.-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo
+	@echo "Variables: PYTHON=$(PYTHON) TEST_PYTHON=$(TEST_PYTHON) TEST_ARGS=... ARGS=... (sim) DEMO_ARGS=... (demo)"
+
+##@ Environments
+
+.PHONY: venv venv-2.16
+venv: $(VENV)/.stamp ## Create .venv (ansible-core 2.19 + all tools); rebuilt when requirements change
+
+venv-2.16: $(VENV_216)/.stamp ## Create .venv-2.16 (ansible-core 2.16 + pytest + requests)
+
+$(VENV)/.stamp: requirements-dev.txt requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "venv: ansible-core 2.19 needs Python >= 3.11; run make PYTHON=python3.11 ..."; exit 1; }
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r requirements.txt
+	touch $@
+
+$(VENV_216)/.stamp: requirements-dev-2.16.txt requirements.txt
+	rm -rf $(VENV_216)
+	$(PYTHON) -m venv $(VENV_216)
+	$(VENV_216)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev-2.16.txt -r requirements.txt
+	touch $@
+
+.PHONY: bootstrap
+bootstrap: ## Write the offline get-pip stand-ins ansible-test --venv needs (~/.ansible/test/cache)
+	@$(PYTHON) scripts/bootstrap_get_pip.py $(wildcard $(VENV)/bin/python $(VENV_216)/bin/python)
+
+.PHONY: collection
+collection: ## Sync the tree into .build/ansible_collections/kylin/streaming (for ansible-test)
+	@$(PYTHON) scripts/sync_collection.py $(ROOT) $(COLLECTION)
+
+.PHONY: collection-2.16
+collection-2.16:
+	@$(PYTHON) scripts/sync_collection.py $(ROOT) $(COLLECTION_216)
+
+##@ Tests
+
+.PHONY: test
+test: ## Run everything CI runs (stops at the first failure)
+	@rm -f $(SKIPPED); passed=0; \
+	for step in $(TEST_STEPS); do \
+	  echo "==> make $$step"; start=$$(date +%s); \
+	  if ! $(MAKE) --no-print-directory $$step; then \
+	    echo "==> make $$step FAILED after $$(( $$(date +%s) - start ))s"; \
+	    skipped=$$(sort -u $(SKIPPED) 2>/dev/null | wc -l); \
+	    echo "steps: $$((passed - skipped)) passed, 1 failed, $$skipped skipped"; exit 1; \
+	  fi; \
+	  echo "==> make $$step ok ($$(( $$(date +%s) - start ))s)"; passed=$$((passed + 1)); \
+	done; \
+	skipped=$$(sort -u $(SKIPPED) 2>/dev/null | wc -l); \
+	if [ "$$skipped" -gt 0 ]; then echo "not written yet: $$(sort -u $(SKIPPED) | tr '\n' ' ')"; fi; \
+	echo "steps: $$((passed - skipped)) passed, 0 failed, $$skipped skipped"
+
+.PHONY: sanity
+sanity: venv bootstrap collection ## ansible-test sanity (ansible-core 2.19, no ignore files)
+	@if ls tests/sanity/ignore-*.txt >/dev/null 2>&1; then \
+	  echo "sanity: ignore files are not allowed here: fix the code instead"; ls tests/sanity/ignore-*.txt; exit 1; fi
+	$(call ansible_test,$(VENV),$(COLLECTION),sanity)
+
+.PHONY: units units-2.16
+units: venv bootstrap collection ## ansible-test units (ansible-core 2.19)
+	@$(if $(HAS_UNIT_TESTS),$(call ansible_test,$(VENV),$(COLLECTION),units),$(call skip,unit tests))
+
+units-2.16: venv-2.16 bootstrap collection-2.16 ## ansible-test units (ansible-core 2.16)
+	@$(if $(HAS_UNIT_TESTS),$(call ansible_test,$(VENV_216),$(COLLECTION_216),units),$(call skip,unit tests))
+
+# Integration: `ansible-test integration --venv --python 3.11`, no containers. --venv makes
+# ansible-test create and manage a controller virtualenv in the copy's tests/output/.tmp, and
+# because it manages it, it installs tests/integration/requirements.txt (requests) there. Targets
+# run on the controller with that venv's Python (connection local), so they can start the
+# simulator as a local process: `{{ ansible_playbook_python }} -m kylin_sim` with PYTHONPATH set to
+# "{{ lookup('env', 'ANSIBLE_COLLECTIONS_PATH') }}/ansible_collections/kylin/streaming/tests"
+# (ansible-test points ANSIBLE_COLLECTIONS_PATH at the copy's collection root). Give each target
+# the alias `context/controller`. One target: make integration TEST_ARGS=job_info
+.PHONY: integration integration-2.16
+integration: venv bootstrap collection ## ansible-test integration against the simulator (ansible-core 2.19)
+	@$(if $(HAS_INTEGRATION_TARGETS),$(call ansible_test,$(VENV),$(COLLECTION),integration),$(call skip,integration targets))
+
+integration-2.16: venv-2.16 bootstrap collection-2.16 ## ansible-test integration against the simulator (ansible-core 2.16)
+	@$(if $(HAS_INTEGRATION_TARGETS),$(call ansible_test,$(VENV_216),$(COLLECTION_216),integration),$(call skip,integration targets))
+
+.PHONY: sim-test
+sim-test: venv ## pytest the simulator itself (tests/sim)
+	@$(if $(HAS_SIM_TESTS),PYTHONPATH=tests $(VENV)/bin/python -m pytest tests/sim -q,$(call skip,simulator tests))
+
+.PHONY: fault
+fault: venv collection ## Fault-injection suite (tests/fault) against the simulator
+	@$(if $(HAS_FAULT_TESTS),$(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests $(VENV)/bin/python -m pytest tests/fault -q,$(call skip,fault tests))
+
+.PHONY: bench
+bench: venv collection ## Benchmarks (tests/bench; writes docs/benchmarks.md); not part of `make test`
+	@if [ -f tests/bench/run.py ]; then \
+	  $(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests $(VENV)/bin/python tests/bench/run.py; \
+	elif [ -n "$$(find tests/bench -name 'test_*.py' -print -quit 2>/dev/null)" ]; then \
+	  $(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests $(VENV)/bin/python -m pytest tests/bench -q; \
+	else $(call skip,benchmarks); fi
+
+.PHONY: molecule
+molecule: venv collection ## molecule test for every role scenario (roles/*/molecule, extensions/molecule)
+	@dirs="$(strip $(MOLECULE_ROLE_DIRS) $(MOLECULE_EXT_DIR))"; \
+	if [ -z "$$dirs" ]; then $(call skip,molecule scenarios); exit 0; fi; \
+	for dir in $$dirs; do \
+	  echo "molecule: $$dir"; \
+	  (cd $$dir && $(VENV_PATH) $(COLLECTIONS_ENV) molecule test --all); \
+	done
+
+##@ Linters
+
+.PHONY: lint
+lint: venv collection ## ansible-lint (production profile) over the collection; shellcheck on the shell scripts
+	$(VENV_PATH) $(COLLECTIONS_ENV) ansible-lint
+	$(VENV)/bin/shellcheck .ci/run $(wildcard scripts/*.sh)
+
+.PHONY: changelog-lint
+changelog-lint: venv ## Check changelog fragments and changelogs/changelog.yaml
+	$(VENV)/bin/antsibull-changelog lint
+	$(VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+##@ Running
+
+.PHONY: sim
+sim: venv ## Run the Kylin simulator in the foreground (ARGS="--port 7071 --seed empty")
+	PYTHONPATH=tests $(VENV)/bin/python -m kylin_sim $(ARGS)
+
+.PHONY: demo
+demo: venv collection ## Start the simulator (demo seed), run playbooks/demo.yml against it, stop it
+	@$(COLLECTIONS_ENV) $(VENV_PATH) scripts/demo.sh $(DEMO_ARGS)
+
+.PHONY: build
+build: venv ## Build the collection artifact into .tmp/dist (needs README.md)
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(TMP)/dist
+
+##@ Housekeeping
+
+.PHONY: clean distclean
+clean: ## Remove build and test output (keeps the venvs)
+	rm -rf $(BUILD) $(TMP) tests/output .ansible .pytest_cache
+	find . -name __pycache__ -type d -not -path './.venv*' -prune -exec rm -rf {} +
+
+distclean: clean ## clean, and remove the venvs too
+	rm -rf $(VENV) $(VENV_216)
