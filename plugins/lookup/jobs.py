@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: jobs
+short_description: Kylin streaming jobs, for loops and templates
+version_added: 0.1.0
+description:
+  - Returns the streaming jobs of Apache Kylin 5 / Kyligence Enterprise as a list of job rows (as
+    Kylin returns them, plus C(type), V(build) or V(merge)), with the filters of M(kylin.streaming.job_info).
+  - Use it with C(query()) or C(lookup(..., wantlist=true)) so that one job still comes back as a list.
+  - Positional terms, when given, are project names; their jobs are returned one project after the other.
+author:
+  - kylin.streaming maintainers (@kylin-streaming)
+options:
+  _terms:
+    description: Project names (optional; the same as O(project)).
+    required: false
+  project:
+    description: Project to list. All projects when neither this nor a term is given.
+    type: str
+  model_name:
+    description: Substring of the model alias (case-sensitive), matched by the server.
+    type: str
+  models:
+    description: Exact model aliases.
+    type: list
+    elements: str
+  job_types:
+    description: Only these kinds of job, V(build) and/or V(merge).
+    type: list
+    elements: str
+  statuses:
+    description: Only jobs in these statuses (V(STARTING), V(RUNNING), V(STOPPING), V(ERROR), V(STOPPED), any case).
+    type: list
+    elements: str
+  job_ids:
+    description: Only these job ids. Needs a project.
+    type: list
+    elements: str
+  sort_by:
+    description: Sort key, V(last_modified), V(data_latency), V(last_status_duration) or V(model_alias).
+    type: str
+    default: last_modified
+  reverse:
+    description: Sort in descending order.
+    type: bool
+    default: true
+  limit:
+    description: At most this many jobs (per project). V(0) returns all.
+    type: int
+    default: 0
+  page_size:
+    description: Rows per request while paging.
+    type: int
+    default: 500
+extends_documentation_fragment:
+  - kylin.streaming.connection
+  - kylin.streaming.connection.plugins
+notes:
+  - The connection options can also come from the variables C(kylin_url), C(kylin_username),
+    C(kylin_password), C(kylin_validate_certs), C(kylin_ca_path) and C(kylin_timeout), or from the
+    environment; options given to the lookup win over variables, variables over the environment.
+seealso:
+  - module: kylin.streaming.job_info
+'''
+
+EXAMPLES = r'''
+- name: Restart every errored job of a project, one task per job
+  kylin.streaming.job:
+    project: sales
+    job_ids: ["{{ item.uuid }}"]
+    state: restarted
+  loop: "{{ query('kylin.streaming.jobs', project='sales', statuses=['ERROR']) }}"
+  loop_control:
+    label: "{{ item.model_alias }} {{ item.type }}"
+
+- name: Models with a running build job, from the environment's connection settings
+  ansible.builtin.debug:
+    msg: "{{ query('kylin.streaming.jobs', 'sales', job_types=['build'], statuses=['RUNNING'])
+             | map(attribute='model_alias') | list }}"
+
+- name: The slowest build job in a template
+  ansible.builtin.debug:
+    msg: >-
+      {% set slowest = query('kylin.streaming.jobs', project='sales', job_types=['build'],
+                             sort_by='data_latency', limit=1) %}
+      {{ slowest[0].model_alias }} is {{ (slowest[0].data_latency or 0) / 1000 }} s behind
+'''
+
+RETURN = r'''
+_list:
+  description: Job rows as Kylin returns them (see M(kylin.streaming.job_info)), each with C(type).
+  type: list
+  elements: dict
+'''
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.kylin.streaming.plugins.module_utils._client import KylinError
+from ansible_collections.kylin.streaming.plugins.module_utils._inventory import JOB_TYPES, STATUSES, SORT_KEYS, inventory
+from ansible_collections.kylin.streaming.plugins.module_utils._module import build_client
+
+CONNECTION_OPTIONS = ('url', 'username', 'password', 'validate_certs', 'ca_path', 'timeout', 'retries')
+
+
+class LookupModule(LookupBase):
+
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        options = dict((name, self.get_option(name)) for name in CONNECTION_OPTIONS)
+        filters = self._filters()
+        projects = [t for t in terms if t] or [self.get_option('project')]
+        if len(projects) > 1 and self.get_option('project'):
+            raise AnsibleLookupError('kylin.streaming.jobs: give projects as terms or as project=, not both')
+        if filters['job_ids'] and not all(projects):
+            raise AnsibleLookupError('kylin.streaming.jobs: job_ids needs a project')
+        if not options.get('url'):
+            raise AnsibleLookupError('kylin.streaming.jobs: url is required (option url, variable kylin_url or KYLIN_URL)')
+
+        def fail(msg):
+            raise AnsibleLookupError('kylin.streaming.jobs: %s' % msg)
+
+        client = build_client(options, fail)
+        try:
+            jobs = []
+            for project in projects:
+                jobs.extend(inventory(client, project=project, **filters)['jobs'])
+            return jobs
+        except KylinError as exc:
+            raise AnsibleLookupError('kylin.streaming.jobs: %s' % exc)
+        finally:
+            client.close()
+
+    def _filters(self):
+        job_types = self.get_option('job_types') or None
+        statuses = self.get_option('statuses') or None
+        bad = [t for t in job_types or [] if t not in JOB_TYPES]
+        if bad:
+            raise AnsibleLookupError('kylin.streaming.jobs: job_types must be build and/or merge; got %s' % ', '.join(bad))
+        bad = [s for s in statuses or [] if str(s).upper() not in STATUSES]
+        if bad:
+            raise AnsibleLookupError('kylin.streaming.jobs: statuses must be among %s; got %s' % (
+                ', '.join(STATUSES), ', '.join(bad)))
+        sort_by = self.get_option('sort_by')
+        if sort_by not in SORT_KEYS:
+            raise AnsibleLookupError('kylin.streaming.jobs: sort_by must be one of %s; got %s' % (', '.join(SORT_KEYS), sort_by))
+        limit, page_size = self.get_option('limit'), self.get_option('page_size')
+        if limit < 0 or page_size < 1:
+            raise AnsibleLookupError('kylin.streaming.jobs: limit must be 0 or more and page_size 1 or more')
+        return dict(model_name=self.get_option('model_name'), models=self.get_option('models') or None,
+                    job_types=job_types, statuses=statuses, job_ids=self.get_option('job_ids') or None,
+                    sort_by=sort_by, reverse=self.get_option('reverse'), limit=limit, page_size=page_size)

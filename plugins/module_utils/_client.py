@@ -1,0 +1,390 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal use only: the HTTP client for Kylin's streaming-job REST API.
+
+One ``requests`` session per module run (keep-alive), the headers Kylin's public API routes on,
+the ``{code, data, msg}`` envelope, typed errors, and the retry rules of the design:
+reads are retried on connection errors and 502/503/504; a write is only resent when it never
+left this machine (connection refused, DNS, connect timeout). Anything else that leaves the
+outcome of a write unknown is raised with ``maybe_applied`` so the caller can re-read and
+reconcile instead of blindly resending.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import base64
+import json
+import re
+import socket
+import time
+
+try:
+    import requests
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - exercised by the import sanity test
+    requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = exc
+
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+
+PUBLIC_ACCEPT = 'application/vnd.apache.kylin-v4-public+json'
+INTERNAL_ACCEPT = 'application/vnd.apache.kylin-v4+json'
+JOBS_PATH = '/api/streaming_jobs'
+
+# Embedded Tomcat rejects a request line plus headers over 8 KB; stay well below it.
+MAX_URL_LENGTH = 4000
+
+RETRYABLE_STATUSES = (502, 503, 504)
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 8.0
+
+# Kylin error codes the client gives a type of their own.
+CODE_ACCESS_DENIED = 'KE-010024001'
+CODE_USER_LOCKED = 'KE-010003005'
+CODE_PROJECT_NOT_FOUND = 'KE-010001201'
+CODE_EMPTY_PROJECT = 'KE-010001002'
+
+
+class KylinError(Exception):
+    """Base of every error the client raises; ``str()`` is a message fit for users.
+
+    Never carries credentials: messages are built from the method, the URL (without any
+    userinfo), the HTTP status and Kylin's own ``error_code`` and ``msg``.
+    """
+
+    def __init__(self, message, method=None, url=None, status=None, error_code=None, kylin_msg=None,
+                 maybe_applied=False):
+        super(KylinError, self).__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+        self.status = status
+        self.error_code = error_code
+        self.kylin_msg = kylin_msg
+        self.maybe_applied = maybe_applied
+
+    def to_dict(self):
+        return dict(msg=self.message, method=self.method, url=self.url, status=self.status,
+                    error_code=self.error_code, kylin_msg=self.kylin_msg)
+
+
+class KylinTransportError(KylinError):
+    """No usable answer: connection refused or reset, timeout, TLS failure."""
+
+
+class KylinResponseError(KylinError):
+    """An answer that is not Kylin's JSON envelope (a proxy's HTML page, an empty or garbled body)."""
+
+
+class KylinAuthError(KylinError):
+    """401, or a locked user. Never retried: Kylin locks users after repeated bad passwords."""
+
+
+class KylinPermissionError(KylinError):
+    """The user lacks the project permission the call needs (Kylin answers 400 KE-010024001)."""
+
+
+class KylinNotFoundError(KylinError):
+    """Unknown project, or no Kylin API at the configured URL."""
+
+
+class KylinApiError(KylinError):
+    """Any other error envelope from Kylin; ``error_code`` and ``kylin_msg`` say what."""
+
+
+def normalize_base_url(url):
+    """Return the API base (``scheme://host:port[/prefix]/kylin``) or raise ``ValueError``.
+
+    ``/kylin`` is added unless the path already ends with it. A URL that points inside the API,
+    carries credentials, a query or a fragment is refused with a message saying what to pass.
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError('url is required, e.g. http://kylin.example.com:7070')
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ('http', 'https') or not parts.hostname:
+        raise ValueError('url must start with http:// or https:// and name a host, e.g. http://kylin.example.com:7070 '
+                         '(got %r)' % _strip_userinfo(url))
+    if parts.username is not None or parts.password is not None:
+        raise ValueError('url must not contain credentials; pass username and password instead')
+    if parts.query or parts.fragment:
+        raise ValueError('url must be the Kylin server address without a query or fragment, e.g. '
+                         'http://kylin.example.com:7070 (got %r)' % url)
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError('url has an invalid port: %r' % url)
+    path = parts.path.rstrip('/')
+    if re.search(r'(^|/)api(/|$)', path):
+        raise ValueError('url must be the Kylin server address (e.g. http://kylin.example.com:7070), '
+                         'not an API endpoint (got %r)' % url)
+    if not path.endswith('/kylin'):
+        path += '/kylin'
+    return urlunsplit((parts.scheme, parts.netloc, path, '', ''))
+
+
+def _strip_userinfo(url):
+    return re.sub(r'//[^/@]*@', '//', url)
+
+
+def _basic_auth_header(username, password):
+    # Spring Security decodes Basic credentials as UTF-8; requests would use latin-1.
+    token = base64.b64encode(('%s:%s' % (username, password or '')).encode('utf-8')).decode('ascii')
+    return 'Basic ' + token
+
+
+def _html_excerpt(text, limit=200):
+    text = re.sub(r'(?is)<(script|style).*?</\1>', ' ', text or '')
+    text = re.sub(r'<[^>]+>', ' ', text)
+    text = re.sub(r'\s+', ' ', text).strip()
+    return text[:limit] + ('...' if len(text) > limit else '')
+
+
+def _shorten(url, limit=300):
+    return url if len(url) <= limit else url[:limit] + '...'
+
+
+def _never_sent(exc):
+    """True when a requests exception proves the request never reached the server."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.exceptions.SSLError):
+        return True
+    if not isinstance(exc, requests.exceptions.ConnectionError):
+        return False
+    seen = set()
+    stack = [exc]
+    while stack:
+        err = stack.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        name = type(err).__name__
+        if name in ('NewConnectionError', 'NameResolutionError') or isinstance(err, (ConnectionRefusedError, socket.gaierror)):
+            return True
+        stack.extend([getattr(err, 'reason', None), err.__cause__, err.__context__])
+        stack.extend(a for a in getattr(err, 'args', ()) if isinstance(a, BaseException))
+    return False
+
+
+class KylinClient(object):
+    """A thin, typed client of ``/kylin/api/streaming_jobs``.
+
+    ``warn`` is called with a short text for each retry (modules pass ``module.warn``-like
+    callables or a debug logger); ``sleep`` and ``clock`` are injectable for tests.
+    """
+
+    def __init__(self, url, username=None, password=None, validate_certs=True, ca_path=None, timeout=60,
+                 retries=3, warn=None, sleep=time.sleep, clock=time.monotonic):
+        if not HAS_REQUESTS:
+            raise ImportError('the requests Python library is required: %s' % REQUESTS_IMPORT_ERROR)
+        self.base_url = normalize_base_url(url)
+        self.timeout = timeout
+        self.retries = max(0, int(retries))
+        self.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
+        self._warn = warn
+        self._sleep = sleep
+        self._clock = clock
+        self.request_count = 0
+        self.retried = []
+        self.session = requests.Session()
+        self.session.headers.update({
+            'Accept-Language': 'en',
+            'Content-Type': 'application/json;charset=utf-8',
+            'User-Agent': 'kylin.streaming-ansible',
+        })
+        if username:
+            self.session.headers['Authorization'] = _basic_auth_header(username, password)
+        if not validate_certs:
+            try:
+                import urllib3
+                urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+            except Exception:  # pylint: disable=broad-except
+                pass
+
+    def close(self):
+        self.session.close()
+
+    # ---------------------------------------------------------------- endpoints
+
+    def list_jobs(self, project=None, model_name=None, model_names=None, job_types=None, statuses=None,
+                  job_ids=None, page_offset=0, page_size=10, sort_by=None, reverse=None):
+        """One page of ``GET /streaming_jobs``: the ``data`` dict (``value``, ``total_size``, ...)."""
+        query = [('page_offset', page_offset), ('page_size', page_size)]
+        if project:
+            query.append(('project', project))
+        if model_name:
+            query.append(('model_name', model_name))
+        for key, values in (('model_names', model_names), ('job_types', job_types), ('statuses', statuses),
+                            ('job_ids', job_ids)):
+            if values:
+                query.append((key, ','.join(values)))
+        if sort_by:
+            query.append(('sort_by', sort_by))
+        if reverse is not None:
+            query.append(('reverse', 'true' if reverse else 'false'))
+        data = self.request('GET', JOBS_PATH, query=query)
+        if not isinstance(data, dict) or not isinstance(data.get('value'), list):
+            raise KylinResponseError('GET %s: unexpected answer, no job list in it' % self.url_for(JOBS_PATH, query),
+                                     method='GET', url=self.url_for(JOBS_PATH, query))
+        return data
+
+    def list_url_length(self, **kwargs):
+        """Length of the URL ``list_jobs(**kwargs)`` would request (to keep it under MAX_URL_LENGTH)."""
+        query = [('page_offset', 0), ('page_size', 100000)]
+        for key, value in kwargs.items():
+            if isinstance(value, (list, tuple)):
+                value = ','.join(value)
+            if value:
+                query.append((key, value))
+        return len(self.url_for(JOBS_PATH, query))
+
+    def act(self, action, job_ids, project=None):
+        """``PUT /streaming_jobs/status``: apply ``action`` to ``job_ids`` in order."""
+        body = {'action': action, 'job_ids': list(job_ids)}
+        if project:
+            body['project'] = project
+        self.request('PUT', JOBS_PATH + '/status', body=body)
+
+    def set_params(self, project, job_id, params):
+        """Internal ``PUT /streaming_jobs/params``: replaces the job's whole params map."""
+        body = {'project': project, 'job_id': job_id, 'params': params}
+        self.request('PUT', JOBS_PATH + '/params', body=body, accept=INTERNAL_ACCEPT)
+
+    def records(self, job_id):
+        """State-change history of one job, newest first."""
+        data = self.request('GET', JOBS_PATH + '/records', query=[('job_id', job_id)])
+        return data if isinstance(data, list) else []
+
+    def stats(self, job_id, time_filter=None):
+        """Latency and throughput series of one job (``time_filter`` in minutes)."""
+        query = [('time_filter', time_filter)] if time_filter is not None else []
+        data = self.request('GET', JOBS_PATH + '/stats/' + job_id, query=query)
+        return data if isinstance(data, dict) else {}
+
+    # ---------------------------------------------------------------- transport
+
+    def url_for(self, path, query=None):
+        url = self.base_url + path
+        if query:
+            url += '?' + urlencode([(k, v) for k, v in query if v is not None])
+        return url
+
+    def request(self, method, path, query=None, body=None, accept=PUBLIC_ACCEPT):
+        """Send one call and return the envelope's ``data``; raise a ``KylinError`` otherwise."""
+        url = self.url_for(path, query)
+        if len(url) > MAX_URL_LENGTH:
+            raise ValueError('request URL of %d characters is over the %d the server accepts' % (len(url), MAX_URL_LENGTH))
+        data = json.dumps(body).encode('utf-8') if body is not None else None
+        is_read = method == 'GET'
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self.request_count += 1
+                resp = self.session.request(method, url, data=data, headers={'Accept': accept},
+                                            timeout=self.timeout, verify=self.verify, allow_redirects=False)
+            except requests.exceptions.RequestException as exc:
+                never_sent = _never_sent(exc)
+                retry_ok = (is_read or never_sent) and not isinstance(exc, requests.exceptions.SSLError)
+                if retry_ok and attempt <= self.retries:
+                    self._backoff(attempt, '%s %s: %s' % (method, _shorten(url), self._describe(exc)))
+                    continue
+                raise self._transport_error(method, url, exc, never_sent, attempt)
+            if resp.status_code in RETRYABLE_STATUSES:
+                if is_read and attempt <= self.retries:
+                    self._backoff(attempt, '%s %s: HTTP %d' % (method, _shorten(url), resp.status_code),
+                                  retry_after=resp.headers.get('Retry-After'))
+                    continue
+            return self._parse(method, url, resp, attempt)
+
+    def _backoff(self, attempt, what, retry_after=None):
+        delay = min(BACKOFF_MAX, BACKOFF_FIRST * (2 ** (attempt - 1)))
+        try:
+            if retry_after is not None:
+                delay = max(delay, min(BACKOFF_MAX * 2, float(retry_after)))
+        except (TypeError, ValueError):
+            pass
+        self.retried.append(what)
+        if self._warn:
+            self._warn('retrying in %.1fs (%d of %d): %s' % (delay, attempt, self.retries, what))
+        self._sleep(delay)
+
+    @staticmethod
+    def _describe(exc):
+        if isinstance(exc, requests.exceptions.SSLError):
+            return 'TLS error (certificate not trusted? set ca_path, or validate_certs: false for a test server): %s' % (
+                _first_line(exc),)
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return 'connection timed out'
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            return 'no answer within the timeout'
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return 'connection failed: %s' % _first_line(exc)
+        return _first_line(exc)
+
+    def _transport_error(self, method, url, exc, never_sent, attempts):
+        tried = ' (after %d attempts)' % attempts if attempts > 1 else ''
+        msg = '%s %s: %s%s' % (method, _shorten(url), self._describe(exc), tried)
+        return KylinTransportError(msg, method=method, url=url, maybe_applied=(method != 'GET' and not never_sent))
+
+    def _parse(self, method, url, resp, attempts):
+        status = resp.status_code
+        text = resp.text or ''
+        try:
+            body = json.loads(text) if text.strip() else None
+        except ValueError:
+            body = None
+        if status == 200 and isinstance(body, dict) and body.get('code') == '000':
+            return body.get('data')
+
+        where = '%s %s' % (method, _shorten(url))
+        tried = ' (after %d attempts)' % attempts if attempts > 1 else ''
+        write = method != 'GET'
+        if not isinstance(body, dict) or ('code' not in body and 'msg' not in body):
+            ctype = resp.headers.get('Content-Type', 'no content type')
+            excerpt = _html_excerpt(text) or 'empty body'
+            if status == 401:
+                return self._raise(KylinAuthError, '%s: HTTP 401 (check username and password): %s' % (where, excerpt),
+                                   method, url, status)
+            if status == 404:
+                return self._raise(KylinNotFoundError, '%s: HTTP 404, no Kylin streaming job API here; url must be the Kylin '
+                                   'server address, e.g. http://kylin.example.com:7070' % where, method, url, status)
+            if status == 406:
+                return self._raise(KylinApiError, '%s: HTTP 406, the server does not serve %s; the public streaming job API '
+                                   'needs Kylin 5 or Kyligence Enterprise 4.5.8.2 or later' % (where, PUBLIC_ACCEPT),
+                                   method, url, status)
+            return self._raise(KylinResponseError, '%s: HTTP %d, not a Kylin answer (%s)%s: %s' % (
+                where, status, ctype.split(';')[0], tried, excerpt), method, url, status, maybe_applied=write)
+
+        error_code = body.get('error_code')
+        kylin_msg = body.get('msg') or body.get('exception') or ''
+        kylin_msg = kylin_msg if isinstance(kylin_msg, str) else json.dumps(kylin_msg)
+        detail = kylin_msg if (not error_code or kylin_msg.startswith(error_code)) else '%s %s' % (error_code, kylin_msg)
+        msg = '%s: HTTP %d%s, %s' % (where, status, tried, detail or 'no message')
+        if status == 401 or error_code == CODE_USER_LOCKED:
+            return self._raise(KylinAuthError, msg, method, url, status, error_code, kylin_msg)
+        if error_code == CODE_ACCESS_DENIED:
+            return self._raise(KylinPermissionError, msg + ' (the user needs OPERATION permission on the project)',
+                               method, url, status, error_code, kylin_msg)
+        if error_code in (CODE_PROJECT_NOT_FOUND,) or status == 404:
+            return self._raise(KylinNotFoundError, msg, method, url, status, error_code, kylin_msg)
+        # A write answered by a gateway error may or may not have reached Kylin.
+        maybe = write and status in RETRYABLE_STATUSES
+        return self._raise(KylinApiError, msg, method, url, status, error_code, kylin_msg, maybe_applied=maybe)
+
+    @staticmethod
+    def _raise(error_type, msg, method, url, status, error_code=None, kylin_msg=None, maybe_applied=False):
+        raise error_type(msg, method=method, url=url, status=status, error_code=error_code, kylin_msg=kylin_msg,
+                         maybe_applied=maybe_applied)
+
+
+def _first_line(exc):
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__

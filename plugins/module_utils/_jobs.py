@@ -1,0 +1,398 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal use only: the pure decisions of the ``job`` module, free of I/O.
+
+``decide()`` is the per-status behaviour table of DESIGN §2.2 as a function of one job's last
+seen row and what this task already did to it. Everything here is testable without a server.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+from ansible_collections.kylin.streaming.plugins.module_utils._inventory import job_type
+
+# Desired states
+STARTED = 'started'
+STOPPED_STATE = 'stopped'
+RESTARTED = 'restarted'
+
+# Kylin actions (PUT /status), in the order different kinds are sent within one round:
+# stops before starts, so a round never has more jobs up than it needs.
+START, STOP, FORCE_STOP, RESTART = 'START', 'STOP', 'FORCE_STOP', 'RESTART'
+KIND_ORDER = (FORCE_STOP, STOP, RESTART, START)
+
+# Job statuses as the list shows them (LAUNCHING_ERROR is listed as ERROR).
+STARTING, RUNNING, STOPPING, ERROR, STOPPED = 'STARTING', 'RUNNING', 'STOPPING', 'ERROR', 'STOPPED'
+
+RETRY_PARAM = 'kylin.streaming.job-retry-enabled'
+REFRESH_INTERVAL_PARAM = 'kylin.streaming.table-refresh-interval'
+REFRESH_INTERVAL_MSG = ('KE-010043214: Can\'t refresh the value, the time units are only supported in d (days), '
+                        'h (hours), or m (minutes). Please check and try again.')
+
+# Seconds a FORCE_STOP or RESTART may take per job on the server (it kills a process per job, one
+# after another, before answering); used to size those PUTs so they answer within the timeout.
+SYNC_SECONDS_PER_JOB = 5
+
+# Step kinds returned by decide()
+ACT = 'act'          # send ``action`` now
+HOLD = 'hold'        # transitional: wait for it to move, then decide again (even with wait: false)
+SETTLE = 'settle'    # nothing (more) to send: wait for the end state (only when waiting)
+DONE = 'done'        # nothing to send, nothing to wait for
+FAIL = 'fail'        # give up on this job with ``reason``; ``fatal`` ends the whole task at once
+
+
+class Step(object):
+    __slots__ = ('kind', 'action', 'reason', 'fatal')
+
+    def __init__(self, kind, action=None, reason=None, fatal=False):
+        self.kind = kind
+        self.action = action
+        self.reason = reason
+        self.fatal = fatal
+
+    def __eq__(self, other):
+        return isinstance(other, Step) and (self.kind, self.action, self.reason, self.fatal) == (
+            other.kind, other.action, other.reason, other.fatal)
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __repr__(self):
+        return 'Step(%r, %r, %r, %r)' % (self.kind, self.action, self.reason, self.fatal)
+
+
+def act(action):
+    return Step(ACT, action)
+
+
+def fail(reason, fatal=False):
+    return Step(FAIL, reason=reason, fatal=fatal)
+
+
+HOLD_STEP = Step(HOLD)
+SETTLE_STEP = Step(SETTLE)
+DONE_STEP = Step(DONE)
+
+
+class JobTrack(object):
+    """What this task knows about one job: its last seen row and what it did to it."""
+
+    def __init__(self, row, order=0):
+        self.id = row['uuid']
+        self.order = order
+        self.row = row
+        self.status_before = row.get('job_status')
+        self.actions = []
+        self.changed = False
+        self.error = None
+        self.fatal = False
+        self.finished = False
+        self.awaiting_running = False
+        self.stopping_since = None
+        self.uncertain_puts = 0
+        self.restart_for_params = False
+        self.params_changes = {}
+        self.desired_params = None
+        self.note = None
+
+    @property
+    def status(self):
+        return self.row.get('job_status')
+
+    @property
+    def type(self):
+        return job_type(self.row)
+
+    @property
+    def last_action(self):
+        return self.actions[-1] if self.actions else None
+
+    def observe(self, row, now):
+        """Take a freshly read row; remember when the job was first seen STOPPING."""
+        if row.get('job_status') == STOPPING:
+            if self.stopping_since is None:
+                self.stopping_since = now
+        elif self.last_action != STOP:
+            self.stopping_since = None
+        self.row = row
+
+    def applied(self, action, now):
+        """Record that ``action`` took effect, and the status the server sets before answering."""
+        self.actions.append(action)
+        self.changed = True
+        assumed = {START: STARTING, RESTART: STARTING, STOP: STOPPING, FORCE_STOP: STOPPED}[action]
+        row = dict(self.row, job_status=assumed)
+        if action in (START, RESTART):
+            row['launching_error'] = False
+        self.row = row
+        if action == STOP:
+            self.stopping_since = now
+
+    def failed(self, reason, fatal=False):
+        self.error = reason
+        self.fatal = fatal
+        self.finished = True
+
+    @property
+    def launching_error(self):
+        return bool(self.row.get('launching_error'))
+
+
+def retry_enabled(row):
+    params = row.get('params') or {}
+    return str(params.get(RETRY_PARAM, '')).strip().lower() == 'true'
+
+
+def _broken(track):
+    return bool(track.row.get('model_broken'))
+
+
+def _broken_reason(track, verb):
+    return 'model %s is broken (model_broken: true); the job is not %s. Repair the model in Kylin first' % (
+        track.row.get('model_alias'), verb)
+
+
+def _running_lost(track):
+    if track.status == ERROR:
+        detail = 'failed to launch (launching_error: true)' if track.launching_error else 'fell into ERROR'
+        return '%s while starting; see the driver log in Kylin (yarn_app_id: %s)' % (
+            detail, track.row.get('yarn_app_id') or 'none')
+    return 'became %s while this task waited for RUNNING (stopped by someone else?)' % track.status
+
+
+def decide(track, state, force=False, force_after=None, wait=True, now=0.0):
+    """The next step for one job: the table of DESIGN §2.2, plus what this task already did."""
+    status = track.status
+    done_or_settle = SETTLE_STEP if wait else DONE_STEP
+    last = track.last_action
+
+    if state in (STARTED, RESTARTED):
+        wants_restart = state == RESTARTED or (track.restart_for_params and status in (RUNNING, STARTING))
+        if wants_restart and last is None:
+            if _broken(track):
+                return fail(_broken_reason(track, 'restarted'))
+            return act(RESTART)
+        if last in (START, RESTART) or track.awaiting_running:
+            if status == RUNNING:
+                return DONE_STEP
+            if status in (STARTING, STOPPING):
+                return done_or_settle
+            return fail(_running_lost(track), fatal=True)
+        if status == RUNNING:
+            return DONE_STEP
+        if status == STARTING:
+            track.awaiting_running = True
+            return done_or_settle
+        if status in (STOPPED, ERROR):
+            if _broken(track):
+                return fail(_broken_reason(track, 'started'))
+            return act(START)
+        if status == STOPPING:
+            if force:
+                return fail(_broken_reason(track, 'restarted')) if _broken(track) else act(RESTART)
+            return HOLD_STEP
+        return fail('unexpected status %r' % status)
+
+    # state == stopped
+    if last == FORCE_STOP:
+        return DONE_STEP if status == STOPPED else fail(
+            'is %s after FORCE_STOP (started again by someone else?)' % status)
+    if last == STOP:
+        if status in (STOPPED, ERROR):
+            return DONE_STEP
+        if status == STOPPING:
+            if wait and force_after is not None and track.stopping_since is not None and now - track.stopping_since >= force_after:
+                return act(FORCE_STOP)
+            return done_or_settle
+        return fail('is %s again after STOP (started again by someone else?)' % status)
+    if status == STOPPED:
+        return DONE_STEP
+    if status == ERROR:
+        # Kylin relaunches ERROR jobs whose params enable retries; only FORCE_STOP makes them STOPPED.
+        return act(FORCE_STOP) if retry_enabled(track.row) else DONE_STEP
+    if status == RUNNING:
+        return act(FORCE_STOP if force else STOP)
+    if status == STARTING:
+        # A STOP while STARTING is lost when the launch completes (reference §3.3).
+        return act(FORCE_STOP) if force else HOLD_STEP
+    if status == STOPPING:
+        if force:
+            return act(FORCE_STOP)
+        if wait and force_after is not None and track.stopping_since is not None and now - track.stopping_since >= force_after:
+            return act(FORCE_STOP)
+        return done_or_settle
+    return fail('unexpected status %r' % status)
+
+
+def predict(track, step, state):
+    """Check mode: ``(action, changed, predicted status)`` of a first step, without acting."""
+    status = track.status
+    up = state in (STARTED, RESTARTED)
+    if step.kind == ACT:
+        return step.action, True, RUNNING if step.action in (START, RESTART) else STOPPED
+    if step.kind == HOLD:
+        return (START, True, RUNNING) if up else (STOP, True, STOPPED)
+    if step.kind in (SETTLE, DONE):
+        if status in (STARTING,) and up:
+            return None, False, RUNNING
+        if status == STOPPING and not up:
+            return None, False, STOPPED
+        return None, False, status
+    return None, False, status
+
+
+def type_rank(track, action_or_state):
+    """Builds before merges when starting, merges before builds when stopping."""
+    stopping = action_or_state in (STOP, FORCE_STOP, STOPPED_STATE)
+    is_merge = track.type == 'merge'
+    return (0 if is_merge == stopping else 1, track.order)
+
+
+def ordered(tracks, action_or_state):
+    return sorted(tracks, key=lambda t: type_rank(t, action_or_state))
+
+
+def chunks(items, size):
+    if not size or size <= 0:
+        return [list(items)] if items else []
+    items = list(items)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def put_chunk_size(action, timeout):
+    """How many ids one PUT of ``action`` carries: all for START/STOP, timeout-bounded otherwise."""
+    if action in (FORCE_STOP, RESTART):
+        return max(1, int(timeout // SYNC_SECONDS_PER_JOB))
+    return 0
+
+
+def took_effect(action, before_row, after_row, seconds_since_put):
+    """Whether a PUT whose answer was lost moved this job (DESIGN §4).
+
+    A status change is evidence. FORCE_STOP and RESTART leave evidence even when the status looks
+    the same: a new record (``last_status_duration`` younger than the PUT) or a new YARN app.
+    """
+    if after_row is None:
+        return False
+    before_status, after_status = before_row.get('job_status'), after_row.get('job_status')
+    if before_status != after_status:
+        return True
+    if action in (FORCE_STOP, RESTART):
+        duration = after_row.get('last_status_duration')
+        if duration is not None and duration / 1000.0 <= seconds_since_put:
+            return True
+        before_app, after_app = before_row.get('yarn_app_id'), after_row.get('yarn_app_id')
+        if before_app and after_app and before_app != after_app:
+            return True
+    return False
+
+
+# ------------------------------------------------------------------------------------- params
+
+def param_value(key, value):
+    """A desired param value as Kylin stores it (a string), or None to remove the key."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    raise ValueError('params.%s must be a string, number or boolean (got %s)' % (key, type(value).__name__))
+
+
+def validate_params(params):
+    """Raise ``ValueError`` for values Kylin would refuse, with Kylin's message, before any change."""
+    errors = []
+    for key, value in (params or {}).items():
+        if not isinstance(key, str) or not key.strip():
+            errors.append('params keys must be non-empty strings (got %r)' % (key,))
+            continue
+        try:
+            value = param_value(key, value)
+        except ValueError as exc:
+            errors.append(str(exc))
+            continue
+        if key == REFRESH_INTERVAL_PARAM and value is not None and value.strip():
+            if not re.match(r'^-?\d+[mhd]$', value.strip()):
+                errors.append('params.%s=%r: %s' % (key, value, REFRESH_INTERVAL_MSG))
+    if errors:
+        raise ValueError('; '.join(errors))
+
+
+def desired_params(current, given, purge=False):
+    """The whole map to write: ``given`` merged into ``current`` (or alone, with ``purge``)."""
+    result = {} if purge else dict((k, str(v)) for k, v in (current or {}).items())
+    for key, value in (given or {}).items():
+        value = param_value(key, value)
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = value
+    return result
+
+
+def params_changes(current, desired):
+    """``{key: {'before': old or None, 'after': new or None}}`` for every key that differs."""
+    current = dict((k, str(v)) for k, v in (current or {}).items())
+    changes = {}
+    for key in sorted(set(current) | set(desired)):
+        if current.get(key) != desired.get(key):
+            changes[key] = {'before': current.get(key), 'after': desired.get(key)}
+    return changes
+
+
+# ------------------------------------------------------------------------------------ results
+
+def job_result(track, with_params=False):
+    result = dict(
+        id=track.id,
+        project=track.row.get('project'),
+        model=track.row.get('model_alias'),
+        type=track.type,
+        status_before=track.status_before,
+        status=track.status,
+        action=track.last_action,
+        changed=track.changed,
+        error=track.error,
+    )
+    if track.launching_error:
+        result['launching_error'] = True
+    if track.note:
+        result['note'] = track.note
+    if with_params:
+        result['params_changed'] = track.params_changes
+    return result
+
+
+def summary(results, state, check_mode=False):
+    """One line for ``msg``: what was (or would be) done, what failed."""
+    verbs = {START: 'started', STOP: 'stopped', FORCE_STOP: 'force-stopped', RESTART: 'restarted'}
+    counts = {}
+    unchanged = 0
+    for res in results:
+        if res['changed'] and res['action']:
+            counts[res['action']] = counts.get(res['action'], 0) + 1
+        elif not res['error']:
+            unchanged += 1
+    prefix = 'would have ' if check_mode else ''
+    parts = ['%s%s %d' % (prefix, verbs[a], counts[a]) for a in KIND_ORDER[::-1] if a in counts]
+    params_only = sum(1 for r in results if r.get('params_changed') and not r['action'])
+    if params_only:
+        parts.append('%supdated params of %d' % (prefix, params_only))
+    if unchanged and not params_only:
+        parts.append('%d already %s' % (unchanged, 'running' if state != STOPPED_STATE else 'stopped'))
+    elif unchanged:
+        parts.append('%d unchanged' % unchanged)
+    failed = [r for r in results if r['error']]
+    text = ', '.join(parts) if parts else 'no jobs selected'
+    if failed:
+        text = '%d of %d jobs failed: %s. %s' % (
+            len(failed), len(results), '; '.join('%s: %s' % (r['id'], r['error']) for r in failed[:10]) +
+            ('; ...' if len(failed) > 10 else ''), text[0].upper() + text[1:])
+    return text

@@ -1,0 +1,404 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: job
+short_description: Desired state of Kylin streaming jobs (started, stopped, restarted)
+version_added: 0.1.0
+description:
+  - Makes the streaming (Kafka) jobs of Apache Kylin 5 / Kyligence Enterprise models reach a desired
+    state through Kylin's REST API, idempotently, and waits until they are steady.
+  - Each streaming model has a build job (V(<model uuid>_build)) and a merge job (V(<model uuid>_merge)).
+    Select them by model alias (O(models), optionally narrowed with O(job_types)) or by id (O(job_ids)).
+  - "What is done to a job, by its current status: V(RUNNING): nothing when O(state=started), STOP when
+    O(state=stopped). V(STARTING): waited for V(RUNNING) (and then stopped when O(state=stopped), because a
+    STOP sent while a job is starting can be lost). V(STOPPED) and V(ERROR): START when O(state=started);
+    nothing when O(state=stopped), except that an V(ERROR) job whose params enable
+    C(kylin.streaming.job-retry-enabled) is force-stopped, as Kylin would otherwise relaunch it.
+    V(STOPPING): waited for, then started when O(state=started). O(state=restarted) restarts every
+    selected job, whatever its status."
+  - Waiting for transitional statuses before acting happens even with O(wait=false), bounded by
+    O(wait_timeout), because Kylin refuses or loses actions sent too early.
+  - Build jobs are started before merge jobs and merge jobs are stopped before build jobs.
+  - A job whose model is broken is not started. It is reported with an error, the other jobs still
+    converge, and the task fails at the end. Unknown model aliases or job ids fail the task before
+    anything changes.
+  - Jobs that another controller starts at the same time are not an error, and not this task's change.
+author:
+  - kylin.streaming maintainers (@kylin-streaming)
+options:
+  project:
+    description:
+      - Kylin project of the jobs.
+    type: str
+    required: true
+  models:
+    description:
+      - Exact, case-sensitive aliases of the models whose jobs to manage.
+      - Mutually exclusive with O(job_ids); one of them is required.
+    type: list
+    elements: str
+    aliases: [model]
+  job_ids:
+    description:
+      - Ids of the jobs to manage, V(<model uuid>_build) or V(<model uuid>_merge).
+      - Mutually exclusive with O(models).
+    type: list
+    elements: str
+    aliases: [job_id]
+  job_types:
+    description:
+      - Which jobs of the O(models) to manage. Only with O(models).
+    type: list
+    elements: str
+    choices: [build, merge]
+    default: [build, merge]
+  state:
+    description:
+      - V(started) - the jobs are running.
+      - V(stopped) - the jobs are stopped (a job left in V(ERROR) counts as stopped).
+      - V(restarted) - every selected job is restarted (Kylin's RESTART, a FORCE_STOP then a START) and
+        running again; always reports a change.
+    type: str
+    choices: [started, stopped, restarted]
+    default: started
+  force:
+    description:
+      - With O(state=stopped), use FORCE_STOP (kill the driver now) instead of a graceful STOP, which
+        waits for the current micro-batch; a V(STARTING) job is force-stopped at once instead of being
+        waited for.
+      - With O(state=started), a job stuck in V(STOPPING) is restarted at once instead of being waited for.
+    type: bool
+    default: false
+  force_after:
+    description:
+      - With O(state=stopped) and O(wait=true), stop gracefully first, then FORCE_STOP the jobs that are
+        still not V(STOPPED) this many seconds later.
+    type: int
+  wait:
+    description:
+      - Wait until every selected job is steady, V(RUNNING) for O(state=started) and O(state=restarted),
+        V(STOPPED) or V(ERROR) for O(state=stopped).
+      - A job that falls into V(ERROR) while V(RUNNING) is awaited fails the task at once, with its
+        launching error, without waiting for the timeout.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait, for the whole task or, with O(batch_size), for each batch. A timeout fails the
+        task with each job's last status.
+    type: int
+    default: 600
+  poll_interval:
+    description:
+      - Seconds before the first status poll; later polls back off by a factor of 1.5 up to 30 seconds.
+      - Each poll is one list request for all awaited jobs.
+    type: float
+    default: 5
+  batch_size:
+    description:
+      - Act on at most this many jobs at a time. With O(wait=true) each batch settles before the next
+        starts (a rolling restart), and a batch that fails stops the run; the jobs of later batches are
+        left untouched and reported as not attempted.
+      - V(0) acts on all jobs at once.
+    type: int
+    default: 0
+  params:
+    description:
+      - Job parameters to ensure (C(spark.executor.memory), C(kylin.streaming.duration), ...). The keys
+        given are merged into each selected job's map; a key set to V(null) is removed.
+      - Values are compared as Kylin stores them, as strings (V(true)/V(false) for booleans).
+      - Written with Kylin's internal C(PUT /streaming_jobs/params) endpoint before any status change;
+        values Kylin would refuse fail the task before anything changes.
+      - Kylin applies params when a job starts; see O(apply_params).
+    type: dict
+  params_purge:
+    description:
+      - Make O(params) the whole map of each job, removing every key not given.
+    type: bool
+    default: false
+  apply_params:
+    description:
+      - What to do with a V(RUNNING) or V(STARTING) job whose params changed, when O(state=started).
+      - V(restart) - restart it once so the new values take effect.
+      - V(next_start) - leave it running; the values take effect at its next start.
+    type: str
+    choices: [restart, next_start]
+    default: restart
+extends_documentation_fragment:
+  - kylin.streaming.connection
+  - kylin.streaming.attributes
+  - kylin.streaming.attributes.changes
+notes:
+  - Requests in the usual case are one list read for all selected jobs, one PUT per kind of action
+    (per batch), and one list read per poll, however many jobs are selected.
+seealso:
+  - module: kylin.streaming.job_info
+  - plugin: kylin.streaming.jobs
+    plugin_type: lookup
+'''
+
+EXAMPLES = r'''
+- name: Set the connection once for every kylin.streaming module
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/kylin.streaming.kylin:
+      url: http://kylin.example.com:7070
+      username: ADMIN
+      password: "{{ vault_kylin_password }}"
+  tasks:
+    - name: Build and merge jobs of two models are running
+      kylin.streaming.job:
+        project: sales
+        models: [orders_rt, payments_rt]
+        state: started
+
+    - name: Only the merge job of a model is stopped, without waiting
+      kylin.streaming.job:
+        project: sales
+        model: orders_rt
+        job_types: [merge]
+        state: stopped
+        wait: false
+
+    - name: Stop gracefully, force-stop what has not stopped after two minutes
+      kylin.streaming.job:
+        project: sales
+        models: [orders_rt]
+        state: stopped
+        force_after: 120
+
+    - name: Rolling restart, two jobs at a time, each pair RUNNING before the next
+      kylin.streaming.job:
+        project: sales
+        models: "{{ sales_models }}"
+        state: restarted
+        batch_size: 2
+
+    - name: Restart jobs by id
+      kylin.streaming.job:
+        project: sales
+        job_ids:
+          - 7bccf62d-535c-70b8-8271-eaef3985aa96_build
+        state: restarted
+
+    - name: Tune the build job and restart it only if a value changed
+      kylin.streaming.job:
+        project: sales
+        models: [orders_rt]
+        job_types: [build]
+        state: started
+        params:
+          spark.executor.instances: 4
+          spark.executor.memory: 2g
+          kylin.streaming.duration: 30
+
+    - name: Show the plan without changing anything
+      kylin.streaming.job:
+        project: sales
+        models: [orders_rt]
+        state: stopped
+      check_mode: true
+      diff: true
+      register: plan
+
+- name: Without module_defaults, from the environment (KYLIN_URL, KYLIN_USERNAME, KYLIN_PASSWORD)
+  hosts: kylin_servers
+  gather_facts: false
+  tasks:
+    - name: Jobs of the host's models are running
+      kylin.streaming.job:
+        project: "{{ kylin_project }}"
+        models: "{{ kylin_models }}"
+      delegate_to: localhost
+'''
+
+RETURN = r'''
+changed:
+  description: Whether any job was acted on (or, in check mode, would be), or had its params changed.
+  returned: always
+  type: bool
+jobs:
+  description: One entry per selected job, in selection order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Job id.
+      type: str
+      sample: 7bccf62d-535c-70b8-8271-eaef3985aa96_build
+    project:
+      description: Project, as Kylin spells it.
+      type: str
+      sample: sales
+    model:
+      description: Model alias.
+      type: str
+      sample: orders_rt
+    type:
+      description: V(build) or V(merge).
+      type: str
+      sample: build
+    status_before:
+      description: Status when the task started.
+      type: str
+      sample: STOPPED
+    status:
+      description:
+        - Last status seen. In check mode, the status the job would reach.
+        - With O(wait=false), the status Kylin sets before answering (V(STARTING) after a START,
+          V(STOPPING) after a STOP).
+      type: str
+      sample: RUNNING
+    action:
+      description: The action this task applied (the last one, when a STOP was escalated to FORCE_STOP), or would apply in check mode.
+      type: str
+      sample: START
+    changed:
+      description: Whether this task changed this job.
+      type: bool
+      sample: true
+    error:
+      description: Why this job did not reach the desired state, or V(null).
+      type: str
+      sample: null
+    launching_error:
+      description: Present and V(true) when Kylin reports that the job failed to launch.
+      type: bool
+      returned: when true
+    note:
+      description: A remark, for instance that another controller started the job at the same time, or that a batch was not attempted.
+      type: str
+      returned: when there is one
+    params_changed:
+      description: Params that changed (or would), each with its V(before) and V(after) value.
+      type: dict
+      returned: when O(params) is set
+      sample: {"spark.executor.instances": {"before": "2", "after": "4"}}
+msg:
+  description: What was done, or what failed.
+  returned: always
+  type: str
+  sample: started 2, 2 already running
+elapsed:
+  description: Seconds the task took.
+  returned: always
+  type: float
+  sample: 12.408
+'''
+
+from ansible_collections.kylin.streaming.plugins.module_utils._client import KylinError
+from ansible_collections.kylin.streaming.plugins.module_utils._module import (
+    build_module,
+    client_for,
+    fail_with,
+    warn_retries,
+)
+from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler, SelectionError
+
+
+def main():
+    module = build_module(
+        argument_spec=dict(
+            project=dict(type='str', required=True),
+            models=dict(type='list', elements='str', aliases=['model']),
+            job_ids=dict(type='list', elements='str', aliases=['job_id']),
+            job_types=dict(type='list', elements='str', choices=['build', 'merge'], default=['build', 'merge']),
+            state=dict(type='str', choices=['started', 'stopped', 'restarted'], default='started'),
+            force=dict(type='bool', default=False),
+            force_after=dict(type='int'),
+            wait=dict(type='bool', default=True),
+            wait_timeout=dict(type='int', default=600),
+            poll_interval=dict(type='float', default=5),
+            batch_size=dict(type='int', default=0),
+            params=dict(type='dict'),
+            params_purge=dict(type='bool', default=False),
+            apply_params=dict(type='str', choices=['restart', 'next_start'], default='restart'),
+        ),
+        mutually_exclusive=[('models', 'job_ids')],
+        required_one_of=[('models', 'job_ids')],
+        supports_check_mode=True,
+    )
+    p = module.params
+    problem = check_options(p)
+    if problem:
+        module.fail_json(msg=problem)
+
+    client = client_for(module)
+    reconciler = JobReconciler(
+        client,
+        project=p['project'],
+        state=p['state'],
+        models=p['models'],
+        job_ids=p['job_ids'],
+        job_types=p['job_types'] if p['models'] else None,
+        force=p['force'],
+        force_after=p['force_after'],
+        wait=p['wait'],
+        wait_timeout=p['wait_timeout'],
+        poll_interval=p['poll_interval'],
+        batch_size=p['batch_size'],
+        params=p['params'],
+        params_purge=p['params_purge'],
+        apply_params=p['apply_params'],
+        check_mode=module.check_mode,
+        diff=module._diff,
+    )
+    result = None
+    try:
+        result = reconciler.run()
+    except (SelectionError, ValueError) as exc:
+        module.fail_json(msg=str(exc), changed=False, jobs=[])
+    except KylinError as exc:
+        fail_with(module, exc, changed=False, jobs=[])
+    finally:
+        client.close()
+        warn_retries(module, client)
+    for warning in reconciler.warnings:
+        module.warn(warning)
+    if result.pop('failed'):
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
+def check_options(p):
+    """Errors in the options that no request needs to reveal, so they fail before any change."""
+    if not p['project'].strip():
+        return 'project must not be empty'
+    for name in ('models', 'job_ids'):
+        values = p[name]
+        if values is not None and (not values or any(not v or not v.strip() for v in values)):
+            return '%s must be a non-empty list of non-empty strings' % name
+    if not p['job_types']:
+        return 'job_types must not be empty'
+    if p['job_ids'] and set(p['job_types']) != {'build', 'merge'}:
+        return 'job_types only applies to models; with job_ids the ids say the type'
+    for name in ('wait_timeout', 'batch_size'):
+        if p[name] < 0:
+            return '%s must be 0 or more (got %s)' % (name, p[name])
+    if p['poll_interval'] <= 0:
+        return 'poll_interval must be more than 0 (got %s)' % p['poll_interval']
+    if p['force_after'] is not None:
+        if p['force_after'] < 0:
+            return 'force_after must be 0 or more (got %s)' % p['force_after']
+        if p['state'] != 'stopped':
+            return 'force_after only applies to state=stopped'
+        if p['force']:
+            return 'force and force_after are mutually exclusive: force already force-stops at once'
+    if p['params'] is None and p['params_purge']:
+        return 'params_purge needs params'
+    if p['params'] is not None and p['state'] == 'restarted' and p['apply_params'] == 'next_start':
+        return 'apply_params=next_start contradicts state=restarted'
+    return None
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,273 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: job_info
+short_description: Inventory of Kylin streaming jobs
+version_added: 0.1.0
+description:
+  - Lists the streaming jobs of Apache Kylin 5 / Kyligence Enterprise, with their status, data latency
+    and time in status, for reports and to drive loops. Never changes anything.
+  - Pages through Kylin's list with as few requests as O(page_size) allows. Kylin's default order
+    changes while paging (running build jobs rewrite C(last_modified) every micro-batch), so when more
+    than one page is needed the pages are read in storage order and sorted here, without duplicates.
+author:
+  - kylin.streaming maintainers (@kylin-streaming)
+options:
+  project:
+    description:
+      - Project to list. All projects when not set.
+      - Kylin lets only users with OPERATION permission on a project (or admins) list its jobs.
+    type: str
+  model_name:
+    description:
+      - Substring of the model alias, matched by the server (case-sensitive, except that an exact
+        alias matches whatever its case).
+    type: str
+  models:
+    description:
+      - Exact, case-sensitive model aliases.
+    type: list
+    elements: str
+  job_types:
+    description:
+      - Only these kinds of job.
+    type: list
+    elements: str
+    choices: [build, merge]
+  statuses:
+    description:
+      - Only jobs in these statuses (any case). V(ERROR) includes jobs that failed to launch.
+      - Allowed values are V(STARTING), V(RUNNING), V(STOPPING), V(ERROR) and V(STOPPED), in any case.
+    type: list
+    elements: str
+  job_ids:
+    description:
+      - Only these job ids. Needs O(project).
+    type: list
+    elements: str
+  sort_by:
+    description:
+      - Sort key. V(data_latency) and V(last_status_duration) put jobs without a value first when
+        O(reverse=true) and last otherwise, as Kylin does.
+    type: str
+    choices: [last_modified, data_latency, last_status_duration, model_alias]
+    default: last_modified
+  reverse:
+    description:
+      - Sort in descending order.
+    type: bool
+    default: true
+  limit:
+    description:
+      - Return at most this many jobs (after sorting). V(0) returns all.
+    type: int
+    default: 0
+  page_size:
+    description:
+      - Rows per request while paging.
+    type: int
+    default: 500
+  include:
+    description:
+      - Extra data per job, one more request per job and kind, only when asked for.
+      - V(records) adds C(records), the job's status history (START, STOP and ERROR events, newest first).
+      - V(stats) adds C(stats), the build job's consumption rate, data latency and processing time series
+        over the last O(stats_minutes) minutes (merge jobs have none, V(null)).
+    type: list
+    elements: str
+    choices: [records, stats]
+    default: []
+  stats_minutes:
+    description:
+      - Window of the O(include=stats) series, in minutes (at most 10080, a week).
+    type: int
+    default: 30
+extends_documentation_fragment:
+  - kylin.streaming.connection
+  - kylin.streaming.attributes
+  - kylin.streaming.attributes.info
+seealso:
+  - module: kylin.streaming.job
+  - plugin: kylin.streaming.jobs
+    plugin_type: lookup
+'''
+
+EXAMPLES = r'''
+- name: Every job of a project
+  kylin.streaming.job_info:
+    url: http://kylin.example.com:7070
+    username: ADMIN
+    password: "{{ vault_kylin_password }}"
+    project: sales
+  register: inventory
+
+- name: Print how many jobs are in each status
+  ansible.builtin.debug:
+    var: inventory.counts
+
+- name: The ten build jobs with the highest data latency, across all projects
+  kylin.streaming.job_info:
+    job_types: [build]
+    statuses: [running]
+    sort_by: data_latency
+    limit: 10
+  register: slowest
+
+- name: Jobs in ERROR, with their status history
+  kylin.streaming.job_info:
+    project: sales
+    statuses: [ERROR]
+    include: [records]
+  register: errored
+
+- name: Restart each errored job that has not failed more than 3 times
+  kylin.streaming.job:
+    project: sales
+    job_ids: ["{{ item.uuid }}"]
+    state: restarted
+  loop: "{{ errored.jobs }}"
+  loop_control:
+    label: "{{ item.model_alias }} {{ item.type }}"
+  when: item.records | selectattr('action', 'equalto', 'ERROR') | list | length <= 3
+'''
+
+RETURN = r'''
+jobs:
+  description:
+    - The jobs, each row as Kylin returns it, plus C(type).
+    - See Kylin's API documentation for every field; the most useful ones are below.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    uuid:
+      description: Job id.
+      type: str
+      sample: 7bccf62d-535c-70b8-8271-eaef3985aa96_build
+    type:
+      description: V(build) or V(merge) (added by this module).
+      type: str
+      sample: build
+    job_type:
+      description: C(STREAMING_BUILD) or C(STREAMING_MERGE).
+      type: str
+    project:
+      description: Project.
+      type: str
+    model_alias:
+      description: Model alias.
+      type: str
+    model_id:
+      description: Model uuid.
+      type: str
+    job_status:
+      description: V(STARTING), V(RUNNING), V(STOPPING), V(ERROR) or V(STOPPED).
+      type: str
+    launching_error:
+      description: Whether an V(ERROR) job failed to launch.
+      type: bool
+    model_broken:
+      description: Whether the model is broken (its jobs cannot start).
+      type: bool
+    data_latency:
+      description: Build jobs only, in milliseconds; V(null) for merge jobs and jobs without statistics.
+      type: int
+    last_status_duration:
+      description: Milliseconds since the last START, STOP or ERROR event; V(null) if the job never ran.
+      type: int
+    last_modified:
+      description: Epoch milliseconds of the last change of the job's metadata.
+      type: int
+    yarn_app_id:
+      description: YARN application of the running driver.
+      type: str
+    params:
+      description: The job's parameters (strings).
+      type: dict
+    records:
+      description: Status history, newest first. Only with O(include=records).
+      type: list
+      returned: when requested
+    stats:
+      description: C(consumption_rate_hist), C(data_latency_hist), C(processing_time_hist), C(create_time). Only with O(include=stats).
+      type: dict
+      returned: when requested
+total:
+  description: Number of jobs matching the filters, as the server counts them (before O(limit)).
+  returned: always
+  type: int
+  sample: 42
+counts:
+  description: Number of returned jobs in each status (every status is present).
+  returned: always
+  type: dict
+  sample: {"STARTING": 0, "RUNNING": 30, "STOPPING": 0, "ERROR": 2, "STOPPED": 10}
+'''
+
+from ansible_collections.kylin.streaming.plugins.module_utils._client import KylinError
+from ansible_collections.kylin.streaming.plugins.module_utils._inventory import STATUSES, inventory
+from ansible_collections.kylin.streaming.plugins.module_utils._module import (
+    build_module,
+    client_for,
+    fail_with,
+    warn_retries,
+)
+
+INFO_OPTIONS = dict(
+    project=dict(type='str'),
+    model_name=dict(type='str'),
+    models=dict(type='list', elements='str'),
+    job_types=dict(type='list', elements='str', choices=['build', 'merge']),
+    statuses=dict(type='list', elements='str'),
+    job_ids=dict(type='list', elements='str'),
+    sort_by=dict(type='str', default='last_modified',
+                 choices=['last_modified', 'data_latency', 'last_status_duration', 'model_alias']),
+    reverse=dict(type='bool', default=True),
+    limit=dict(type='int', default=0),
+    page_size=dict(type='int', default=500),
+    include=dict(type='list', elements='str', choices=['records', 'stats'], default=[]),
+    stats_minutes=dict(type='int', default=30),
+)
+
+
+def main():
+    module = build_module(argument_spec=INFO_OPTIONS, supports_check_mode=True)
+    p = module.params
+    bad = [s for s in p['statuses'] or [] if s.upper() not in STATUSES]
+    if bad:
+        module.fail_json(msg='statuses must be among %s (any case); got %s' % (', '.join(STATUSES), ', '.join(bad)))
+    if p['job_ids'] and not p['project']:
+        module.fail_json(msg='job_ids needs project (Kylin looks job ids up in one project)')
+    if p['limit'] < 0:
+        module.fail_json(msg='limit must be 0 or more (got %s)' % p['limit'])
+    if p['page_size'] < 1:
+        module.fail_json(msg='page_size must be 1 or more (got %s)' % p['page_size'])
+    if not 1 <= p['stats_minutes'] <= 10080:
+        module.fail_json(msg='stats_minutes must be between 1 and 10080 (got %s)' % p['stats_minutes'])
+
+    client = client_for(module)
+    answer = None
+    try:
+        answer = inventory(client, project=p['project'], model_name=p['model_name'], models=p['models'],
+                           job_types=p['job_types'], statuses=p['statuses'], job_ids=p['job_ids'],
+                           sort_by=p['sort_by'], reverse=p['reverse'], limit=p['limit'], page_size=p['page_size'],
+                           include=p['include'], stats_minutes=p['stats_minutes'])
+    except KylinError as exc:
+        fail_with(module, exc, jobs=[], total=0, counts={})
+    finally:
+        client.close()
+        warn_retries(module, client)
+    for warning in answer.pop('warnings'):
+        module.warn(warning)
+    module.exit_json(changed=False, **answer)
+
+
+if __name__ == '__main__':
+    main()

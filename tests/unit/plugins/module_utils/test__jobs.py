@@ -1,0 +1,254 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The pure planning logic: every cell of the DESIGN §2.2 behaviour table, and its helpers."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.kylin.streaming.plugins.module_utils import _jobs as J
+
+
+def row(status, job_type='build', uuid='m1', **extra):
+    data = dict(uuid='%s_%s' % (uuid, job_type), job_status=status, model_alias='alias_' + uuid, project='p1',
+                job_type='STREAMING_' + job_type.upper(), params={J.RETRY_PARAM: 'false'}, model_broken=False,
+                launching_error=False, yarn_app_id='application_1_0001', last_status_duration=60000)
+    data.update(extra)
+    return data
+
+
+def track(status, **extra):
+    return J.JobTrack(row(status, **extra))
+
+
+# current status -> (started, stopped, restarted) first step, as the table of DESIGN §2.2 says
+TABLE = {
+    'RUNNING': (J.DONE_STEP, J.act(J.STOP), J.act(J.RESTART)),
+    'STARTING': (J.SETTLE_STEP, J.HOLD_STEP, J.act(J.RESTART)),
+    'STOPPED': (J.act(J.START), J.DONE_STEP, J.act(J.RESTART)),
+    'ERROR': (J.act(J.START), J.DONE_STEP, J.act(J.RESTART)),
+    'STOPPING': (J.HOLD_STEP, J.SETTLE_STEP, J.act(J.RESTART)),
+}
+FORCED = {
+    'RUNNING': (J.DONE_STEP, J.act(J.FORCE_STOP), J.act(J.RESTART)),
+    'STARTING': (J.SETTLE_STEP, J.act(J.FORCE_STOP), J.act(J.RESTART)),
+    'STOPPED': (J.act(J.START), J.DONE_STEP, J.act(J.RESTART)),
+    'ERROR': (J.act(J.START), J.DONE_STEP, J.act(J.RESTART)),
+    'STOPPING': (J.act(J.RESTART), J.act(J.FORCE_STOP), J.act(J.RESTART)),
+}
+STATES = (J.STARTED, J.STOPPED_STATE, J.RESTARTED)
+
+
+@pytest.mark.parametrize('status', sorted(TABLE))
+@pytest.mark.parametrize('index', range(3))
+def test_table_cell(status, index):
+    assert J.decide(track(status), STATES[index]) == TABLE[status][index]
+
+
+@pytest.mark.parametrize('status', sorted(FORCED))
+@pytest.mark.parametrize('index', range(3))
+def test_table_cell_with_force(status, index):
+    assert J.decide(track(status), STATES[index], force=True) == FORCED[status][index]
+
+
+def test_launching_error_is_started_like_error():
+    assert J.decide(track('ERROR', launching_error=True), J.STARTED) == J.act(J.START)
+
+
+def test_error_with_retry_enabled_is_force_stopped():
+    t = track('ERROR', params={J.RETRY_PARAM: 'TRUE'})
+    assert J.decide(t, J.STOPPED_STATE) == J.act(J.FORCE_STOP)
+    assert J.decide(track('ERROR', params={J.RETRY_PARAM: 'false'}), J.STOPPED_STATE) == J.DONE_STEP
+    assert J.decide(track('ERROR', params={}), J.STOPPED_STATE) == J.DONE_STEP
+
+
+@pytest.mark.parametrize('state', [J.STARTED, J.RESTARTED])
+@pytest.mark.parametrize('status', ['STOPPED', 'ERROR'])
+def test_broken_model_is_not_started(state, status):
+    step = J.decide(track(status, model_broken=True), state)
+    assert step.kind == J.FAIL and not step.fatal
+    assert 'broken' in step.reason and 'alias_m1' in step.reason
+
+
+def test_broken_model_can_still_be_stopped():
+    assert J.decide(track('RUNNING', model_broken=True), J.STOPPED_STATE) == J.act(J.STOP)
+
+
+def test_without_wait_nothing_is_awaited_but_transitions_are_still_held():
+    assert J.decide(track('STARTING'), J.STARTED, wait=False) == J.DONE_STEP
+    assert J.decide(track('STOPPING'), J.STOPPED_STATE, wait=False) == J.DONE_STEP
+    assert J.decide(track('STOPPING'), J.STARTED, wait=False) == J.HOLD_STEP
+    assert J.decide(track('STARTING'), J.STOPPED_STATE, wait=False) == J.HOLD_STEP
+
+
+def test_after_start_the_job_is_awaited_until_running():
+    t = track('STOPPED')
+    t.applied(J.START, now=0)
+    assert t.status == 'STARTING' and t.changed
+    assert J.decide(t, J.STARTED) == J.SETTLE_STEP
+    assert J.decide(t, J.STARTED, wait=False) == J.DONE_STEP
+    t.observe(row('RUNNING'), now=1)
+    assert J.decide(t, J.STARTED) == J.DONE_STEP
+
+
+def test_error_while_running_is_awaited_is_fatal():
+    t = track('STOPPED')
+    t.applied(J.START, now=0)
+    t.observe(row('ERROR', launching_error=True), now=1)
+    step = J.decide(t, J.STARTED)
+    assert step.kind == J.FAIL and step.fatal
+    assert 'failed to launch' in step.reason
+
+
+def test_error_of_a_job_started_elsewhere_is_fatal_too():
+    t = track('STARTING')
+    assert J.decide(t, J.STARTED) == J.SETTLE_STEP
+    t.observe(row('ERROR'), now=1)
+    step = J.decide(t, J.STARTED)
+    assert step.kind == J.FAIL and step.fatal
+
+
+def test_stopping_job_is_started_once_stopped():
+    t = track('STOPPING')
+    assert J.decide(t, J.STARTED) == J.HOLD_STEP
+    t.observe(row('STOPPED'), now=1)
+    assert J.decide(t, J.STARTED) == J.act(J.START)
+
+
+def test_starting_job_is_stopped_once_running():
+    t = track('STARTING')
+    assert J.decide(t, J.STOPPED_STATE) == J.HOLD_STEP
+    t.observe(row('RUNNING'), now=1)
+    assert J.decide(t, J.STOPPED_STATE) == J.act(J.STOP)
+
+
+def test_force_after_escalates_a_slow_stop():
+    t = track('RUNNING')
+    t.applied(J.STOP, now=10)
+    assert J.decide(t, J.STOPPED_STATE, force_after=30, now=20) == J.SETTLE_STEP
+    assert J.decide(t, J.STOPPED_STATE, force_after=30, now=40) == J.act(J.FORCE_STOP)
+    t.applied(J.FORCE_STOP, now=40)
+    assert t.actions == [J.STOP, J.FORCE_STOP]
+    assert J.decide(t, J.STOPPED_STATE) == J.DONE_STEP
+
+
+def test_force_after_counts_from_first_sight_of_a_foreign_stopping():
+    t = track('STOPPING')
+    t.observe(row('STOPPING'), now=5)
+    assert J.decide(t, J.STOPPED_STATE, force_after=10, now=10) == J.SETTLE_STEP
+    assert J.decide(t, J.STOPPED_STATE, force_after=10, now=16) == J.act(J.FORCE_STOP)
+
+
+def test_restart_happens_once():
+    t = track('RUNNING')
+    assert J.decide(t, J.RESTARTED) == J.act(J.RESTART)
+    t.applied(J.RESTART, now=0)
+    assert J.decide(t, J.RESTARTED) == J.SETTLE_STEP
+    t.observe(row('RUNNING'), now=1)
+    assert J.decide(t, J.RESTARTED) == J.DONE_STEP
+
+
+def test_job_started_again_after_stop_is_reported():
+    t = track('RUNNING')
+    t.applied(J.STOP, now=0)
+    t.observe(row('RUNNING'), now=1)
+    step = J.decide(t, J.STOPPED_STATE)
+    assert step.kind == J.FAIL and 'again' in step.reason
+
+
+@pytest.mark.parametrize('status,expected', [('RUNNING', J.act(J.RESTART)), ('STARTING', J.act(J.RESTART)),
+                                             ('STOPPED', J.act(J.START)), ('STOPPING', J.HOLD_STEP)])
+def test_changed_params_restart_a_running_job(status, expected):
+    t = track(status)
+    t.restart_for_params = True
+    assert J.decide(t, J.STARTED) == expected
+
+
+@pytest.mark.parametrize('state,status,expected', [
+    (J.STARTED, 'STOPPED', ('START', True, 'RUNNING')),
+    (J.STARTED, 'RUNNING', (None, False, 'RUNNING')),
+    (J.STARTED, 'STARTING', (None, False, 'RUNNING')),
+    (J.STARTED, 'STOPPING', ('START', True, 'RUNNING')),
+    (J.STOPPED_STATE, 'RUNNING', ('STOP', True, 'STOPPED')),
+    (J.STOPPED_STATE, 'STARTING', ('STOP', True, 'STOPPED')),
+    (J.STOPPED_STATE, 'STOPPING', (None, False, 'STOPPED')),
+    (J.STOPPED_STATE, 'ERROR', (None, False, 'ERROR')),
+    (J.RESTARTED, 'STOPPED', ('RESTART', True, 'RUNNING')),
+])
+def test_check_mode_prediction(state, status, expected):
+    t = track(status)
+    assert J.predict(t, J.decide(t, state), state) == expected
+
+
+def test_order_builds_first_when_starting_merges_first_when_stopping():
+    tracks = [J.JobTrack(row('STOPPED', 'merge', 'a'), 0), J.JobTrack(row('STOPPED', 'build', 'a'), 1),
+              J.JobTrack(row('STOPPED', 'merge', 'b'), 2), J.JobTrack(row('STOPPED', 'build', 'b'), 3)]
+    assert [t.id for t in J.ordered(tracks, J.START)] == ['a_build', 'b_build', 'a_merge', 'b_merge']
+    assert [t.id for t in J.ordered(tracks, J.STOP)] == ['a_merge', 'b_merge', 'a_build', 'b_build']
+    assert [t.id for t in J.ordered(tracks, J.STOPPED_STATE)] == ['a_merge', 'b_merge', 'a_build', 'b_build']
+
+
+def test_chunks_and_put_sizes():
+    assert J.chunks([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]]
+    assert J.chunks([1, 2], 0) == [[1, 2]]
+    assert J.chunks([], 3) == []
+    assert J.put_chunk_size(J.START, 60) == 0
+    assert J.put_chunk_size(J.RESTART, 60) == 12
+    assert J.put_chunk_size(J.FORCE_STOP, 3) == 1
+
+
+@pytest.mark.parametrize('action,before,after,since,expected', [
+    (J.START, row('STOPPED'), row('STARTING'), 1, True),
+    (J.START, row('STOPPED'), row('STOPPED'), 1, False),
+    (J.STOP, row('RUNNING'), row('STOPPING'), 1, True),
+    (J.RESTART, row('STARTING'), row('STARTING', last_status_duration=500), 2, True),
+    (J.RESTART, row('STARTING'), row('STARTING', last_status_duration=90000), 2, False),
+    (J.RESTART, row('RUNNING'), row('RUNNING', yarn_app_id='application_1_0002', last_status_duration=90000), 2, True),
+    (J.FORCE_STOP, row('STOPPED'), row('STOPPED', last_status_duration=100), 1, True),
+    (J.FORCE_STOP, row('STOPPED', last_status_duration=None), row('STOPPED', last_status_duration=None), 1, False),
+    (J.START, row('STOPPED'), None, 1, False),
+])
+def test_took_effect(action, before, after, since, expected):
+    assert J.took_effect(action, before, after, since) is expected
+
+
+def test_params_merge_purge_and_compare_as_strings():
+    current = {'spark.executor.instances': '2', 'kylin.streaming.duration': '30', 'other': 'x'}
+    merged = J.desired_params(current, {'spark.executor.instances': 2, 'kylin.streaming.duration': 60,
+                                        J.RETRY_PARAM: True, 'other': None})
+    assert merged == {'spark.executor.instances': '2', 'kylin.streaming.duration': '60', J.RETRY_PARAM: 'true'}
+    assert J.params_changes(current, merged) == {
+        'kylin.streaming.duration': {'before': '30', 'after': '60'},
+        J.RETRY_PARAM: {'before': None, 'after': 'true'},
+        'other': {'before': 'x', 'after': None},
+    }
+    assert J.desired_params(current, {'a': '1'}, purge=True) == {'a': '1'}
+    assert J.params_changes(current, dict(current)) == {}
+
+
+@pytest.mark.parametrize('value', ['30x', '10', 'm', '1.5h', ' ', ''])
+def test_refresh_interval_validation(value):
+    params = {J.REFRESH_INTERVAL_PARAM: value}
+    if value.strip():
+        with pytest.raises(ValueError, match='KE-010043214'):
+            J.validate_params(params)
+    else:
+        J.validate_params(params)
+
+
+def test_valid_params_pass_and_bad_types_fail():
+    J.validate_params({J.REFRESH_INTERVAL_PARAM: '30m', 'spark.executor.cores': 2, 'x': True, 'y': None})
+    with pytest.raises(ValueError, match='must be a string, number or boolean'):
+        J.validate_params({'spark.conf': {'nested': 1}})
+
+
+def test_summary_reads_well():
+    results = [dict(id='a', action='START', changed=True, error=None),
+               dict(id='b', action=None, changed=False, error=None),
+               dict(id='c', action=None, changed=False, error='model m is broken')]
+    text = J.summary(results, J.STARTED)
+    assert text.startswith('1 of 3 jobs failed: c: model m is broken.')
+    assert 'Started 1, 1 already running' in text
+    assert J.summary(results[:2], J.STARTED, check_mode=True) == 'would have started 1, 1 already running'
