@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading the job list: paging, sorting, filters and the server's quirks, over real HTTP."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.kylin.streaming.plugins.module_utils import _inventory as I
+from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.conftest import LIST, requests_of, seed_models
+
+
+def test_sort_rows_like_kylin():
+    rows = [dict(uuid='a', data_latency=5), dict(uuid='b', data_latency=None), dict(uuid='c', data_latency=9),
+            dict(uuid='d', data_latency=5)]
+    assert [r['uuid'] for r in I.sort_rows(rows, 'data_latency', reverse=True)] == ['b', 'c', 'a', 'd']
+    assert [r['uuid'] for r in I.sort_rows(rows, 'data_latency', reverse=False)] == ['a', 'd', 'c', 'b']
+
+
+def test_job_type():
+    assert I.job_type(dict(job_type='STREAMING_MERGE')) == 'merge'
+    assert I.job_type(dict(uuid='x_merge')) == 'merge'
+    assert I.job_type(dict(job_type='STREAMING_BUILD', uuid='x_build')) == 'build'
+
+
+def test_counts_have_every_status():
+    assert I.count_statuses([dict(job_status='RUNNING')]) == dict(STARTING=0, RUNNING=1, STOPPING=0, ERROR=0, STOPPED=0)
+
+
+def test_paging_reads_every_job_once_in_few_requests(ctl, client):
+    ctl.generate('big', 1200, status={'RUNNING': 0.5, 'STOPPED': 0.5})
+    ctl.clear_counters()
+    answer = I.inventory(client, project='big', page_size=500)
+    assert answer['total'] == 2400 and len(answer['jobs']) == 2400
+    assert len(set(j['uuid'] for j in answer['jobs'])) == 2400
+    assert requests_of(ctl, LIST) == 5
+    modified = [j['last_modified'] for j in answer['jobs']]
+    assert modified == sorted(modified, reverse=True)
+    assert sum(answer['counts'].values()) == 2400
+
+
+def test_limit_within_a_page_lets_the_server_sort(ctl, client):
+    seed_models(ctl, count=5, build={'status': 'RUNNING'})
+    ctl.clear_counters()
+    answer = I.inventory(client, project='p1', job_types=['build'], sort_by='last_status_duration', reverse=False, limit=2)
+    assert len(answer['jobs']) == 2 and answer['total'] == 5
+    assert requests_of(ctl, LIST) == 1
+    assert all(j['type'] == 'build' for j in answer['jobs'])
+
+
+@pytest.mark.parametrize('reverse', [True, False])
+def test_model_alias_sort_is_done_here(ctl, client, reverse):
+    for alias in ('kiwi', 'apple', 'mango'):
+        seed_models(ctl, count=1, prefix=alias)
+    answer = I.inventory(client, project='p1', job_types=['build'], sort_by='model_alias', reverse=reverse)
+    assert [j['model_alias'] for j in answer['jobs']] == sorted(['kiwi0', 'apple0', 'mango0'], reverse=reverse)
+
+
+def test_filters(ctl, client):
+    seed_models(ctl, count=2, prefix='Orders', build={'status': 'RUNNING'})
+    seed_models(ctl, count=1, prefix='clicks')
+    assert I.inventory(client, project='p1', model_name='Order')['total'] == 4
+    assert I.inventory(client, project='p1', model_name='order')['total'] == 0
+    assert I.inventory(client, project='p1', models=['Orders1'])['total'] == 2
+    assert I.inventory(client, project='p1', statuses=['running'])['total'] == 2
+    assert I.inventory(client, project='p1', job_types=['merge'])['total'] == 3
+    assert I.inventory(client)['total'] == 6
+
+
+def test_unknown_job_id_falls_back_and_warns(ctl, client):
+    models = seed_models(ctl, count=2)
+    ctl.clear_counters()
+    answer = I.inventory(client, project='p1', job_ids=[models['m1'][0], 'deadbeef_build'])
+    assert [j['uuid'] for j in answer['jobs']] == [models['m1'][0]]
+    assert 'deadbeef_build' in answer['warnings'][0]
+    assert requests_of(ctl, LIST) == 2
+
+
+def test_read_jobs_with_many_ids_reads_the_project_once(ctl, client):
+    models = seed_models(ctl, count=150)
+    ids = [pair[0] for pair in models.values()]
+    ctl.clear_counters()
+    rows = I.read_jobs(client, 'p1', job_ids=ids)
+    assert sorted(r['uuid'] for r in rows) == sorted(ids)
+    assert requests_of(ctl, LIST) == 1
+
+
+def test_many_model_names_are_chunked_under_the_url_limit(ctl, client):
+    seed_models(ctl, count=300, prefix='a_rather_long_model_alias_')
+    aliases = ['a_rather_long_model_alias_%d' % i for i in range(300)]
+    chunks = I.chunk_values(client, 'model_names', aliases, project='p1')
+    assert len(chunks) > 1 and sum(len(c) for c in chunks) == 300
+    answer = I.inventory(client, project='p1', models=aliases, page_size=1000)
+    assert answer['total'] == 600 and len(answer['jobs']) == 600
+
+
+def test_include_records_and_stats(ctl, client):
+    seed_models(ctl, count=1, build={'status': 'RUNNING'}, merge={'status': 'RUNNING'})
+    answer = I.inventory(client, project='p1', include=['records', 'stats'])
+    by_type = dict((j['type'], j) for j in answer['jobs'])
+    assert isinstance(by_type['build']['records'], list) and isinstance(by_type['merge']['records'], list)
+    assert set(by_type['build']['stats']) >= set(['data_latency_hist', 'create_time'])
+    assert by_type['merge']['stats'] is None
