@@ -110,6 +110,9 @@ class JobReconciler(object):
                     self.project, ', '.join(missing)))
             rank = dict((alias, i) for i, alias in enumerate(self.models))
             ordered_rows = sorted(rows, key=lambda r: (rank.get(r.get('model_alias'), 0), J.job_type(r) != 'build'))
+        if ordered_rows and ordered_rows[0].get('project'):
+            # Kylin matches project names case-insensitively on reads; write with its own spelling.
+            self.project = ordered_rows[0]['project']
         return [J.JobTrack(row, order=i) for i, row in enumerate(ordered_rows)]
 
     # ------------------------------------------------------------------ params

@@ -300,3 +300,14 @@ def test_invalid_params_fail_before_anything(ctl, client):
     with pytest.raises(ValueError, match='KE-010043214'):
         reconcile(client, job_ids=[models['m0'][0]], params={J.REFRESH_INTERVAL_PARAM: '30x'})
     assert ctl.counters()['requests'] == {}
+
+
+def test_project_name_in_another_case_is_written_with_kylins_spelling(ctl, client):
+    models = seed_models(ctl, count=1, project='Sales')
+    sent = []
+    real_act = client.act
+    client.act = lambda action, ids, project=None: sent.append(project) or real_act(action, ids, project)
+    result = reconcile(client, project='SALES', models=['m0'], job_types=['build'])
+    assert not result['failed'] and result['jobs'][0]['project'] == 'Sales'
+    assert sent == ['Sales']
+    assert ctl.status(models['m0'][0]) == 'RUNNING'
