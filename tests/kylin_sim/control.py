@@ -1,0 +1,138 @@
+"""``SimControl``: a small standard-library client for the simulator's control API (``/_sim/``).
+
+For tests of the collection::
+
+    ctl = SimControl("http://127.0.0.1:7070")
+    ctl.reset("empty")
+    model = ctl.add_model("p1", "orders", build={"status": "RUNNING"})
+    ctl.wait_for_status(model["job_ids"][0], "RUNNING")
+"""
+
+import json
+import ssl
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+class SimControlError(Exception):
+    """The control API answered ``ok: false`` (or not at all)."""
+
+    def __init__(self, status, message):
+        super().__init__("%s: %s" % (status, message))
+        self.status = status
+
+
+class SimControl:
+    """One method per control endpoint; every call returns the decoded answer (minus ``ok``)."""
+
+    def __init__(self, url, timeout=30.0, verify=True, cafile=None):
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self._context = None
+        if self.url.startswith("https"):
+            self._context = ssl.create_default_context(cafile=cafile)
+            if not verify:
+                self._context.check_hostname = False
+                self._context.verify_mode = ssl.CERT_NONE
+
+    def request(self, method, path, body=None, **query):
+        query = {k: v for k, v in query.items() if v is not None}
+        url = self.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout, context=self._context) as resp:
+                answer = json.loads(resp.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            try:
+                answer = json.loads(exc.read().decode("utf-8"))
+            except ValueError:
+                answer = {"error": exc.reason}
+            raise SimControlError(exc.code, answer.get("error")) from None
+        except urllib.error.URLError as exc:
+            raise SimControlError(None, str(exc.reason)) from None
+        answer.pop("ok", None)
+        return answer
+
+    # ------------------------------------------------------------------ endpoints
+
+    def health(self):
+        return self.request("GET", "/_sim/health")
+
+    def reset(self, seed="empty"):
+        return self.request("POST", "/_sim/reset", {"seed": seed})
+
+    def config(self):
+        return self.request("GET", "/_sim/config")["config"]
+
+    def set_config(self, **values):
+        return self.request("PUT", "/_sim/config", values)["config"]
+
+    def faults(self):
+        return self.request("GET", "/_sim/faults")["faults"]
+
+    def set_faults(self, **values):
+        return self.request("PUT", "/_sim/faults", values)["faults"]
+
+    def add_project(self, name, permissions=None):
+        return self.request("POST", "/_sim/projects", {"name": name, "permissions": permissions or {}})
+
+    def add_user(self, name, password, admin=False, permissions=None):
+        return self.request("POST", "/_sim/users", {"name": name, "password": password, "admin": admin,
+                                                    "permissions": permissions or {}})
+
+    def add_model(self, project, alias, **fields):
+        """Fields: uuid, broken, fact_table, partition_column, no_partition, indexes, owner, build, merge."""
+        body = {"project": project, "alias": alias}
+        body.update(fields)
+        return self.request("POST", "/_sim/models", body)
+
+    def delete_model(self, model_id):
+        return self.request("DELETE", "/_sim/models/" + model_id)
+
+    def generate(self, project, count, prefix="model_", status="STOPPED", seed=0, retry_enabled=False):
+        return self.request("POST", "/_sim/generate", {"project": project, "count": count, "prefix": prefix,
+                                                       "status": status, "seed": seed, "retry_enabled": retry_enabled})
+
+    def jobs(self, project=None, job_id=None, status=None):
+        if isinstance(job_id, (list, tuple)):
+            job_id = ",".join(job_id)
+        return self.request("GET", "/_sim/jobs", project=project, job_id=job_id, status=status)["jobs"]
+
+    def job(self, job_id):
+        return self.request("GET", "/_sim/jobs/" + job_id)["job"]
+
+    def patch_job(self, job_id, **fields):
+        return self.request("PATCH", "/_sim/jobs/" + job_id, fields)["job"]
+
+    def counters(self):
+        return self.request("GET", "/_sim/counters")
+
+    def clear_counters(self):
+        return self.request("DELETE", "/_sim/counters")
+
+    def actions(self, job_id=None, since=None):
+        return self.request("GET", "/_sim/actions", job_id=job_id, since=since)["actions"]
+
+    def transitions(self, job_id=None, since=None):
+        return self.request("GET", "/_sim/transitions", job_id=job_id, since=since)["transitions"]
+
+    # ------------------------------------------------------------------ helpers
+
+    def status(self, job_id):
+        """The internal status (LAUNCHING_ERROR is not shown as ERROR here)."""
+        return self.job(job_id)["status"]
+
+    def wait_for_status(self, job_id, statuses, timeout=10.0, interval=0.05):
+        """Poll until the job's internal status is one of ``statuses``; returns it or raises TimeoutError."""
+        wanted = (statuses,) if isinstance(statuses, str) else tuple(statuses)
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.status(job_id)
+            if status in wanted:
+                return status
+            if time.monotonic() > deadline:
+                raise TimeoutError("job %s is %s, not %s after %ss" % (job_id, status, "/".join(wanted), timeout))
+            time.sleep(interval)

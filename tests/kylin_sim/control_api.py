@@ -1,0 +1,196 @@
+"""The simulator's own control API under ``/_sim/`` (no auth, no faults; the real server has no such path).
+
+Tests and demos use it to set the scene (seed, models, statuses, faults, timing) and to look
+behind the API (internal statuses, counters, the logs of actions and transitions).
+"""
+
+import json
+
+from . import seeds
+from .state import DEFAULT_CONFIG
+
+CONFIG_TYPES = {
+    "start_delay": float, "yarn_accept_delay": float, "stop_delay": float, "kill_delay": float,
+    "retry_interval": float, "retry_max_interval": float, "stats_interval": float,
+    "cluster_mode": bool, "streaming_enabled": bool, "list_requires_operation": bool,
+    "lock_attempts": int, "lock_durations": list, "version": str,
+}
+assert set(CONFIG_TYPES) == set(DEFAULT_CONFIG)
+
+
+class ControlError(Exception):
+    """Answered 400 (or the given status) with ``{"ok": false, "error": ...}``."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
+
+
+def check_config(update):
+    clean = {}
+    for key, value in update.items():
+        kind = CONFIG_TYPES.get(key)
+        if kind is None:
+            raise ControlError("unknown config key %r (known: %s)" % (key, ", ".join(sorted(CONFIG_TYPES))))
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise ControlError("%s must be true or false" % key)
+        elif kind is list:
+            if not isinstance(value, list) or not value or not all(v is None or (isinstance(v, (int, float)) and v >= 0)
+                                                                   for v in value):
+                raise ControlError("%s must be a non-empty list of seconds (null = permanently)" % key)
+        elif kind in (int, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ControlError("%s must be a non-negative number" % key)
+            value = kind(value)
+        elif not isinstance(value, str):
+            raise ControlError("%s must be a string" % key)
+        clean[key] = value
+    return clean
+
+
+class ControlApi:
+    """Dispatches ``/_sim/...`` requests; the caller holds the store lock."""
+
+    def __init__(self, store, faults):
+        self.store = store
+        self.faults = faults
+
+    def handle(self, method, path, query, body, now):
+        """Return ``(status, dict)``."""
+        try:
+            data = json.loads(body.decode("utf-8")) if body.strip() else {}
+        except ValueError:
+            return 400, {"ok": False, "error": "body is not JSON"}
+        if not isinstance(data, dict):
+            return 400, {"ok": False, "error": "body must be a JSON object"}
+        parts = [p for p in path.split("/") if p][1:]  # drop "_sim"
+        name = parts[0] if parts else ""
+        arg = "/".join(parts[1:]) or None
+        handler = getattr(self, "%s_%s" % (method.lower(), name), None)
+        if handler is None:
+            return 404, {"ok": False, "error": "no control endpoint %s %s" % (method, path)}
+        try:
+            result = handler(arg=arg, query=query, data=data, now=now)
+        except ControlError as exc:
+            return exc.status, {"ok": False, "error": str(exc)}
+        except (ValueError, TypeError, KeyError) as exc:
+            return 400, {"ok": False, "error": "%s: %s" % (type(exc).__name__, exc)}
+        out = {"ok": True}
+        out.update(result or {})
+        return 200, out
+
+    # ------------------------------------------------------------------ endpoints
+
+    def get_health(self, **_):
+        return {"projects": len(self.store.projects), "jobs": len(self.store.jobs)}
+
+    def post_reset(self, data, now, **_):
+        seed = data.get("seed", "empty")
+        if seed not in seeds.SEEDS:
+            raise ControlError("unknown seed %r" % seed)
+        self.faults.reset()
+        self.store.reset()
+        seeds.apply(self.store, seed, now)
+        return {"seed": seed, "jobs": len(self.store.jobs)}
+
+    def get_config(self, **_):
+        return {"config": dict(self.store.config)}
+
+    def put_config(self, data, **_):
+        self.store.config.update(check_config(data))
+        return {"config": dict(self.store.config)}
+
+    def get_faults(self, **_):
+        return {"faults": self.faults.snapshot()}
+
+    def put_faults(self, data, **_):
+        self.faults.update(data)
+        return {"faults": self.faults.snapshot()}
+
+    def post_projects(self, data, now, **_):
+        prj = self.store.add_project(data.get("name"), data.get("permissions"), now)
+        return {"name": prj.name}
+
+    def post_users(self, data, **_):
+        name, password = data.get("name"), data.get("password")
+        if not name or not isinstance(password, str):
+            raise ControlError("name and password required")
+        user = self.store.add_user(name, password, bool(data.get("admin", False)), data.get("permissions"))
+        return {"name": user.name}
+
+    def post_models(self, data, now, **_):
+        if not data.get("project") or not data.get("alias"):
+            raise ControlError("project and alias required")
+        fields = {k: data[k] for k in ("broken", "fact_table", "partition_column", "no_partition", "indexes", "owner")
+                  if k in data}
+        model = self.store.add_model(data["project"], data["alias"], now, model_uuid=data.get("uuid"),
+                                     build=data.get("build"), merge=data.get("merge"), **fields)
+        return {"model_id": model.uuid, "job_ids": [model.uuid + "_build", model.uuid + "_merge"]}
+
+    def delete_models(self, arg, now, **_):
+        if arg not in self.store.models:
+            raise ControlError("no model %s" % arg, 404)
+        self.store.delete_model(arg, now)
+        return {"model_id": arg}
+
+    def post_generate(self, data, now, **_):
+        if not data.get("project") or not isinstance(data.get("count"), int) or data["count"] < 0:
+            raise ControlError("project and a count >= 0 required")
+        created = seeds.generate(self.store, data["project"], data["count"], now, prefix=data.get("prefix", "model_"),
+                                 status=data.get("status", "STOPPED"), seed=data.get("seed", 0),
+                                 retry_enabled=bool(data.get("retry_enabled", False)))
+        return {"count": len(created), "model_ids": created}
+
+    def get_jobs(self, arg, query, now, **_):
+        store = self.store
+        if arg is not None:
+            job = store.jobs.get(arg)
+            if job is None:
+                raise ControlError("no job %s" % arg, 404)
+            return {"job": store.job_state(job, now)}
+        project = query.get("project")
+        prj = store.project(project) if project else None
+        if project and prj is None:
+            return {"jobs": []}
+        wanted_ids = set(query["job_id"].split(",")) if query.get("job_id") else None
+        status = query.get("status")
+        jobs = []
+        for job in store.storage_order(prj):
+            if wanted_ids is not None and job.id not in wanted_ids:
+                continue
+            if status and job.status != status.upper():
+                continue
+            jobs.append(store.job_state(job, now))
+        return {"jobs": jobs}
+
+    def patch_jobs(self, arg, data, now, **_):
+        job = self.store.jobs.get(arg or "")
+        if job is None:
+            raise ControlError("no job %s" % arg, 404)
+        self.store.patch_job(job, data, now)
+        return {"job": self.store.job_state(job, now)}
+
+    def get_counters(self, **_):
+        return self.store.journal.counters()
+
+    def delete_counters(self, **_):
+        self.store.journal.clear_counters()
+        return {}
+
+    def get_actions(self, query, **_):
+        return {"actions": _filtered(self.store.journal.action_log, query)}
+
+    def get_transitions(self, query, **_):
+        return {"transitions": _filtered(self.store.journal.transition_log, query)}
+
+
+def _filtered(log, query):
+    entries = log
+    if query.get("job_id"):
+        wanted = set(query["job_id"].split(","))
+        entries = [e for e in entries if e["job_id"] in wanted]
+    if query.get("since"):
+        since = int(query["since"])
+        entries = [e for e in entries if e["time"] >= since]
+    return list(entries)

@@ -1,0 +1,46 @@
+"""What happened, for tests and benchmarks: request counters, and the action and transition logs."""
+
+from collections import Counter
+
+LOG_LIMIT = 200000  # entries kept per log; the oldest half is dropped past this
+
+
+class Journal:
+    """Counters and logs; callers hold the store lock."""
+
+    def __init__(self):
+        self.requests = Counter()
+        self.actions = Counter()
+        self.statuses = Counter()
+        self.faults = Counter()
+        self.action_log = []
+        self.transition_log = []
+
+    def clear(self):
+        self.clear_counters()
+        self.action_log = []
+        self.transition_log = []
+
+    def clear_counters(self):
+        self.requests = Counter()
+        self.actions = Counter()
+        self.statuses = Counter()
+        self.faults = Counter()
+
+    def counters(self):
+        return {"requests": dict(self.requests), "actions": dict(self.actions), "statuses": dict(self.statuses),
+                "faults": dict(self.faults)}
+
+    def transition(self, when, job_id, old, new, cause):
+        _append(self.transition_log, {"time": int(when * 1000), "job_id": job_id, "from": old, "to": new, "cause": cause})
+
+    def action(self, when, job_id, action, user, before, after, ok, error_code):
+        self.actions[action] += 1
+        _append(self.action_log, {"time": int(when * 1000), "job_id": job_id, "action": action, "user": user,
+                                  "status_before": before, "status_after": after, "ok": ok, "error_code": error_code})
+
+
+def _append(log, entry):
+    log.append(entry)
+    if len(log) > LOG_LIMIT:
+        del log[:LOG_LIMIT // 2]

@@ -1,0 +1,513 @@
+"""The Kylin REST endpoints under ``/kylin/api/streaming_jobs``: routing, binding, checks, in Kylin's order.
+
+What happens to a request, in the order the real server does it (ref sections 1 and 2):
+
+1. ``QueryNodeFilter`` (PUT/POST/DELETE only): a ``project`` (query string, else JSON body) that
+   does not exist is answered 500 KE-010001201 before authentication.
+2. Spring Security: Basic auth or the session cookie; 401/400 bodies from the entry point.
+3. Handler mapping: 404 (no path), 405 (no method), 406 (``Accept`` matches no controller).
+4. Argument binding: 400 KE-010000003 for bad types and missing required parameters, 500 for
+   unreadable bodies.
+5. The controller and service code, raising the business errors (HTTP 500, ``code`` "999").
+
+The caller (server.py) holds the store lock and has already applied faults.
+"""
+
+import datetime
+import json
+import re
+import time
+from urllib.parse import unquote
+
+from . import errors, listing
+
+PUBLIC = "application/vnd.apache.kylin-v4-public+json"
+INTERNAL = "application/vnd.apache.kylin-v4+json"
+BASE = "/kylin/api/streaming_jobs"
+
+ACTIONS = ("START", "STOP", "FORCE_STOP", "RESTART")
+LIST_STATUSES = ("STARTING", "RUNNING", "STOPPING", "ERROR", "STOPPED")
+JOB_TYPES = ("STREAMING_BUILD", "STREAMING_MERGE")
+JOB_TYPE_ENUM = "org.apache.kylin.job.execution.JobTypeEnum"
+ACTION_ENUM = "org.apache.kylin.rest.request.StreamingJobActionEnum"
+JACKSON_SOURCE = "[Source: (org.springframework.util.StreamUtils$NonClosingInputStream); line: 1, column: %d]"
+CONTROLLERS = {"public": "org.apache.kylin.rest.controller.open.OpenStreamingJobController",
+               "internal": "org.apache.kylin.rest.controller.StreamingJobController"}
+
+
+class Request:
+    """What the HTTP layer hands over: method, decoded path, query pairs, headers, raw body."""
+
+    def __init__(self, method, path, query, headers, body, scheme, host):
+        self.method = method
+        self.path = path
+        self.query = query      # [(name, value)], in order
+        self.headers = headers  # case-insensitive .get()
+        self.body = body
+        self.scheme = scheme
+        self.host = host
+        self.raw_query = "&".join("%s=%s" % kv for kv in query)
+
+    def values(self, name):
+        return [v for k, v in self.query if k == name]
+
+    def url(self, path=None, with_query=False, raw_query=None):
+        url = "%s://%s%s" % (self.scheme, self.host, path or self.path)
+        query = raw_query if raw_query is not None else self.raw_query
+        return url + ("?" + query if with_query and query else "")
+
+
+class Response:
+    """Status, headers and body; ``action`` is set for PUT /status (response faults look at it)."""
+
+    def __init__(self, status, body, content_type="application/json", headers=None):
+        self.status = status
+        self.body = body
+        self.content_type = content_type
+        self.headers = list(headers or [])
+        self.action = None
+
+
+def spring_error(status, reason, path):
+    """Spring Boot's default error body (404/405/406 never reach Kylin's handlers)."""
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+00:00"
+    body = {"timestamp": stamp, "status": status, "error": reason, "path": path}
+    return Response(status, json.dumps(body, separators=(",", ":")).encode("utf-8"))
+
+
+def choose_controller(accept):
+    """Spring ``produces`` matching: public vnd type, internal vnd type, or wildcard -> internal; else None (406)."""
+    if accept is None or not accept.strip():
+        return "internal"
+    ranked = []
+    for i, part in enumerate(accept.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        quality = 1.0
+        for param in fields[1:]:
+            if param.lower().startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            ranked.append((-quality, i, media))
+    for dummy, dummy2, media in sorted(ranked):
+        if media == PUBLIC:
+            return "public"
+        if media in (INTERNAL, "*/*", "application/*"):
+            return "internal"
+    return None
+
+
+# ---------------------------------------------------------------------- Spring argument binding
+
+def _scalar(req, name):
+    values = req.values(name)
+    return ",".join(values) if values else None
+
+
+def bind_str(req, name, default=None, required=False):
+    value = _scalar(req, name)
+    if value is None or (value == "" and default is not None):
+        if required and value is None:
+            raise errors.missing_param(name)
+        return default
+    return value
+
+
+def bind_list(req, name, default_empty=True):
+    """``List<String>``: one value is split on commas and trimmed, several values are taken as they are."""
+    values = req.values(name)
+    if not values:
+        return [] if default_empty else None
+    if len(values) == 1:
+        return [v.strip() for v in values[0].split(",")] if values[0] != "" else []
+    return values
+
+
+def bind_int(req, name, default, required=False):
+    value = _scalar(req, name)
+    if value is None or value == "":
+        if required and value is None:
+            raise errors.missing_param(name, "Integer")
+        return default
+    text = re.sub(r"\s", "", value)
+    if re.fullmatch(r"[+-]?\d+", text) and -2 ** 31 <= int(text) < 2 ** 31:
+        return int(text)
+    raise errors.type_mismatch("java.lang.Integer", 'java.lang.NumberFormatException: For input string: "%s"' % text)
+
+
+def bind_bool(req, name, default):
+    value = _scalar(req, name)
+    if value is None or value.strip() == "":
+        return default
+    text = value.strip().lower()
+    if text in ("true", "on", "yes", "1"):
+        return True
+    if text in ("false", "off", "no", "0"):
+        return False
+    raise errors.type_mismatch("boolean", "java.lang.IllegalArgumentException: Invalid boolean value '%s'" % value)
+
+
+def _jackson_message(exc, doc):
+    pos = getattr(exc, "pos", 0) or 0
+    column = pos + 1
+    if pos >= len(doc):
+        return "Unexpected end-of-input: expected close marker for Object\n at " + JACKSON_SOURCE % column
+    char = doc[pos]
+    return ("Unexpected character ('%s' (code %d)): %s\n at " % (char, ord(char), exc.msg[0].lower() + exc.msg[1:])
+            + JACKSON_SOURCE % column)
+
+
+def _mismatch(java_type, token, field, request_class):
+    return errors.unknown("com.fasterxml.jackson.databind.exc.MismatchedInputException",
+                          "Cannot deserialize value of type `%s` from %s\n at %s (through reference chain: %s[\"%s\"])"
+                          % (java_type, token, JACKSON_SOURCE % 1, request_class, field), where="body")
+
+
+def _token(value):
+    if isinstance(value, dict):
+        return "Object value (token `JsonToken.START_OBJECT`)"
+    if isinstance(value, list):
+        return "Array value (token `JsonToken.START_ARRAY`)"
+    return "String value (token `JsonToken.VALUE_STRING`)"
+
+
+def _as_string(value, field, request_class):
+    """Jackson's String coercion: scalars become their text, structures fail."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    raise _mismatch("java.lang.String", _token(value), field, request_class)
+
+
+def read_body(req, fields, request_class, handler):
+    """``@RequestBody`` with Jackson (unknown fields ignored, trailing content ignored)."""
+    ctype = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if not req.body.strip():
+        raise errors.unknown("org.springframework.http.converter.HttpMessageNotReadableException",
+                             "Required request body is missing: " + handler, where="body")
+    if ctype and ctype != "application/json" and not ctype.endswith("+json"):
+        raise errors.unknown("org.springframework.web.HttpMediaTypeNotSupportedException",
+                             "Content type '%s' not supported" % req.headers.get("Content-Type"), where="body")
+    if not ctype:
+        raise errors.unknown("org.springframework.web.HttpMediaTypeNotSupportedException",
+                             "Content type 'application/octet-stream' not supported", where="body")
+    try:
+        doc = req.body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise errors.json_parse("Invalid UTF-8 start byte 0x%02x\n at %s" % (req.body[exc.start], JACKSON_SOURCE % (exc.start + 1)))
+    stripped = doc.lstrip()
+    offset = len(doc) - len(stripped)
+
+    def reject(name):
+        raise ValueError("Non-standard token '%s'" % name)
+
+    try:
+        data, dummy = json.JSONDecoder(parse_constant=reject).raw_decode(stripped)
+    except json.JSONDecodeError as exc:
+        exc.pos += offset
+        raise errors.json_parse(_jackson_message(exc, doc)) from None
+    except ValueError as exc:
+        raise errors.json_parse("%s: Non-standard token not allowed\n at %s" % (exc, JACKSON_SOURCE % 1)) from None
+    if data is None:
+        raise errors.unknown("org.springframework.http.converter.HttpMessageNotReadableException",
+                             "Required request body is missing: " + handler, where="body")
+    if not isinstance(data, dict):
+        raise errors.unknown("com.fasterxml.jackson.databind.exc.MismatchedInputException",
+                             "Cannot construct instance of `%s` (although at least one Creator exists): no %s-argument "
+                             "constructor/factory method to deserialize from %s" % (
+                                 request_class, "String" if isinstance(data, str) else "int/Int", _token(data)), where="body")
+    out = {}
+    for name, kind in fields.items():
+        value = data.get(name)
+        if kind == "str":
+            out[name] = _as_string(value, name, request_class)
+        elif kind == "list":
+            if value is None:
+                out[name] = None
+            elif not isinstance(value, list):
+                raise _mismatch("java.util.ArrayList<java.lang.String>", _token(value), name, request_class)
+            else:
+                out[name] = [_as_string(v, name, request_class) for v in value]
+        else:  # map of strings
+            if value is None:
+                out[name] = None
+            elif not isinstance(value, dict):
+                raise _mismatch("java.util.LinkedHashMap<java.lang.String,java.lang.String>", _token(value), name,
+                                request_class)
+            else:
+                out[name] = {str(k): _as_string(v, name, request_class) for k, v in value.items()}
+    return out
+
+
+def project_from_request(req):
+    """``ProjectInfoParser``: ``project`` from the query string, else from a JSON body; absent -> None."""
+    value = _scalar(req, "project")
+    if value:
+        return value
+    try:
+        data = json.loads(req.body.decode("utf-8")) if req.body.strip() else None
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("project"), (str, int, float)) and data.get("project") != "":
+        return str(data["project"])
+    return None
+
+
+def java_split(text):
+    """``String.split("\\\\_")``: trailing empty strings are removed."""
+    parts = text.split("_")
+    while len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+class KylinApi:
+    """The streaming-job endpoints of both controllers (public ``Open...`` and internal)."""
+
+    def __init__(self, store):
+        self.store = store
+
+    # ------------------------------------------------------------------ entry point
+
+    def handle(self, req, now):
+        path = req.path
+        if path != "/kylin/api" and not path.startswith("/kylin/api/"):
+            return spring_error(404, "Not Found", path)
+        store = self.store
+        if req.method in ("PUT", "POST", "DELETE"):
+            project = project_from_request(req)
+            if project is not None and project != "_global" and store.project(project) is None:
+                raise errors.project_not_found(project, url_path="/kylin/api/error")
+        user, session, changed = store.auth.authenticate(req.headers, now)
+        if changed:
+            store.dirty = True
+        resp = self._route(req, user, now)
+        if session:
+            resp.headers.append(("Set-Cookie", "JSESSIONID=%s; Path=/kylin; HttpOnly" % session))
+        return resp
+
+    def _route(self, req, user, now):
+        path = req.path
+        if path.startswith(BASE + "/stats/") and len(path) > len(BASE + "/stats/"):
+            allowed, handler = ("GET",), self.get_stats
+        else:
+            rel = path[len(BASE):] if path.startswith(BASE) else None
+            table = {"": (("GET",), self.get_list), "/": (("GET",), self.get_list),
+                     "/status": (("PUT",), self.put_status), "/params": (("PUT",), self.put_params),
+                     "/records": (("GET",), self.get_records)}
+            if rel not in table:
+                return spring_error(404, "Not Found", path)
+            allowed, handler = table[rel]
+        if req.method not in allowed:
+            resp = spring_error(405, "Method Not Allowed", path)
+            resp.headers.append(("Allow", ", ".join(allowed)))
+            return resp
+        controller = choose_controller(req.headers.get("Accept"))
+        if controller is None or (handler == self.put_params and controller == "public"):  # pylint: disable=comparison-with-callable
+            return spring_error(406, "Not Acceptable", path)
+        data, action = handler(req, user, controller, now)
+        body = json.dumps({"code": "000", "data": data, "msg": ""}, separators=(",", ":"), ensure_ascii=False)
+        resp = Response(200, body.encode("utf-8"), PUBLIC if controller == "public" else INTERNAL)
+        resp.action = action
+        return resp
+
+    # ------------------------------------------------------------------ shared checks
+
+    def check_streaming_enabled(self):
+        if not self.store.config["streaming_enabled"]:
+            raise errors.streaming_disabled()
+
+    def check_operation(self, user, project, where="acl"):
+        """``AclEvaluate.checkProjectOperationPermission``."""
+        if not project:
+            raise errors.empty_project_name(where)
+        prj = self.store.project(project)
+        if prj is None:
+            raise errors.project_not_found(project, where=where)
+        if not self.store.auth.has_operation(user, prj.name):
+            raise errors.access_denied(where)
+        return prj
+
+    def check_project_name(self, project):
+        """``NBasicController.checkProjectName``."""
+        if not project:
+            raise errors.empty_project_name("controller")
+        prj = self.store.project(project)
+        if prj is None:
+            raise errors.project_not_found(project)
+        return prj
+
+    # ------------------------------------------------------------------ GET list
+
+    def get_list(self, req, user, controller, now):
+        query = {
+            "model_name": bind_str(req, "model_name", ""),
+            "model_names": bind_list(req, "model_names", default_empty=False),
+            "job_types": bind_list(req, "job_types"),
+            "statuses": bind_list(req, "statuses"),
+            "project": bind_str(req, "project", ""),
+            "page_offset": bind_int(req, "page_offset", 0),
+            "page_size": bind_int(req, "page_size", 10),
+            "sort_by": bind_str(req, "sort_by", "last_modified"),
+            "reverse": bind_bool(req, "reverse", True),
+        }
+        job_ids = bind_list(req, "job_ids") if controller == "public" else []
+        self.check_streaming_enabled()
+        store = self.store
+        project = query["project"]
+        if controller == "public":
+            for status in query["statuses"]:
+                if status not in LIST_STATUSES:
+                    raise errors.param_invalid("statuses", ", ".join(LIST_STATUSES))
+            for job_type in query["job_types"]:
+                if job_type not in JOB_TYPES:
+                    raise errors.param_invalid("job_types", ", ".join(JOB_TYPES))
+            if project:
+                prj = store.project(project)
+                if prj is None:
+                    raise errors.project_not_found(project)
+                project = query["project"] = prj.name
+                wanted = query["model_name"].lower()
+                for model in prj.models.values():
+                    if model.alias.lower() == wanted:
+                        query["model_name"] = model.alias
+                        break
+        # StreamingJobService.getStreamingJobList
+        prj = None
+        if project:
+            if store.config["list_requires_operation"]:
+                prj = self.check_operation(user, project, where="list")
+            else:
+                prj = store.project(project)
+                if prj is None:
+                    raise errors.project_not_found(project, where="list")
+                if not (user.admin or user.level(prj.name)):
+                    raise errors.access_denied("list")
+        if job_ids:
+            if not project:
+                raise errors.param_empty("project", where="list")
+            source = [prj.jobs.get(job_id) for job_id in job_ids]
+        else:
+            source = store.storage_order(prj)
+        return listing.list_jobs(store, source, query, now), None
+
+    # ------------------------------------------------------------------ PUT status
+
+    def put_status(self, req, user, controller, now):
+        handler = ("public org.apache.kylin.common.response.EnvelopeResponse<java.lang.String> %s.updateStreamingJobStatus"
+                   "(org.apache.kylin.rest.request.StreamingJobExecuteRequest)" % CONTROLLERS[controller])
+        body = read_body(req, {"project": "str", "job_ids": "list", "action": "str"},
+                         "org.apache.kylin.rest.request.StreamingJobExecuteRequest", handler)
+        self.check_streaming_enabled()
+        action, project, job_ids = body["action"], body["project"], body["job_ids"]
+        if not action:
+            raise errors.param_empty("action")
+        if controller == "public" and not job_ids:
+            raise errors.param_empty("job_ids")
+        self.update_status(user, project, job_ids, action, now)
+        return "", action
+
+    def update_status(self, user, project, job_ids, action, now):
+        """``StreamingJobService.updateStreamingJobStatus``: one id after another, no transaction."""
+        store = self.store
+        if action.upper() not in ACTIONS:
+            raise errors.param_invalid("action", ", ".join(ACTIONS))
+        job_project = project
+        scope = store.project(project) if project else None
+        job_map = {job.id: job for job in store.storage_order(scope)}
+        if job_ids is None:
+            raise errors.npe("status")
+        for job_id in job_ids:
+            if job_id in job_map:
+                job_project = job_map[job_id].project
+            before = job_map[job_id].status if job_id in job_map else None
+            try:
+                self._act_on_one(user, job_project, job_id, action, now)
+            except errors.KylinError as exc:
+                self._log_action(job_id, action, user, before, False, exc.error_code)
+                raise
+            self._log_action(job_id, action, user, before, True, None)
+
+    def _log_action(self, job_id, action, user, before, ok, error_code):
+        job = self.store.jobs.get(job_id) if job_id is not None else None
+        after = job.status if job is not None else None
+        self.store.journal.action(time.time(), job_id, action, user.name, before, after, ok, error_code)
+
+    def _act_on_one(self, user, job_project, job_id, action, now):
+        store = self.store
+        self.check_operation(user, job_project)
+        if job_id is None:
+            raise errors.npe("status")
+        parts = java_split(job_id)
+        if len(parts) < 2:
+            raise errors.index_out_of_bounds("1", "java.lang.ArrayIndexOutOfBoundsException")
+        model_id, job_type = parts[0], "STREAMING_" + parts[1].upper()
+        if action not in ACTIONS:
+            raise errors.no_enum_constant(ACTION_ENUM, action)
+        if job_type not in JOB_TYPES:
+            raise errors.no_enum_constant(JOB_TYPE_ENUM, job_type)
+        prj = store.project(job_project)
+        job = prj.jobs.get("%s_%s" % (model_id, job_type[len("STREAMING_"):].lower()))
+        if job is None:
+            raise errors.npe("start" if action in ("START", "RESTART") else "status")
+        now = max(now, time.time())  # a FORCE_STOP earlier in the batch took time
+        if action == "START":
+            store.start_job(job, now)
+        elif action == "STOP":
+            store.stop_job(job, now)
+        elif action == "FORCE_STOP":
+            store.force_stop_job(job, now)
+        else:
+            store.restart_job(job, now)
+
+    # ------------------------------------------------------------------ PUT params (internal)
+
+    def put_params(self, req, user, controller, now):
+        handler = ("public org.apache.kylin.common.response.EnvelopeResponse<java.lang.String> %s.updateStreamingJobParams"
+                   "(org.apache.kylin.rest.request.StreamingJobParamsRequest)" % CONTROLLERS[controller])
+        body = read_body(req, {"project": "str", "job_id": "str", "params": "map"},
+                         "org.apache.kylin.rest.request.StreamingJobParamsRequest", handler)
+        self.check_streaming_enabled()
+        prj = self.check_project_name(body["project"])
+        self.check_operation(user, prj.name, where="params")
+        params = body["params"]
+        if params is None:
+            raise errors.npe("params")
+        interval = params.get("kylin.streaming.table-refresh-interval")
+        if interval is not None and interval.strip() != "" and not re.fullmatch(r"\d+[mhd]", interval.strip()):
+            raise errors.table_refresh_interval_invalid()
+        job = prj.jobs.get(body["job_id"]) if body["job_id"] is not None else None
+        if job is not None:  # an unknown job id is silently ignored
+            self.store.update_params(job, params, now)
+        return "", None
+
+    # ------------------------------------------------------------------ GET stats / records
+
+    def get_stats(self, req, user, controller, now):  # pylint: disable=unused-argument
+        job_id = unquote(req.path[len(BASE + "/stats/"):])
+        if controller == "internal":
+            bind_str(req, "project", required=True)
+            time_filter = bind_int(req, "time_filter", -1)
+        else:
+            time_filter = bind_int(req, "time_filter", 30)
+        self.check_streaming_enabled()
+        return listing.stats_response(self.store, job_id, time_filter, now), None
+
+    def get_records(self, req, user, controller, now):  # pylint: disable=unused-argument
+        if controller == "internal":
+            project = bind_str(req, "project", required=True)
+            job_id = bind_str(req, "job_id", required=True)
+            self.check_streaming_enabled()
+            self.check_project_name(project)
+        else:
+            job_id = bind_str(req, "job_id", required=True)
+            self.check_streaming_enabled()
+            if not job_id:
+                raise errors.param_empty("job_id")
+        return list(reversed(self.store.records.get(job_id, []))), None

@@ -1,0 +1,104 @@
+"""The control API, SimControl, seeds and the command line."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import Kylin
+from kylin_sim import seeds
+from kylin_sim.control import SimControlError
+
+TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_demo_seed_is_deterministic_and_believable(sim, ctl):
+    ctl.reset("demo")
+    kylin = Kylin(sim.url)
+    rows = kylin.rows(page_size=100, sort_by="model_alias")["value"]
+    assert len(rows) == 18
+    assert [r["project"] for r in rows[:12]] == ["streaming_demo"] * 12 and rows[12]["project"] == "iot"
+    assert rows[0]["uuid"] == seeds.model_uuid("streaming_demo", "orders_rt") + "_build"
+    statuses = {r["job_status"] for r in rows}
+    assert statuses == {"RUNNING", "STOPPED", "ERROR"}
+    assert any(r["launching_error"] for r in rows)
+    assert any(r["model_broken"] for r in rows)
+    running_build = [r for r in rows if r["job_status"] == "RUNNING" and r["job_type"] == "STREAMING_BUILD"]
+    assert all(r["data_latency"] is not None and r["last_status_duration"] > 3600000 for r in running_build)
+    assert len(kylin.get("/stats/" + rows[0]["uuid"], time_filter=60).json()["data"]["create_time"]) > 10
+    ctl.reset("demo")
+    assert [r["uuid"] for r in kylin.rows(page_size=100, sort_by="model_alias")["value"]] == [r["uuid"] for r in rows]
+
+
+def test_reset_restores_config(ctl):
+    ctl.set_config(start_delay=9.0)
+    ctl.reset()
+    assert ctl.config()["start_delay"] == 0.3
+
+
+def test_bad_control_requests(ctl):
+    with pytest.raises(SimControlError) as info:
+        ctl.set_config(no_such_key=1)
+    assert info.value.status == 400
+    with pytest.raises(SimControlError):
+        ctl.set_config(start_delay="soon")
+    with pytest.raises(SimControlError):
+        ctl.reset("nope")
+    with pytest.raises(SimControlError) as info:
+        ctl.job("missing_build")
+    assert info.value.status == 404
+    ctl.add_model("p1", "m1")
+    with pytest.raises(SimControlError):
+        ctl.add_model("p1", "M1")  # aliases are unique per project, ignoring case
+    with pytest.raises(SimControlError):
+        ctl.request("GET", "/_sim/nothing")
+
+
+def test_models_jobs_patch_and_delete(ctl):
+    made = ctl.add_model("p1", "m1", uuid="11111111-2222-3333-4444-555555555555", build={"status": "RUNNING"},
+                         merge={"params": {"spark.executor.memory": "2g"}})
+    build, merge = made["job_ids"]
+    assert build == "11111111-2222-3333-4444-555555555555_build"
+    assert ctl.job(merge)["params"]["spark.executor.memory"] == "2g"
+    assert [j["id"] for j in ctl.jobs(project="p1", status="RUNNING")] == [build]
+    assert [j["id"] for j in ctl.jobs(job_id=[build, merge])] == [build, merge]
+    job = ctl.patch_job(build, status="LAUNCHING_ERROR")
+    assert job["status"] == "LAUNCHING_ERROR" and job["app_exists"] is False
+    assert ctl.transitions(job_id=build)[-1]["cause"] == "control"
+    ctl.delete_model(made["model_id"])
+    assert ctl.jobs() == []
+    with pytest.raises(SimControlError):
+        ctl.patch_job(build, status="RUNNING")
+    with pytest.raises(SimControlError):
+        ctl.delete_model(made["model_id"])
+
+
+def test_counters_and_clear(ctl, kylin, model):
+    model()
+    kylin.get()
+    kylin.get("/stats/x_build")
+    kylin.get("/records", job_id="x_build")
+    counters = ctl.counters()
+    assert counters["requests"] == {"GET /kylin/api/streaming_jobs": 1, "GET /kylin/api/streaming_jobs/stats": 1,
+                                    "GET /kylin/api/streaming_jobs/records": 1}
+    assert counters["statuses"] == {"200": 3}
+    ctl.clear_counters()
+    assert ctl.counters()["requests"] == {}
+
+
+def test_generate_status_mix(ctl):
+    made = ctl.generate("g", 50, prefix="gen_", status={"RUNNING": 1, "LAUNCHING_ERROR": 1}, seed=3)
+    statuses = {j["status"] for j in ctl.jobs(project="g")}
+    assert made["count"] == 50 and statuses == {"RUNNING", "LAUNCHING_ERROR"}
+    again = ctl.generate("g", 2, prefix="gen_")
+    assert again["count"] == 2 and len(ctl.jobs(project="g")) == 104
+
+
+def test_cli_help_documents_every_option():
+    out = subprocess.run([sys.executable, "-m", "kylin_sim", "--help"], env=dict(os.environ, PYTHONPATH=TESTS_DIR),
+                         capture_output=True, text=True, check=True).stdout
+    for option in ("--host", "--port", "--port-file", "--seed", "--state-file", "--cert", "--key", "--start-delay",
+                   "--stop-delay", "--kill-delay", "--retry-interval", "--cluster-mode", "--local-mode", "--error-rate",
+                   "--latency", "--drop-rate", "--log-requests", "--stats-interval", "--yarn-accept-delay"):
+        assert option in out
