@@ -202,6 +202,8 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0):
         return DONE_STEP if status == STOPPED else fail(
             'is %s after FORCE_STOP (started again by someone else?)' % status)
     if last == STOP:
+        if status == ERROR and retry_enabled(track.row):
+            return act(FORCE_STOP)
         if status in (STOPPED, ERROR):
             return DONE_STEP
         if status == STOPPING:

@@ -72,6 +72,17 @@ def test_broken_model_is_not_started(state, status):
     assert 'broken' in step.reason and 'alias_m1' in step.reason
 
 
+def test_stop_that_ends_in_error_with_retry_enabled_is_force_stopped():
+    t = track('RUNNING', params={J.RETRY_PARAM: 'true'})
+    t.applied(J.STOP, now=0)
+    t.observe(row('ERROR', params={J.RETRY_PARAM: 'true'}), now=1)
+    assert J.decide(t, J.STOPPED_STATE) == J.act(J.FORCE_STOP)
+    t = track('RUNNING')
+    t.applied(J.STOP, now=0)
+    t.observe(row('ERROR'), now=1)
+    assert J.decide(t, J.STOPPED_STATE) == J.DONE_STEP
+
+
 def test_broken_model_can_still_be_stopped():
     assert J.decide(track('RUNNING', model_broken=True), J.STOPPED_STATE) == J.act(J.STOP)
 
