@@ -37,6 +37,9 @@ REFRESH_INTERVAL_MSG = ('KE-010043214: Can\'t refresh the value, the time units 
 # after another, before answering); used to size those PUTs so they answer within the timeout.
 SYNC_SECONDS_PER_JOB = 5
 
+# The note of jobs a failed rolling batch left alone.
+NOT_ATTEMPTED = 'not attempted'
+
 # Step kinds returned by decide()
 ACT = 'act'          # send ``action`` now
 HOLD = 'hold'        # transitional: wait for it to move, then decide again (even with wait: false)
@@ -376,10 +379,12 @@ def summary(results, state, check_mode=False):
     """One line for ``msg``: what was (or would be) done, what failed."""
     verbs = {START: 'started', STOP: 'stopped', FORCE_STOP: 'force-stopped', RESTART: 'restarted'}
     counts = {}
-    unchanged = 0
+    unchanged = skipped = 0
     for res in results:
         if res['changed'] and res['action']:
             counts[res['action']] = counts.get(res['action'], 0) + 1
+        elif (res.get('note') or '').startswith(NOT_ATTEMPTED):
+            skipped += 1
         elif not res['error']:
             unchanged += 1
     prefix = 'would have ' if check_mode else ''
@@ -391,6 +396,8 @@ def summary(results, state, check_mode=False):
         parts.append('%d already %s' % (unchanged, 'running' if state != STOPPED_STATE else 'stopped'))
     elif unchanged:
         parts.append('%d unchanged' % unchanged)
+    if skipped:
+        parts.append('%d %s' % (skipped, NOT_ATTEMPTED))
     failed = [r for r in results if r['error']]
     text = ', '.join(parts) if parts else 'no jobs selected'
     if failed:

@@ -165,7 +165,7 @@ class JobReconciler(object):
             if self.aborted or self.timed_out or any(t.error for t in batch):
                 for later in batches[number:]:
                     for track in later:
-                        track.note = 'not attempted: batch %d of %d did not converge' % (number, len(batches))
+                        track.note = '%s: batch %d of %d did not converge' % (J.NOT_ATTEMPTED, number, len(batches))
                         track.finished = True
                 return
         self.converge(others)

@@ -162,6 +162,7 @@ def test_a_failed_batch_stops_the_rollout(ctl, client):
     assert result['failed']
     assert [j['action'] for j in result['jobs']] == ['RESTART', None, None]
     assert all('not attempted' in j['note'] for j in result['jobs'][1:])
+    assert result['msg'].endswith('Restarted 1, 2 not attempted')
     assert ctl.status(models['m1'][0]) == 'RUNNING' and len(actions(ctl)) == 1
 
 
