@@ -34,7 +34,7 @@ TMP := $(ROOT)/.tmp
 SKIPPED := $(TMP)/skipped-steps
 
 # What `make test` runs, in this order; it stops at the first failure.
-TEST_STEPS := sanity units units-2.16 sim-test integration integration-2.16 lint molecule fault changelog-lint
+TEST_STEPS := sanity units units-2.16 sim-test integration integration-2.16 playbooks-test lint molecule fault changelog-lint
 
 # The collection resolves as kylin.streaming.* for ansible, ansible-lint and molecule.
 COLLECTIONS_ENV := ANSIBLE_COLLECTIONS_PATH=$(BUILD)
@@ -56,6 +56,7 @@ endef
 HAS_UNIT_TESTS = $(shell find tests/unit -name 'test_*.py' -print -quit 2>/dev/null)
 HAS_INTEGRATION_TARGETS = $(shell find tests/integration/targets -mindepth 1 -maxdepth 1 -type d -print -quit 2>/dev/null)
 HAS_SIM_TESTS = $(shell find tests/sim -name 'test_*.py' -print -quit 2>/dev/null)
+HAS_PLAYBOOK_TESTS = $(shell find tests/playbooks -name 'test_*.py' -print -quit 2>/dev/null)
 HAS_FAULT_TESTS = $(shell find tests/fault -name 'test_*.py' -print -quit 2>/dev/null)
 MOLECULE_ROLE_DIRS = $(sort $(foreach f,$(wildcard roles/*/molecule/*/molecule.yml),roles/$(word 2,$(subst /, ,$(f)))))
 MOLECULE_EXT_DIR = $(if $(wildcard extensions/molecule/*/molecule.yml),extensions)
@@ -161,6 +162,32 @@ bench: venv collection ## Benchmarks (tests/bench; writes docs/benchmarks.md); n
 	elif [ -n "$$(find tests/bench -name 'test_*.py' -print -quit 2>/dev/null)" ]; then \
 	  $(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests $(VENV)/bin/python -m pytest tests/bench -q; \
 	else $(call skip,benchmarks); fi
+
+# The runbook playbooks (playbooks/*.yml, roles/) as users run them: ansible-playbook
+# kylin.streaming.<name> in a subprocess against a simulator per test module, the server's real state
+# checked after; the HTML report is rendered in headless chromium (screenshot: docs/_artifacts/report.png).
+.PHONY: playbooks-test
+playbooks-test: venv collection browser ## Runbook playbooks against the simulator (tests/playbooks; report in headless chromium)
+	@$(if $(HAS_PLAYBOOK_TESTS),$(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests $(VENV)/bin/python -m pytest tests/playbooks -q,$(call skip,playbook tests))
+
+# chromium for the report tests: Debian's package, installed with apt-get when missing (as root, or
+# through sudo); an install that fails is retried once after apt-get update (stale package lists).
+BROWSER_PACKAGES := chromium fonts-liberation
+.PHONY: browser
+browser: ## Install chromium with apt-get when it is missing (needed by playbooks-test)
+	@found=$$(command -v chromium || command -v chromium-browser || command -v google-chrome || true); \
+	if [ -n "$$found" ]; then echo "browser: $$found"; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "browser: no chromium and no apt-get: install chromium (or google-chrome) yourself"; exit 1; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=; elif command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; else \
+	  echo "browser: installing chromium needs root (or sudo): apt-get install $(BROWSER_PACKAGES)"; exit 1; fi; \
+	install="$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES)"; \
+	echo "browser: $$install"; \
+	if ! $$install; then \
+	  echo "browser: install failed; apt-get update, then once more"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q && $$install; fi; \
+	command -v chromium >/dev/null 2>&1 || { echo "browser: chromium is still missing after apt-get"; exit 1; }; \
+	chromium --version
 
 .PHONY: molecule
 molecule: venv collection ## molecule test for every role scenario (roles/*/molecule, extensions/molecule)

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # `make demo`: start the Kylin simulator (demo seed) on a free port, run playbooks/demo.yml
-# against it with KYLIN_URL/KYLIN_USERNAME/KYLIN_PASSWORD set, and stop the simulator on exit,
-# whether the playbook passed, failed or was interrupted. Arguments go to ansible-playbook.
+# against it with KYLIN_URL/KYLIN_USERNAME/KYLIN_PASSWORD set (the job table, converge to
+# playbooks/vars/demo_desired_state.yml, the job table again), then run kylin.streaming.converge a
+# second time to show that it changes nothing (changed=0), and stop the simulator on exit, whether
+# the playbooks passed, failed or were interrupted. Arguments go to both ansible-playbook runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 python=${PYTHON_BIN:-.venv/bin/python}
 playbook=${DEMO_PLAYBOOK:-playbooks/demo.yml}
+desired=${DEMO_DESIRED_STATE:-playbooks/vars/demo_desired_state.yml}
 
 if [[ ! -f $playbook ]]; then
   echo "demo: $playbook does not exist yet (it comes with the modules); nothing to run"
@@ -64,10 +67,38 @@ if [[ -z $url ]]; then
 fi
 echo "demo: simulator ready at $url (user ADMIN)"
 
-KYLIN_URL=$url KYLIN_USERNAME=ADMIN KYLIN_PASSWORD=KYLIN \
-  ansible-playbook "$playbook" "$@" </dev/null &
-play_pid=$!
-status=0
-wait "$play_pid" || status=$?
-play_pid=
-exit "$status"
+export KYLIN_URL=$url KYLIN_USERNAME=ADMIN KYLIN_PASSWORD=KYLIN
+# No inventory is needed: the playbooks run on the implicit localhost.
+export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+
+# run_playbook LOG ARGS...: ansible-playbook in the background, so that a signal reaches this script
+# at once; ansible also writes its output to LOG (without colours), for the check below.
+run_playbook() {
+  local log=$1 status=0
+  shift
+  ANSIBLE_LOG_PATH=$log ansible-playbook "$@" </dev/null &
+  play_pid=$!
+  wait "$play_pid" || status=$?
+  play_pid=
+  return "$status"
+}
+
+run_playbook "$workdir/first.log" "$playbook" -e "@$desired" "$@"
+
+echo
+echo "demo: converging again with the same desired state: nothing should change"
+echo "demo: ansible-playbook kylin.streaming.converge -e @$desired $*"
+run_playbook "$workdir/second.log" kylin.streaming.converge -e "@$desired" "$@"
+
+check_mode=false
+for arg in "$@"; do
+  if [[ $arg == --check || $arg == -C ]]; then check_mode=true; fi
+done
+if [[ $check_mode == true ]]; then
+  echo "demo: check mode: nothing was changed, so the second run shows the same plan"
+elif grep -Eq 'localhost +: ok=[0-9]+ +changed=0 ' "$workdir/second.log"; then
+  echo "demo: the second run changed nothing (changed=0): the desired state holds"
+else
+  echo "demo: the second run reported changes, see its recap above" >&2
+  exit 1
+fi

@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""kylin.streaming.rolling_restart against the simulator: batches, proven from /_sim/transitions."""
+
+PROJECT = 'streaming_demo'
+POLL = 0.2
+
+
+def most_down_at_once(transitions, job_ids):
+    """Replay the transition log: the largest number of ``job_ids`` not RUNNING at the same moment.
+
+    Every job starts RUNNING (the playbook restarts running jobs only). Transitions that share a
+    timestamp are applied together before counting, so a STOPPED -> STARTING -> ... chain written
+    at one instant counts once.
+    """
+    status = dict((job, 'RUNNING') for job in job_ids)
+    most = 0
+    events = [t for t in transitions if t['job_id'] in status]
+    for index, event in enumerate(events):
+        status[event['job_id']] = event['to']
+        if index + 1 == len(events) or events[index + 1]['time'] != event['time']:
+            most = max(most, sum(1 for value in status.values() if value != 'RUNNING'))
+    return most
+
+
+def test_rolling_restart_keeps_at_most_batch_size_jobs_down(ctl, playbook):
+    before = dict((job['id'], job) for job in ctl.jobs(project=PROJECT))
+    running = sorted(job for job, row in before.items() if row['status'] == 'RUNNING')
+    assert len(running) == 6
+
+    run = playbook('rolling_restart', kylin_project=PROJECT, kylin_batch_size=2, kylin_poll_interval=POLL)
+    assert run.rc == 0, run
+    assert 'Restarted 6 running jobs of streaming_demo, at most 2 at a time' in run.output
+
+    after = dict((job['id'], job) for job in ctl.jobs(project=PROJECT))
+    for job in running:  # each running job was restarted once: a new launch, RUNNING again
+        assert after[job]['status'] == 'RUNNING'
+        assert after[job]['job_execution_id'] == before[job]['job_execution_id'] + 1
+    actions = ctl.actions()
+    assert sorted(action['job_id'] for action in actions) == running
+    assert set(action['action'] for action in actions) == {'RESTART'}
+    for job in set(before) - set(running):  # stopped and errored jobs were left alone
+        assert after[job]['status'] == before[job]['status']
+
+    # Never more than batch_size jobs down at once, and really in batches of two (not one by one).
+    assert most_down_at_once(ctl.transitions(), running) == 2
+    # Each batch was RUNNING again before the next one was restarted.
+    restarted_at = [action['time'] for action in actions]
+    running_again = dict((t['job_id'], t['time']) for t in ctl.transitions() if t['to'] == 'RUNNING' and t['cause'] == 'launch')
+    for batch in range(1, 3):
+        previous = [action['job_id'] for action in actions[2 * (batch - 1):2 * batch]]
+        assert max(running_again[job] for job in previous) <= min(restarted_at[2 * batch:2 * batch + 2])
+
+
+def test_rolling_restart_stops_at_the_first_failing_batch(ctl, playbook):
+    failing = ctl.job_id('orders_rt', 'build')
+    ctl.patch_job(failing, fail_launch=True)
+    before = dict((job['id'], job) for job in ctl.jobs(project=PROJECT))
+
+    run = playbook('rolling_restart', kylin_project=PROJECT, kylin_batch_size=2, kylin_poll_interval=POLL)
+    assert run.rc != 0, run
+    assert 'Rolling restart of streaming_demo stopped at the first failing batch' in run.output, run
+    assert 'Failed: orders_rt build failed to launch' in run.output, run
+
+    acted = [action['job_id'] for action in ctl.actions()]
+    assert failing in acted[-2:], acted  # the failing job was in the last batch acted on
+    assert len(acted) < 6, acted
+    assert ctl.status(failing) == 'LAUNCHING_ERROR'
+    for job, row in before.items():
+        if row['status'] == 'RUNNING' and job not in acted:  # later batches: untouched, still running
+            after = ctl.job(job)
+            assert (after['status'], after['yarn_app_id']) == ('RUNNING', row['yarn_app_id'])
+
+
+def test_rolling_restart_selection_and_unknown_models(ctl, playbook):
+    run = playbook('rolling_restart', kylin_project=PROJECT, kylin_models=['orders_rt', 'inventory_levels'],
+                   kylin_job_types=['build'], kylin_poll_interval=POLL)
+    assert run.rc == 0, run
+    assert [action['job_id'] for action in ctl.actions()] == [ctl.job_id('orders_rt', 'build')]
+
+    run = playbook('rolling_restart', kylin_project=PROJECT, kylin_models=['orders_rt', 'nope'])
+    assert run.rc != 0, run
+    assert 'Unknown models in project streaming_demo: nope. Nothing was restarted.' in run.output
+    assert len(ctl.actions()) == 1
+
+    run = playbook('rolling_restart')
+    assert run.rc != 0 and 'Set kylin_project' in run.output, run
