@@ -100,6 +100,7 @@ _list:
   elements: dict
 '''
 
+from ansible import constants as C
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
@@ -113,7 +114,7 @@ CONNECTION_OPTIONS = ('url', 'username', 'password', 'validate_certs', 'ca_path'
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
+        self.set_options(var_options=self._option_vars(variables), direct=kwargs)
         options = dict((name, self.get_option(name)) for name in CONNECTION_OPTIONS)
         filters = self._filters()
         projects = [t for t in terms if t] or [self.get_option('project')]
@@ -137,6 +138,12 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError('kylin.streaming.jobs: %s' % exc)
         finally:
             client.close()
+
+    def _option_vars(self, variables):
+        """The option variables (kylin_url, ...) templated: Ansible hands them to lookups raw."""
+        variables = variables or {}
+        names = C.config.get_plugin_vars('lookup', self._load_name)
+        return dict((name, self._templar.template(variables[name])) for name in names if name in variables)
 
     def _filters(self):
         job_types = self.get_option('job_types') or None
