@@ -336,7 +336,9 @@ class KylinClient(object):
 
     def _parse(self, method, url, resp, attempts):
         status = resp.status_code
-        text = resp.text or ''
+        # Kylin's vnd.apache.kylin-*+json answers carry no charset, and requests would guess one over
+        # the whole body (slow for a 10,000-row list, and wrong for some non-ASCII model names).
+        text = (resp.content or b'').decode('utf-8', 'replace')
         try:
             body = json.loads(text) if text.strip() else None
         except ValueError:

@@ -220,3 +220,9 @@ def test_404_explains_the_url(ctl, client_factory, sim_server):
 def test_long_urls_are_refused_before_sending(client):
     with pytest.raises(ValueError, match='over the'):
         client.list_jobs(project='p1', job_ids=['x' * 42 + '_build'] * 200)
+
+
+def test_answers_are_decoded_as_utf8(ctl, client):
+    seed_models(ctl, count=1, prefix=u'ventes_\u00e9t\u00e9_\u9500\u552e_')
+    rows = client.list_jobs(project='p1')['value']
+    assert rows[0]['model_alias'] == u'ventes_\u00e9t\u00e9_\u9500\u552e_0'
