@@ -151,14 +151,22 @@ integration-2.16: venv-2.16 bootstrap collection-2.16 ## ansible-test integratio
 sim-test: venv ## pytest the simulator itself (tests/sim)
 	@$(if $(HAS_SIM_TESTS),PYTHONPATH=tests $(VENV)/bin/python -m pytest tests/sim -q,$(call skip,simulator tests))
 
+# Fault injection: the real modules (ansible-playbook subprocesses, collection from the synced copy in
+# $(BUILD)) against simulator processes with faults on; ~2 minutes. FAULT_REPORT=docs/reliability.md
+# also writes the report of the run there.
+FAULT_REPORT ?=
 .PHONY: fault
-fault: venv collection ## Fault-injection suite (tests/fault) against the simulator
-	@$(if $(HAS_FAULT_TESTS),$(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests $(VENV)/bin/python -m pytest tests/fault -q,$(call skip,fault tests))
+fault: venv collection ## Fault-injection suite (tests/fault) against the simulator (FAULT_REPORT=docs/reliability.md)
+	@$(if $(HAS_FAULT_TESTS),$(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests KYLIN_FAULT_REPORT=$(if $(FAULT_REPORT),$(abspath $(FAULT_REPORT))) \
+	  $(VENV)/bin/python -m pytest tests/fault -q -p no:cacheprovider --durations=5,$(call skip,fault tests))
 
+# Benchmarks against the simulator, ~10 minutes (the 1,000-job uri loop is most of it); prints the
+# tables and writes docs/benchmarks.md. BENCH_ARGS="--quick" for a smoke run that writes nothing.
+BENCH_ARGS ?=
 .PHONY: bench
-bench: venv collection ## Benchmarks (tests/bench; writes docs/benchmarks.md); not part of `make test`
+bench: venv collection ## Benchmarks (tests/bench; writes docs/benchmarks.md); not part of `make test` (BENCH_ARGS=--quick)
 	@if [ -f tests/bench/run.py ]; then \
-	  $(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests $(VENV)/bin/python tests/bench/run.py; \
+	  $(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests $(VENV)/bin/python tests/bench/run.py $(BENCH_ARGS); \
 	elif [ -n "$$(find tests/bench -name 'test_*.py' -print -quit 2>/dev/null)" ]; then \
 	  $(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests $(VENV)/bin/python -m pytest tests/bench -q; \
 	else $(call skip,benchmarks); fi

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""HTTPS with a self-signed certificate (made with the openssl CLI)."""
+
+import subprocess
+
+import pytest
+
+import harness
+from conftest import FAST, job_task, make_models, statuses
+
+
+@pytest.fixture(name='tls_sim', scope='module')
+def tls_sim_fixture(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp('tls')
+    cert, key = str(workdir / 'cert.pem'), str(workdir / 'key.pem')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2',
+                    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+                    '-keyout', key, '-out', cert], check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    server = harness.SimProcess(str(workdir), name='tls-sim', cert=cert, key=key, options=FAST).start()
+    server.cafile = cert
+    yield server
+    server.stop()
+
+
+@pytest.fixture(name='tls_ctl')
+def tls_ctl_fixture(tls_sim):
+    tls_sim.ctl.reset('empty')
+    return tls_sim.ctl
+
+
+def test_self_signed_refused_by_default(tls_sim, tls_ctl, tmp_path, facts):
+    """TLS: a self-signed certificate is refused by default, with a clear error.
+
+    Default `validate_certs: true` against a self-signed certificate: the task fails with an error that
+    says it is a TLS/certificate problem and how to fix it (`ca_path`, or `validate_certs: false`), fails
+    fast (no retries: `timeout: 300`, the task must end in under 30 s) and nothing reaches the Kylin API
+    (the server's request counters stay at zero)."""
+    aliases, ids = make_models(tls_ctl, 1, 'STOPPED')
+    conn = dict(url=tls_sim.url, timeout=300, **harness.ADMIN)
+    res = harness.run_playbook(str(tmp_path), [harness.play([job_task(models=aliases)], conn)])
+
+    assert res.rc != 0, res.describe()
+    record = res.record('converge')
+    assert record['status'] == 'failed'
+    msg = record['result']['msg']
+    assert tls_sim.url in msg and 'TLS error' in msg and 'CERTIFICATE_VERIFY_FAILED' in msg, msg
+    assert 'ca_path' in msg and 'validate_certs' in msg, msg
+    assert 'attempts' not in msg, msg  # a certificate problem is not retried
+    assert record['seconds'] < 30, record['seconds']
+    assert tls_ctl.counters()['requests'] == {}
+    assert set(statuses(tls_ctl).values()) == {'STOPPED'}
+    assert sorted(statuses(tls_ctl)) == sorted(ids[aliases[0]])
+    facts.add('Error (in %.1f s, 0 requests reached the API): `%s`', record['seconds'], msg)
+
+
+@pytest.mark.parametrize('how', ['ca_path', 'validate_certs_false'])
+def test_self_signed_accepted_when_configured(tls_sim, tls_ctl, tmp_path, facts, how):
+    """TLS: the self-signed certificate is accepted with `ca_path`, and with `validate_certs: false`.
+
+    The same server, trusted through `ca_path` (the certificate as CA bundle) or with
+    `validate_certs: false`: the task starts the jobs; the server shows them RUNNING with one START each."""
+    aliases, ids = make_models(tls_ctl, 1, 'STOPPED')
+    conn = dict(url=tls_sim.url, **harness.ADMIN)
+    if how == 'ca_path':
+        conn['ca_path'] = tls_sim.cafile
+    else:
+        conn['validate_certs'] = False
+    res = harness.run_playbook(str(tmp_path), [harness.play([job_task(models=aliases)], conn)])
+
+    assert res.rc == 0, res.describe()
+    assert statuses(tls_ctl) == dict((job_id, 'RUNNING') for job_id in ids[aliases[0]])
+    assert [(a['job_id'], a['action'], a['ok']) for a in tls_ctl.actions()] == [
+        (job_id, 'START', True) for job_id in ids[aliases[0]]]
+    assert 'InsecureRequestWarning' not in res.stdout + res.stderr
+    facts.add('Over HTTPS: %s', tls_ctl.counters()['requests'])
