@@ -316,18 +316,17 @@ class KylinClient(object):
             self._warn('retrying in %.1fs (%d of %d): %s' % (delay, attempt, self.retries, what))
         self._sleep(delay)
 
-    @staticmethod
-    def _describe(exc):
+    def _describe(self, exc):
+        reason = _root_reason(exc)
         if isinstance(exc, requests.exceptions.SSLError):
-            return 'TLS error (certificate not trusted? set ca_path, or validate_certs: false for a test server): %s' % (
-                _first_line(exc),)
+            return 'TLS error (certificate not trusted? set ca_path, or validate_certs: false for a test server): %s' % reason
         if isinstance(exc, requests.exceptions.ConnectTimeout):
-            return 'connection timed out'
+            return 'no connection within %ss (timeout)' % self.timeout
         if isinstance(exc, requests.exceptions.ReadTimeout):
-            return 'no answer within the timeout'
+            return 'no answer within %ss (timeout)' % self.timeout
         if isinstance(exc, requests.exceptions.ConnectionError):
-            return 'connection failed: %s' % _first_line(exc)
-        return _first_line(exc)
+            return 'connection failed: %s' % reason
+        return reason
 
     def _transport_error(self, method, url, exc, never_sent, attempts):
         tried = ' (after %d attempts)' % attempts if attempts > 1 else ''
@@ -387,6 +386,21 @@ class KylinClient(object):
                          maybe_applied=maybe_applied)
 
 
-def _first_line(exc):
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
+def _root_reason(exc):
+    """The innermost cause of a requests exception, without urllib3's wrappers and object reprs.
+
+    ``str()`` of a requests ConnectionError reads "Max retries exceeded with url: ..." even though
+    nothing was retried at that level, and repeats the URL the message already names.
+    """
+    err, seen = exc, set()
+    while id(err) not in seen:
+        seen.add(id(err))
+        inner = getattr(err, 'reason', None)
+        if inner is None and getattr(err, 'args', None) and isinstance(err.args[0], BaseException):
+            inner = err.args[0]
+        if not isinstance(inner, BaseException):
+            break
+        err = inner
+    text = re.sub(r'<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*|^\w*Connection\(host=[^)]*\):\s*', '', str(err))
+    text = text.strip().splitlines()
+    return text[0][:300] if text else type(err).__name__

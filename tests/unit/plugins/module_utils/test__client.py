@@ -207,7 +207,8 @@ def test_connection_refused_write_is_retried_and_never_sent():
         client.act('START', ['x_build'], 'p1')
     assert not info.value.maybe_applied
     assert sleeps == [0.5, 1.0]
-    assert 'connection failed' in str(info.value)
+    assert 'connection failed: Failed to establish a new connection' in str(info.value)
+    assert 'Max retries' not in str(info.value) and ' object at 0x' not in str(info.value)
 
 
 def test_404_explains_the_url(ctl, client_factory, sim_server):
