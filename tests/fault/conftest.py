@@ -20,7 +20,6 @@ import os
 import platform
 import re
 import sys
-import time
 
 import pytest
 
@@ -130,17 +129,6 @@ def job_task(name='converge', **args):
     args.setdefault('poll_interval', POLL)
     args.setdefault('wait_timeout', 60)
     return {'name': name, 'kylin.streaming.job': args}
-
-
-def wait_until(predicate, timeout=20.0, interval=0.02, what='condition'):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError('%s not met within %ss' % (what, timeout))
-        time.sleep(interval)
 
 
 # ---------------------------------------------------------------------------------------- report

@@ -9,7 +9,8 @@ import random
 import sys
 
 import harness
-from conftest import all_ids, job_task, make_models, statuses, wait_until
+from conftest import all_ids, job_task, make_models, statuses
+from kylin_sim.control import wait_until
 
 MODELS = 25  # 50 jobs
 BARRIER = """import os, sys, time

@@ -10,7 +10,8 @@ import time
 import pytest
 
 import harness
-from conftest import FAST, STATUS_PUT, all_ids, job_task, make_models, wait_until
+from conftest import FAST, STATUS_PUT, all_ids, job_task, make_models
+from kylin_sim.control import wait_until
 
 CASES = {
     # state: (status before, action, what Kylin's restart does to the waited-for jobs, final status)

@@ -128,11 +128,24 @@ class SimControl:
     def wait_for_status(self, job_id, statuses, timeout=10.0, interval=0.05):
         """Poll until the job's internal status is one of ``statuses``; returns it or raises TimeoutError."""
         wanted = (statuses,) if isinstance(statuses, str) else tuple(statuses)
-        deadline = time.monotonic() + timeout
-        while True:
-            status = self.status(job_id)
-            if status in wanted:
-                return status
-            if time.monotonic() > deadline:
-                raise TimeoutError("job %s is %s, not %s after %ss" % (job_id, status, "/".join(wanted), timeout))
-            time.sleep(interval)
+        seen = []
+
+        def reached():
+            seen.append(self.status(job_id))
+            return seen[-1] in wanted and seen[-1]
+        try:
+            return wait_until(reached, timeout=timeout, interval=interval)
+        except AssertionError:
+            raise TimeoutError("job %s is %s, not %s after %ss" % (job_id, seen[-1], "/".join(wanted), timeout)) from None
+
+
+def wait_until(predicate, timeout=10.0, interval=0.02, what="condition"):
+    """Call ``predicate`` until it returns something true, and return that; AssertionError after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("%s not met within %ss" % (what, timeout))
+        time.sleep(interval)

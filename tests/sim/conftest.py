@@ -2,7 +2,6 @@
 
 import os
 import sys
-import time
 
 import pytest
 import requests
@@ -71,17 +70,6 @@ def error_of(resp, status, error_code=None):
     assert body["error_code"] == error_code
     assert set(body) == {"code", "data", "msg", "stacktrace", "exception", "url", "suggestion", "error_code"}
     return body
-
-
-def wait_until(predicate, timeout=5.0, interval=0.02):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met within %ss" % timeout)
-        time.sleep(interval)
 
 
 @pytest.fixture(name="sim", scope="session")

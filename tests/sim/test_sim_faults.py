@@ -9,8 +9,8 @@ import time
 import pytest
 import requests
 
-from conftest import API, PUBLIC, Kylin, wait_until
-from kylin_sim.control import SimControl
+from conftest import API, PUBLIC, Kylin
+from kylin_sim.control import SimControl, wait_until
 
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

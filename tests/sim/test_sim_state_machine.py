@@ -2,7 +2,8 @@
 
 import time
 
-from conftest import error_of, wait_until
+from conftest import error_of
+from kylin_sim.control import wait_until
 
 START_FAILURE = "KE-010035005"
 
