@@ -151,14 +151,15 @@ class JobReconciler(object):
     # ------------------------------------------------------------------ converge
 
     def converge_all(self):
+        if not self.batch_size:
+            self.converge(self.tracks)
+            return
+        # Rolling: only jobs that need an action go in batches; the rest are awaited at the end.
         now = self.clock()
         pending, others = [], []
         for track in self.tracks:
             step = J.decide(track, self.state, self.force, self.force_after, self.wait, now)
             (pending if step.kind in (J.ACT, J.HOLD) else others).append(track)
-        if not self.batch_size:
-            self.converge(self.tracks)
-            return
         batches = J.chunks(J.ordered(pending, self.state), self.batch_size)
         for number, batch in enumerate(batches, 1):
             self.converge(batch)
