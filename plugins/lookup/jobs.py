@@ -104,8 +104,8 @@ from ansible import constants as C
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.kylin.streaming.plugins.module_utils._client import KylinError
-from ansible_collections.kylin.streaming.plugins.module_utils._inventory import JOB_TYPES, STATUSES, SORT_KEYS, inventory
+from ansible_collections.kylin.streaming.plugins.module_utils._client import SORT_KEYS, KylinError
+from ansible_collections.kylin.streaming.plugins.module_utils._inventory import JOB_TYPES, STATUSES, inventory
 from ansible_collections.kylin.streaming.plugins.module_utils._module import build_client
 
 CONNECTION_OPTIONS = ('url', 'username', 'password', 'validate_certs', 'ca_path', 'timeout', 'retries')

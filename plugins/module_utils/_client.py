@@ -69,10 +69,6 @@ class KylinError(Exception):
         self.kylin_msg = kylin_msg
         self.maybe_applied = maybe_applied
 
-    def to_dict(self):
-        return dict(msg=self.message, method=self.method, url=self.url, status=self.status,
-                    error_code=self.error_code, kylin_msg=self.kylin_msg)
-
 
 class KylinTransportError(KylinError):
     """No usable answer: connection refused or reset, timeout, TLS failure."""
@@ -150,27 +146,49 @@ def _shorten(url, limit=300):
     return url if len(url) <= limit else url[:limit] + '...'
 
 
+SORT_KEYS = ('last_modified', 'data_latency', 'last_status_duration', 'model_alias')
+
+
+def _list_query(page_offset, page_size, project=None, model_name=None, model_names=None, job_types=None,
+                statuses=None, job_ids=None, sort_by=None, reverse=None):
+    """The query of ``GET /streaming_jobs``; list filters go comma-separated, as Spring binds them."""
+    query = [('page_offset', page_offset), ('page_size', page_size)]
+    if project:
+        query.append(('project', project))
+    if model_name:
+        query.append(('model_name', model_name))
+    for key, values in (('model_names', model_names), ('job_types', job_types), ('statuses', statuses),
+                        ('job_ids', job_ids)):
+        if values:
+            query.append((key, ','.join(values)))
+    if sort_by:
+        query.append(('sort_by', sort_by))
+    if reverse is not None:
+        query.append(('reverse', 'true' if reverse else 'false'))
+    return query
+
+
+def _causes(exc):
+    """``exc`` and the exceptions it wraps, outermost first (requests -> urllib3 -> socket)."""
+    seen = set()
+    while isinstance(exc, BaseException) and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        inner = getattr(exc, 'reason', None)
+        if not isinstance(inner, BaseException):
+            args = getattr(exc, 'args', None)
+            inner = args[0] if args and isinstance(args[0], BaseException) else None
+        exc = inner
+
+
 def _never_sent(exc):
     """True when a requests exception proves the request never reached the server."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
         return True
     if not isinstance(exc, requests.exceptions.ConnectionError):
         return False
-    seen = set()
-    stack = [exc]
-    while stack:
-        err = stack.pop()
-        if err is None or id(err) in seen:
-            continue
-        seen.add(id(err))
-        name = type(err).__name__
-        if name in ('NewConnectionError', 'NameResolutionError') or isinstance(err, (ConnectionRefusedError, socket.gaierror)):
-            return True
-        stack.extend([getattr(err, 'reason', None), err.__cause__, err.__context__])
-        stack.extend(a for a in getattr(err, 'args', ()) if isinstance(a, BaseException))
-    return False
+    return any(type(err).__name__ in ('NewConnectionError', 'NameResolutionError') or
+               isinstance(err, (ConnectionRefusedError, socket.gaierror)) for err in _causes(exc))
 
 
 class KylinClient(object):
@@ -213,37 +231,23 @@ class KylinClient(object):
 
     # ---------------------------------------------------------------- endpoints
 
-    def list_jobs(self, project=None, model_name=None, model_names=None, job_types=None, statuses=None,
-                  job_ids=None, page_offset=0, page_size=10, sort_by=None, reverse=None):
-        """One page of ``GET /streaming_jobs``: the ``data`` dict (``value``, ``total_size``, ...)."""
-        query = [('page_offset', page_offset), ('page_size', page_size)]
-        if project:
-            query.append(('project', project))
-        if model_name:
-            query.append(('model_name', model_name))
-        for key, values in (('model_names', model_names), ('job_types', job_types), ('statuses', statuses),
-                            ('job_ids', job_ids)):
-            if values:
-                query.append((key, ','.join(values)))
-        if sort_by:
-            query.append(('sort_by', sort_by))
-        if reverse is not None:
-            query.append(('reverse', 'true' if reverse else 'false'))
+    def list_jobs(self, page_offset=0, page_size=10, **filters):
+        """One page of ``GET /streaming_jobs``: the ``data`` dict (``value``, ``total_size``, ...).
+
+        ``filters``: project, model_name, model_names, job_types, statuses, job_ids, sort_by, reverse.
+        """
+        query = _list_query(page_offset, page_size, **filters)
         data = self.request('GET', JOBS_PATH, query=query)
         if not isinstance(data, dict) or not isinstance(data.get('value'), list):
             raise KylinResponseError('GET %s: unexpected answer, no job list in it' % self.url_for(JOBS_PATH, query),
                                      method='GET', url=self.url_for(JOBS_PATH, query))
         return data
 
-    def list_url_length(self, **kwargs):
-        """Length of the URL ``list_jobs(**kwargs)`` would request (to keep it under MAX_URL_LENGTH)."""
-        query = [('page_offset', 0), ('page_size', 100000)]
-        for key, value in kwargs.items():
-            if isinstance(value, (list, tuple)):
-                value = ','.join(value)
-            if value:
-                query.append((key, value))
-        return len(self.url_for(JOBS_PATH, query))
+    def list_url_length(self, **filters):
+        """The longest URL ``list_jobs(**filters)`` could request, whatever its paging and sort (to stay under MAX_URL_LENGTH)."""
+        filters.setdefault('sort_by', max(SORT_KEYS, key=len))
+        filters.setdefault('reverse', False)
+        return len(self.url_for(JOBS_PATH, _list_query(0, 100000, **filters)))
 
     def act(self, action, job_ids, project=None):
         """``PUT /streaming_jobs/status``: apply ``action`` to ``job_ids`` in order."""
@@ -392,15 +396,7 @@ def _root_reason(exc):
     ``str()`` of a requests ConnectionError reads "Max retries exceeded with url: ..." even though
     nothing was retried at that level, and repeats the URL the message already names.
     """
-    err, seen = exc, set()
-    while id(err) not in seen:
-        seen.add(id(err))
-        inner = getattr(err, 'reason', None)
-        if inner is None and getattr(err, 'args', None) and isinstance(err.args[0], BaseException):
-            inner = err.args[0]
-        if not isinstance(inner, BaseException):
-            break
-        err = inner
+    err = list(_causes(exc))[-1]
     text = re.sub(r'<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*|^\w*Connection\(host=[^)]*\):\s*', '', str(err))
     text = text.strip().splitlines()
     return text[0][:300] if text else type(err).__name__

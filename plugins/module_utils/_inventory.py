@@ -27,7 +27,6 @@ from ansible_collections.kylin.streaming.plugins.module_utils._client import (
 
 JOB_TYPES = {'build': 'STREAMING_BUILD', 'merge': 'STREAMING_MERGE'}
 STATUSES = ('STARTING', 'RUNNING', 'STOPPING', 'ERROR', 'STOPPED')
-SORT_KEYS = ('last_modified', 'data_latency', 'last_status_duration', 'model_alias')
 STORAGE_ORDER = 'model_alias'
 READ_PAGE_SIZE = 2000
 

@@ -12,15 +12,12 @@ client errors become ``fail_json``.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.kylin.streaming.plugins.module_utils._client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     KylinClient,
-    KylinError,
 )
 
 CONNECTION_ENV = dict(
@@ -96,8 +93,5 @@ def warn_retries(module, client):
 
 
 def fail_with(module, exc, **result):
-    """``fail_json`` for a client error: Kylin's status, code and message, never credentials."""
-    details = dict(status=getattr(exc, 'status', None), error_code=getattr(exc, 'error_code', None))
-    if isinstance(exc, KylinError):
-        module.fail_json(msg=str(exc), **dict(details, **result))
-    module.fail_json(msg='%s: %s' % (type(exc).__name__, exc), exception=traceback.format_exc(), **result)
+    """``fail_json`` for a ``KylinError``: Kylin's status, code and message, never credentials."""
+    module.fail_json(msg=str(exc), status=exc.status, error_code=exc.error_code, **result)
