@@ -103,6 +103,24 @@ def _unknown_id_error(exc):
     return isinstance(exc, KylinApiError) and exc.status == 500 and not exc.error_code
 
 
+def read_ids(client, ids, page_size=READ_PAGE_SIZE, **filters):
+    """Rows of the jobs ``ids`` matching ``filters``: ``(rows, total, unknown ids)``.
+
+    Asks the server for the ids; when one of them is unknown (Kylin's NPE) reads without them and
+    filters here, and names the ids that were not found (or were filtered out).
+    """
+    try:
+        rows, total = read_pages(client, page_size=page_size, job_ids=ids, **filters)
+        return rows, total, []
+    except KylinApiError as exc:
+        if not _unknown_id_error(exc):
+            raise
+    wanted = set(ids)
+    rows, dummy = read_pages(client, page_size=page_size, **filters)
+    rows = [row for row in rows if row.get('uuid') in wanted]
+    return rows, len(rows), sorted(wanted - set(row.get('uuid') for row in rows))
+
+
 def read_jobs(client, project, job_ids=None, models=None, job_types=None, page_size=READ_PAGE_SIZE):
     """The rows of the selected jobs of ``project`` (all its jobs when nothing is selected).
 
@@ -114,14 +132,8 @@ def read_jobs(client, project, job_ids=None, models=None, job_types=None, page_s
         types = None
     if job_ids:
         ids = list(dict.fromkeys(job_ids))
-        chunks = chunk_values(client, 'job_ids', ids, project=project)
-        if len(chunks) == 1:
-            try:
-                rows, dummy = read_pages(client, page_size=max(len(ids), 1), project=project, job_ids=ids)
-                return rows
-            except KylinApiError as exc:
-                if not _unknown_id_error(exc):
-                    raise
+        if len(chunk_values(client, 'job_ids', ids, project=project, job_types=types)) == 1:
+            return read_ids(client, ids, page_size, project=project, job_types=types)[0]
         rows, dummy = read_pages(client, page_size=page_size, project=project, job_types=types)
         wanted = set(ids)
         return [row for row in rows if row.get('uuid') in wanted]
@@ -162,18 +174,12 @@ def inventory(client, project=None, model_name=None, models=None, job_types=None
     else:
         rows, total, seen = [], 0, set()
         for selection in selections:
-            try:
-                part, part_total = read_pages(client, page_size=page_size, **dict(filters, **selection))
-            except KylinApiError as exc:
-                if not (selection.get('job_ids') and _unknown_id_error(exc)):
-                    raise
-                wanted = set(selection['job_ids'])
-                part, dummy = read_pages(client, page_size=page_size, **filters)
-                part = [row for row in part if row.get('uuid') in wanted]
-                part_total = len(part)
-                missing = sorted(wanted - set(row.get('uuid') for row in part))
+            if selection.get('job_ids'):
+                part, part_total, missing = read_ids(client, selection['job_ids'], page_size, **filters)
                 if missing:
                     warnings.append('job ids not found in project %s (or filtered out): %s' % (project, ', '.join(missing)))
+            else:
+                part, part_total = read_pages(client, page_size=page_size, **dict(filters, **selection))
             for row in part:
                 if row.get('uuid') not in seen:
                     seen.add(row.get('uuid'))
