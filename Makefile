@@ -55,7 +55,7 @@ endef
 
 HAS_UNIT_TESTS = $(shell find tests/unit -name 'test_*.py' -print -quit 2>/dev/null)
 HAS_INTEGRATION_TARGETS = $(shell find tests/integration/targets -mindepth 1 -maxdepth 1 -type d -print -quit 2>/dev/null)
-HAS_SIM_TESTS = $(shell find tests/sim -name 'test_*.py' -print -quit 2>/dev/null)
+HAS_SIM_TESTS = $(shell find kylin-sim/tests -name 'test_*.py' -print -quit 2>/dev/null)
 HAS_PLAYBOOK_TESTS = $(shell find tests/playbooks -name 'test_*.py' -print -quit 2>/dev/null)
 HAS_FAULT_TESTS = $(shell find tests/fault -name 'test_*.py' -print -quit 2>/dev/null)
 MOLECULE_ROLE_DIRS = $(sort $(foreach f,$(wildcard roles/*/molecule/*/molecule.yml),roles/$(word 2,$(subst /, ,$(f)))))
@@ -75,18 +75,20 @@ venv: $(VENV)/.stamp ## Create .venv (ansible-core 2.19 + all tools); rebuilt wh
 
 venv-2.16: $(VENV_216)/.stamp ## Create .venv-2.16 (ansible-core 2.16 + pytest + requests)
 
-$(VENV)/.stamp: requirements-dev.txt requirements.txt
+$(VENV)/.stamp: requirements-dev.txt requirements.txt kylin-sim/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "venv: ansible-core 2.19 needs Python >= 3.11; run make PYTHON=python3.11 ..."; exit 1; }
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r requirements.txt
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e ./kylin-sim
 	touch $@
 
-$(VENV_216)/.stamp: requirements-dev-2.16.txt requirements.txt
+$(VENV_216)/.stamp: requirements-dev-2.16.txt requirements.txt kylin-sim/pyproject.toml
 	rm -rf $(VENV_216)
 	$(PYTHON) -m venv $(VENV_216)
 	$(VENV_216)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev-2.16.txt -r requirements.txt
+	$(VENV_216)/bin/python -m pip install --quiet --disable-pip-version-check -e ./kylin-sim
 	touch $@
 
 .PHONY: bootstrap
@@ -138,7 +140,7 @@ units-2.16: venv-2.16 bootstrap collection-2.16 ## ansible-test units (ansible-c
 # because it manages it, it installs tests/integration/requirements.txt (requests) there. Targets
 # run on the controller with that venv's Python (connection local), so they can start the
 # simulator as a local process: `{{ ansible_playbook_python }} -m kylin_sim` with PYTHONPATH set to
-# "{{ lookup('env', 'ANSIBLE_COLLECTIONS_PATH') }}/ansible_collections/kylin/streaming/tests"
+# "{{ lookup('env', 'ANSIBLE_COLLECTIONS_PATH') }}/ansible_collections/kylin/streaming/kylin-sim/src"
 # (ansible-test points ANSIBLE_COLLECTIONS_PATH at the copy's collection root). Give each target
 # the alias `context/controller`. One target: make integration TEST_ARGS=job_info
 .PHONY: integration integration-2.16
@@ -149,8 +151,8 @@ integration-2.16: venv-2.16 bootstrap collection-2.16 ## ansible-test integratio
 	@$(if $(HAS_INTEGRATION_TARGETS),$(call ansible_test,$(VENV_216),$(COLLECTION_216),integration),$(call skip,integration targets))
 
 .PHONY: sim-test
-sim-test: venv ## pytest the simulator itself (tests/sim)
-	@$(if $(HAS_SIM_TESTS),PYTHONPATH=tests $(VENV)/bin/python -m pytest tests/sim -q,$(call skip,simulator tests))
+sim-test: venv ## pytest the simulator package itself (kylin-sim/tests)
+	@$(if $(HAS_SIM_TESTS),$(VENV)/bin/python -m pytest kylin-sim/tests -q,$(call skip,simulator tests))
 
 # Fault injection: the real modules (ansible-playbook subprocesses, collection from the synced copy in
 # $(BUILD)) against simulator processes with faults on; ~2 minutes. FAULT_REPORT=docs/reliability.md
@@ -158,7 +160,7 @@ sim-test: venv ## pytest the simulator itself (tests/sim)
 FAULT_REPORT ?=
 .PHONY: fault
 fault: venv collection ## Fault-injection suite (tests/fault) against the simulator (FAULT_REPORT=docs/reliability.md)
-	@$(if $(HAS_FAULT_TESTS),$(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests KYLIN_FAULT_REPORT=$(if $(FAULT_REPORT),$(abspath $(FAULT_REPORT))) \
+	@$(if $(HAS_FAULT_TESTS),$(VENV_PATH) $(COLLECTIONS_ENV) KYLIN_FAULT_REPORT=$(if $(FAULT_REPORT),$(abspath $(FAULT_REPORT))) \
 	  $(VENV)/bin/python -m pytest tests/fault -q -p no:cacheprovider --durations=5,$(call skip,fault tests))
 
 # Benchmarks against the simulator, ~10 minutes (the 1,000-job uri loop is most of it); prints the
@@ -167,9 +169,9 @@ BENCH_ARGS ?=
 .PHONY: bench
 bench: venv collection ## Benchmarks (tests/bench; writes docs/benchmarks.md); not part of `make test` (BENCH_ARGS=--quick)
 	@if [ -f tests/bench/run.py ]; then \
-	  $(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests $(VENV)/bin/python tests/bench/run.py $(BENCH_ARGS); \
+	  $(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/run.py $(BENCH_ARGS); \
 	elif [ -n "$$(find tests/bench -name 'test_*.py' -print -quit 2>/dev/null)" ]; then \
-	  $(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests $(VENV)/bin/python -m pytest tests/bench -q; \
+	  $(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python -m pytest tests/bench -q; \
 	else $(call skip,benchmarks); fi
 
 # The runbook playbooks (playbooks/*.yml, roles/) as users run them: ansible-playbook
@@ -177,7 +179,7 @@ bench: venv collection ## Benchmarks (tests/bench; writes docs/benchmarks.md); n
 # checked after; the HTML report is rendered in headless chromium (screenshot: docs/_artifacts/report.png).
 .PHONY: playbooks-test
 playbooks-test: venv collection browser ## Runbook playbooks against the simulator (tests/playbooks; report in headless chromium)
-	@$(if $(HAS_PLAYBOOK_TESTS),$(VENV_PATH) $(COLLECTIONS_ENV) PYTHONPATH=tests $(VENV)/bin/python -m pytest tests/playbooks -q,$(call skip,playbook tests))
+	@$(if $(HAS_PLAYBOOK_TESTS),$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python -m pytest tests/playbooks -q,$(call skip,playbook tests))
 
 # chromium for the report tests: Debian's package, installed with apt-get when missing (as root, or
 # through sudo); an install that fails is retried once after apt-get update (stale package lists).
@@ -223,7 +225,7 @@ changelog-lint: venv ## Check changelog fragments and changelogs/changelog.yaml
 
 .PHONY: sim
 sim: venv ## Run the Kylin simulator in the foreground (ARGS="--port 7071 --seed empty")
-	PYTHONPATH=tests $(VENV)/bin/python -m kylin_sim $(ARGS)
+	$(VENV)/bin/kylin-sim $(ARGS)
 
 .PHONY: demo
 demo: venv collection ## Start the simulator (demo seed), run playbooks/demo.yml against it, stop it

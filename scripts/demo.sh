@@ -39,7 +39,7 @@ trap stop_simulator EXIT
 trap 'interrupted 130' INT
 trap 'interrupted 143' TERM
 
-PYTHONPATH=tests "$python" -m kylin_sim --host 127.0.0.1 --port 0 \
+"$python" -m kylin_sim --host 127.0.0.1 --port 0 \
   --port-file "$workdir/port" --seed demo >"$workdir/simulator.log" 2>&1 &
 sim_pid=$!
 

@@ -194,7 +194,7 @@ def render_report():
         '(tests/fault/conftest.py); do not edit by hand. -->',
         '',
         'Each scenario runs the real modules (`ansible-playbook` in a subprocess, the collection from the build copy) '
-        'against the simulator (`tests/kylin_sim`) in its own process, with faults injected through its control API, '
+        'against the simulator (`kylin-sim`) in its own process, with faults injected through its control API, '
         'and judges the outcome from the **server\'s** state and logs (`/_sim/jobs`, `/_sim/actions`, '
         '`/_sim/transitions`, `/_sim/counters`), not from what the module reports about itself. '
         'The figures below were observed in the run that generated this page. The rules being checked are those of '

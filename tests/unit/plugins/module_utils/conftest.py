@@ -6,11 +6,20 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
+import sys
+
 import pytest
 
 from ansible_collections.kylin.streaming.plugins.module_utils._client import KylinClient
-from ansible_collections.kylin.streaming.tests.kylin_sim.control import SimControl, SimControlError
-from ansible_collections.kylin.streaming.tests.kylin_sim.server import SimServer
+
+# The simulator package lives in the collection's kylin-sim/ folder; ansible-test's venv does not install it.
+SIM_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'kylin-sim', 'src')
+if os.path.abspath(SIM_SRC) not in sys.path:
+    sys.path.insert(0, os.path.abspath(SIM_SRC))
+
+from kylin_sim.control import SimControl, SimControlError  # noqa: E402  pylint: disable=wrong-import-position
+from kylin_sim.server import SimServer  # noqa: E402  pylint: disable=wrong-import-position
 
 FAST = dict(start_delay=0.2, yarn_accept_delay=0.05, stop_delay=0.2, kill_delay=0.0)
 

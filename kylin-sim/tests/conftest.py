@@ -6,8 +6,8 @@ import sys
 import pytest
 import requests
 
-# tests/ on the path, so that "import kylin_sim" works without PYTHONPATH=tests too
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# src/ on the path, so that "import kylin_sim" works from a checkout without installing it
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src"))
 
 PUBLIC = "application/vnd.apache.kylin-v4-public+json"
 INTERNAL = "application/vnd.apache.kylin-v4+json"

@@ -10,7 +10,7 @@ from conftest import Kylin
 from kylin_sim import seeds
 from kylin_sim.control import SimControlError
 
-TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
 
 
 def test_demo_seed_is_deterministic_and_believable(sim, ctl):

@@ -12,7 +12,7 @@ import requests
 from conftest import API, PUBLIC, Kylin
 from kylin_sim.control import SimControl, wait_until
 
-TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
 
 
 def test_error_count_answers_proxy_errors_without_processing(ctl, kylin, model):
