@@ -163,6 +163,7 @@ sim-package-test: venv collection ## pip install ./kylin-sim into a fresh venv: 
 	$(PYTHON) -m venv $(SIM_PACKAGE)/venv
 	$(SIM_PACKAGE)/venv/bin/python -m pip install --quiet --disable-pip-version-check ./kylin-sim \
 	  $$(grep -E '^(pytest|ansible-core)==' requirements-dev.txt) -r requirements.txt
+	rm -rf kylin-sim/build  # what setuptools leaves behind in the source tree
 	$(SIM_PACKAGE)/venv/bin/kylin-sim --help | grep -q '^usage: kylin-sim '
 	mkdir -p $(SIM_PACKAGE)/example
 	cd $(SIM_PACKAGE)/example && ../venv/bin/python -m pytest --fixtures -p no:cacheprovider \

@@ -10,7 +10,6 @@ from kylin_sim import seeds
 from kylin_sim.control import SimControlError
 
 
-
 def test_demo_seed_is_deterministic_and_believable(sim, ctl):
     ctl.reset("demo")
     kylin = Kylin(sim.url)
