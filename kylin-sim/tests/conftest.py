@@ -13,7 +13,8 @@ PUBLIC = "application/vnd.apache.kylin-v4-public+json"
 INTERNAL = "application/vnd.apache.kylin-v4+json"
 API = "/kylin/api/streaming_jobs"
 
-FAST = {"start_delay": 0.3, "yarn_accept_delay": 0.15, "stop_delay": 0.2, "kill_delay": 0.01, "retry_interval": 0.3,
+FAST = {"start_delay": 0.3, "yarn_accept_delay": 0.15, "stop_delay": 0.2, "kill_delay": 0.01, "kill_idle_delay": 0.0,
+        "start_work": 0.0, "stop_work": 0.0, "retry_interval": 0.3,
         "retry_max_interval": 1.0}
 
 

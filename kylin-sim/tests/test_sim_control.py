@@ -100,5 +100,6 @@ def test_cli_help_documents_every_option():
                          capture_output=True, text=True, check=True).stdout
     for option in ("--host", "--port", "--port-file", "--seed", "--state-file", "--cert", "--key", "--start-delay",
                    "--stop-delay", "--kill-delay", "--retry-interval", "--cluster-mode", "--local-mode", "--error-rate",
-                   "--latency", "--drop-rate", "--log-requests", "--stats-interval", "--yarn-accept-delay"):
+                   "--latency", "--drop-rate", "--log-requests", "--stats-interval", "--yarn-accept-delay", "--time-scale",
+                   "--kill-idle-delay", "--start-work", "--stop-work"):
         assert option in out

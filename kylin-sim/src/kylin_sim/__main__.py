@@ -28,14 +28,24 @@ def build_parser():
     net.add_argument("--cert", metavar="PEM", help="serve HTTPS with this certificate (chain)")
     net.add_argument("--key", metavar="PEM", help="private key of --cert (if not in the same file)")
     net.add_argument("--log-requests", action="store_true", help="one line per request on stderr")
-    timing = parser.add_argument_group("timing and behaviour (also PUT /_sim/config)")
+    timing = parser.add_argument_group("timing and behaviour (also PUT /_sim/config); defaults are a real Kylin's")
+    timing.add_argument("--time-scale", type=float, default=1.0, metavar="F",
+                        help="multiply every duration (delays, kill and start work, retry, stats, catch-up) by F, "
+                             "e.g. 0.01 for fast tests")
     timing.add_argument("--start-delay", type=float, default=2.0, metavar="S", help="STARTING -> RUNNING")
     timing.add_argument("--yarn-accept-delay", type=float, default=1.0, metavar="S",
                         help="after a START, the app is known to YARN: a STOP then gives STOPPING instead of ERROR")
     timing.add_argument("--stop-delay", type=float, default=1.0, metavar="S",
                         help="STOPPING -> STOPPED (one trigger interval)")
-    timing.add_argument("--kill-delay", type=float, default=0.05, metavar="S",
-                        help="time FORCE_STOP / RESTART spend per job before answering")
+    timing.add_argument("--kill-delay", type=float, default=21.0, metavar="S",
+                        help="FORCE_STOP / RESTART: kill of a job with a live driver, inside the request, "
+                             "one kill at a time on the node (JobKiller sleeps 1+2+...+6 s)")
+    timing.add_argument("--kill-idle-delay", type=float, default=0.1, metavar="S",
+                        help="kill of a job without a live driver (STOPPED, ERROR, never launched)")
+    timing.add_argument("--start-work", type=float, default=1.0, metavar="S",
+                        help="server work per START (and RESTART's start) inside the PUT, one at a time per project")
+    timing.add_argument("--stop-work", type=float, default=0.2, metavar="S",
+                        help="server work per STOP inside the PUT, one at a time per project")
     timing.add_argument("--retry-interval", type=float, default=300.0, metavar="S",
                         help="first server-side auto-retry of ERROR jobs with kylin.streaming.job-retry-enabled=true; "
                              "each later retry waits this much longer")
@@ -63,7 +73,8 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    config = {"start_delay": args.start_delay, "yarn_accept_delay": args.yarn_accept_delay, "stop_delay": args.stop_delay,
+    config = {"time_scale": args.time_scale, "kill_idle_delay": args.kill_idle_delay, "start_work": args.start_work,
+              "stop_work": args.stop_work, "start_delay": args.start_delay, "yarn_accept_delay": args.yarn_accept_delay, "stop_delay": args.stop_delay,
               "kill_delay": args.kill_delay, "retry_interval": args.retry_interval,
               "retry_max_interval": args.retry_max_interval, "stats_interval": args.stats_interval,
               "cluster_mode": args.cluster_mode, "streaming_enabled": not args.streaming_disabled,

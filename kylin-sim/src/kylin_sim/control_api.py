@@ -10,7 +10,8 @@ from . import seeds
 from .state import DEFAULT_CONFIG
 
 CONFIG_TYPES = {
-    "start_delay": float, "yarn_accept_delay": float, "stop_delay": float, "kill_delay": float,
+    "time_scale": float, "start_delay": float, "yarn_accept_delay": float, "stop_delay": float, "kill_delay": float,
+    "kill_idle_delay": float, "start_work": float, "stop_work": float,
     "retry_interval": float, "retry_max_interval": float, "stats_interval": float,
     "cluster_mode": bool, "streaming_enabled": bool, "list_requires_operation": bool,
     "lock_attempts": int, "lock_durations": list, "version": str,
@@ -178,6 +179,10 @@ class ControlApi:
         self.store.journal.clear_counters()
         return {}
 
+    def get_kills(self, query, **_):
+        """The kills done by FORCE_STOP and RESTART, in order: ``start``/``end`` (ms), ``live_driver``."""
+        return {"kills": _filtered(self.store.journal.kill_log, query, time_key="start")}
+
     def get_actions(self, query, **_):
         return {"actions": _filtered(self.store.journal.action_log, query)}
 
@@ -185,12 +190,12 @@ class ControlApi:
         return {"transitions": _filtered(self.store.journal.transition_log, query)}
 
 
-def _filtered(log, query):
+def _filtered(log, query, time_key="time"):
     entries = log
     if query.get("job_id"):
         wanted = set(query["job_id"].split(","))
         entries = [e for e in entries if e["job_id"] in wanted]
     if query.get("since"):
         since = int(query["since"])
-        entries = [e for e in entries if e["time"] >= since]
+        entries = [e for e in entries if e[time_key] >= since]
     return list(entries)

@@ -20,7 +20,7 @@ from . import errors, seeds
 from .control_api import ControlApi
 from .faults import Faults, LOGIN_PAGE, proxy_page
 from .kylin_api import BASE, KylinApi, Request, Response, choose_controller, INTERNAL, PUBLIC
-from .state import Store
+from .state import Aborted, Store
 
 
 def _counter_key(method, path):
@@ -142,8 +142,12 @@ class SimServer:
             return self._fault_response(req, kind, status), 0
         with self.store.lock:
             now = time.time()
+            self.store.begin_request()
             self.store.advance(now)
-            resp = self._answer(req, now)
+            try:
+                resp = self._answer(req, now)
+            except Aborted:
+                return None, 0  # the simulator was reset while this request worked: the connection just ends
             journal.statuses[str(resp.status)] += 1
             self._save_if_dirty()
         if req.method == "PUT" and req.path == BASE + "/status" and resp.status in (200, 400, 500):
@@ -160,6 +164,8 @@ class SimServer:
     def _answer(self, req, now):
         try:
             return self.kylin.handle(req, now)
+        except Aborted:
+            raise
         except errors.KylinError as exc:
             err = exc
         except Exception as exc:  # pylint: disable=broad-except
