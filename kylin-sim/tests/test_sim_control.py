@@ -101,5 +101,6 @@ def test_cli_help_documents_every_option():
     for option in ("--host", "--port", "--port-file", "--seed", "--state-file", "--cert", "--key", "--start-delay",
                    "--stop-delay", "--kill-delay", "--retry-interval", "--cluster-mode", "--local-mode", "--error-rate",
                    "--latency", "--drop-rate", "--log-requests", "--stats-interval", "--yarn-accept-delay", "--time-scale",
-                   "--kill-idle-delay", "--start-work", "--stop-work"):
+                   "--kill-idle-delay", "--start-work", "--stop-work", "--nodes", "--owner-node", "--lb-policy",
+                   "--catchup-interval"):
         assert option in out

@@ -59,6 +59,16 @@ def build_parser():
                       help="Kylin's local mode: START goes RUNNING at once, STOP without an app ends STOPPED")
     timing.add_argument("--streaming-disabled", action="store_true",
                         help="kylin.streaming.enabled=false: every endpoint answers KE-010035014")
+    cluster = parser.add_argument_group("nodes behind a load balancer (also PUT /_sim/config)")
+    cluster.add_argument("--nodes", type=int, default=1, metavar="N",
+                         help="Kylin nodes behind the one port; each request goes to one of them (X-Kylin-Sim-Node "
+                              "header); writes are forwarded to the owner, reads of other nodes lag")
+    cluster.add_argument("--owner-node", type=int, default=0, metavar="I", help="the node that owns every project")
+    cluster.add_argument("--lb-policy", choices=("round_robin", "random"), default="round_robin",
+                         help="how the load balancer picks a node")
+    cluster.add_argument("--catchup-interval", type=float, default=5.0, metavar="S",
+                         help="kylin.metadata.audit-log.catchup-interval: a node that is not the owner shows the "
+                              "owner's state as of its last catch-up, every S seconds")
     timing.add_argument("--kylin-version", default="5.0.0", help="the 'version' field of list rows")
     faults = parser.add_argument_group("faults from start-up (also PUT /_sim/faults)")
     faults.add_argument("--error-rate", type=float, default=0.0, metavar="R",
@@ -72,9 +82,13 @@ def build_parser():
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.nodes < 1 or not 0 <= args.owner_node < args.nodes:
+        parser.error("--nodes must be at least 1 and --owner-node below it")
     config = {"time_scale": args.time_scale, "kill_idle_delay": args.kill_idle_delay, "start_work": args.start_work,
-              "stop_work": args.stop_work, "start_delay": args.start_delay, "yarn_accept_delay": args.yarn_accept_delay, "stop_delay": args.stop_delay,
+              "stop_work": args.stop_work, "nodes": args.nodes, "owner_node": args.owner_node,
+              "lb_policy": args.lb_policy, "catchup_interval": args.catchup_interval, "start_delay": args.start_delay, "yarn_accept_delay": args.yarn_accept_delay, "stop_delay": args.stop_delay,
               "kill_delay": args.kill_delay, "retry_interval": args.retry_interval,
               "retry_max_interval": args.retry_max_interval, "stats_interval": args.stats_interval,
               "cluster_mode": args.cluster_mode, "streaming_enabled": not args.streaming_disabled,

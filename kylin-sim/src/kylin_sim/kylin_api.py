@@ -47,6 +47,8 @@ class Request:
         self.scheme = scheme
         self.host = host
         self.raw_query = "&".join("%s=%s" % kv for kv in query)
+        self.node = 0           # the Kylin node the load balancer sent it to
+        self.forwarded = False  # a write that passed QueryNodeFilter and went to the project's owner
 
     def values(self, name):
         return [v for k, v in self.query if k == name]
@@ -395,6 +397,10 @@ class KylinApi:
             source = [prj.jobs.get(job_id) for job_id in job_ids]
         else:
             source = store.storage_order(prj)
+        asof = store.cluster.asof(req.node, now)
+        if asof is not None:  # a node that is not the owner answers from its lagging metadata cache
+            view = store.cluster.view
+            source = [job if job is None or not job.history else view(job, asof) for job in source]
         return listing.list_jobs(store, source, query, now), None
 
     # ------------------------------------------------------------------ PUT status

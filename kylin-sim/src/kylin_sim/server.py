@@ -23,6 +23,9 @@ from .kylin_api import BASE, KylinApi, Request, Response, choose_controller, INT
 from .state import Aborted, Store
 
 
+NODE_HEADER = "X-Kylin-Sim-Node"  # the node that answered; in a request: the node the load balancer must pick
+
+
 def _counter_key(method, path):
     """Requests are counted per endpoint: ``GET /kylin/api/streaming_jobs/stats`` for every job id."""
     if path.startswith(BASE + "/stats/"):
@@ -142,12 +145,21 @@ class SimServer:
             return self._fault_response(req, kind, status), 0
         with self.store.lock:
             now = time.time()
-            self.store.begin_request()
-            self.store.advance(now)
+            store = self.store
+            store.begin_request()
+            store.advance(now)
+            req.node = store.cluster.pick(req.headers.get(NODE_HEADER))
             try:
                 resp = self._answer(req, now)
             except Aborted:
                 return None, 0  # the simulator was reset while this request worked: the connection just ends
+            if (req.method != "GET" and resp.status < 400 and store.config["catchup_after_forward"]
+                    and req.node != store.cluster.owner):
+                # BaseFilter.tryCatchUp: the node that forwarded a write reads the audit log once it succeeded.
+                done = time.time()
+                store.advance(done)
+                store.cluster.catch_up(req.node, done)
+            resp.headers.append((NODE_HEADER, str(req.node)))
             journal.statuses[str(resp.status)] += 1
             self._save_if_dirty()
         if req.method == "PUT" and req.path == BASE + "/status" and resp.status in (200, 400, 500):

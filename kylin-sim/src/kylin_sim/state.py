@@ -30,6 +30,7 @@ import zlib
 from . import errors
 from .auth import Auth, User, default_users, DEFAULT_LOCK_ATTEMPTS, DEFAULT_LOCK_DURATIONS
 from .journal import Journal
+from .nodes import Cluster
 
 STOPPED, STARTING, RUNNING, STOPPING, ERROR, LAUNCHING_ERROR = (
     "STOPPED", "STARTING", "RUNNING", "STOPPING", "ERROR", "LAUNCHING_ERROR")
@@ -48,6 +49,11 @@ DEFAULT_CONFIG = {
     "kill_idle_delay": 0.1,      # ... of a job without a live driver (the first grep finds nothing)
     "start_work": 1.0,           # server work per START inside the PUT (grep, YARN call, segments, metadata)
     "stop_work": 0.2,            # server work per STOP inside the PUT (YARN call, meta writes)
+    "nodes": 1,                  # Kylin nodes behind the load balancer
+    "owner_node": 0,             # the node that owns every project (writes are forwarded to it)
+    "lb_policy": "round_robin",  # how the load balancer picks a node: round_robin or random
+    "catchup_interval": 5.0,     # kylin.metadata.audit-log.catchup-interval: a non-owner node's view lags this much
+    "catchup_after_forward": True,  # a node that forwarded a write catches up when the answer comes back
     "retry_interval": 300.0,     # first auto-retry of an ERROR job with job-retry-enabled=true; grows by this
     "retry_max_interval": 1800.0,
     "stats_interval": 30.0,      # micro-batch trigger of running build jobs: stats row + last_modified change
@@ -85,7 +91,7 @@ MERGE_PARAMS = {
 
 # Config keys that are durations in seconds (multiplied by ``time_scale``).
 DURATIONS = ("start_delay", "yarn_accept_delay", "stop_delay", "kill_delay", "kill_idle_delay", "start_work", "stop_work",
-             "retry_interval", "retry_max_interval", "stats_interval")
+             "retry_interval", "retry_max_interval", "stats_interval", "catchup_interval")
 
 
 class Aborted(Exception):
@@ -112,6 +118,7 @@ class Project:
         self.name = name
         self.create_time = create_time
         self.models = {}  # uuid -> Model
+        self.aliases = set()  # lower-case aliases of its models (a model name is unique per project)
         self.jobs = {}    # job id -> Job
 
 
@@ -149,7 +156,7 @@ class Job:
               "yarn_app_id", "yarn_app_url", "last_start_time", "last_end_time", "last_update_time", "last_batch_count",
               "skip_listener", "action", "job_execution_id", "process_id", "node_info", "app_alive", "app_unkillable",
               "fail_launch", "fail_after", "runs", "stats_rows", "latency_base", "latency_jitter", "retry_count")
-    __slots__ = STORED + ("pending", "launch")
+    __slots__ = STORED + ("pending", "launch", "history")
 
     def __init__(self, job_id, model, job_type, now):
         self.id = job_id
@@ -183,6 +190,20 @@ class Job:
         self.retry_count = 0
         self.pending = {}            # event kind -> token of the live heap entry
         self.launch = None           # {"accept_at", "due", "fail"} while a launch is in progress
+        self.history = None          # [(changed at, key, copy before)] for lagging nodes (nodes.Cluster)
+
+    def copy(self):
+        """A frozen copy of the meta (what a lagging node's cache holds)."""
+        other = Job.__new__(Job)
+        for name in self.STORED:
+            setattr(other, name, getattr(self, name))
+        other.params = dict(self.params)
+        other.runs = [list(r) for r in self.runs]
+        other.stats_rows = list(self.stats_rows)
+        other.pending = {}
+        other.launch = dict(self.launch) if self.launch else None
+        other.history = None
+        return other
 
     def to_dict(self):
         return {name: getattr(self, name) for name in self.STORED}
@@ -198,6 +219,7 @@ class Job:
         job.retry_count = data.get("retry_count") or 0
         job.pending = {}
         job.launch = None
+        job.history = None
         return job
 
     @property
@@ -222,6 +244,7 @@ class Store:
         self.journal = Journal()
         self.rng = random.Random(0)
         self.dirty = False
+        self.cluster = Cluster(self, time.time())
         self._clear()
 
     # ------------------------------------------------------------------ content
@@ -236,6 +259,7 @@ class Store:
         self.cluster_ts = ms(time.time()) - 86400000
         self.heap = []
         self.seq = 0
+        self.cluster.reset(time.time())
         self.auth.reset(default_users())
 
     def reset(self):
@@ -284,13 +308,14 @@ class Store:
         """
         created = now if created is None else created
         prj = self.project(project) or self.add_project(project, now=created)
-        if any(m.alias.lower() == alias.lower() for m in prj.models.values()):
+        if alias.lower() in prj.aliases:
             raise ValueError("model %r exists in project %s" % (alias, prj.name))
         model_uuid = model_uuid or str(uuidlib.uuid4())
         if model_uuid in self.models:
             raise ValueError("model uuid %s exists" % model_uuid)
         model = Model(uuid=model_uuid, alias=alias, project=prj.name, create_time=ms(created), **model_fields)
         prj.models[model_uuid] = model
+        prj.aliases.add(alias.lower())
         self.models[model_uuid] = model
         for job_type, suffix, spec in ((BUILD, "build", build), (MERGE, "merge", merge)):
             job = Job("%s_%s" % (model_uuid, suffix), model, job_type, created)
@@ -308,6 +333,7 @@ class Store:
             raise KeyError(model_uuid)
         prj = self.project(model.project)
         del prj.models[model_uuid]
+        prj.aliases.discard(model.alias.lower())
         for suffix in ("build", "merge"):
             job = prj.jobs.pop("%s_%s" % (model_uuid, suffix), None)
             if job is None:
@@ -342,6 +368,7 @@ class Store:
             if job is None or job.pending.get(kind) != token:
                 continue  # cancelled or superseded
             del job.pending[kind]
+            self.cluster.touch(job, due)
             getattr(self, "_on_" + kind)(job, due)
 
     def next_due(self):
@@ -367,6 +394,7 @@ class Store:
         old = job.status
         if status == old or old in exclude:
             return False
+        self.cluster.touch(job, now)
         job.status = status
         job.last_modified = max(ms(now), self.effective_last_modified(job, now))
         if status == STARTING:
@@ -526,6 +554,7 @@ class Store:
         """``StreamingScheduler.submitJob``: only ERROR/STOPPED/LAUNCHING_ERROR start; launch is asynchronous."""
         if not checked and job.status not in STARTABLE:
             raise errors.job_start_failure(job.id)
+        self.cluster.touch(job, now)
         if self.app_exists(job, now) and job.app_unkillable:
             raise errors.yarn_app_existed(self.model_of(job).alias)
         self._kill(job, now)  # leftover driver process / app
@@ -572,6 +601,7 @@ class Store:
                     raise errors.npe("status")  # dropped meanwhile
                 self.stop_job(job, time.time(), cause, work=False)
             return
+        self.cluster.touch(job, now)
         if self.app_exists(job, now):
             if job.status in (ERROR, STOPPED):
                 return
@@ -610,6 +640,7 @@ class Store:
         ``kill_delay`` seconds for a job with a live driver, ``kill_idle_delay`` without one. The job
         shows STOPPING while it waits for the lock and while it is killed; the store lock is released.
         """
+        self.cluster.touch(job, now)
         job.skip_listener = True
         try:
             self._write(job, STOPPING, now, cause)
@@ -626,6 +657,7 @@ class Store:
                 self.journal.kill(began, now, job.id, cause, live)
                 if self.jobs.get(job.id) is not job:
                     return
+                self.cluster.touch(job, now)
                 self._kill(job, now)
                 self._write(job, STOPPED, now, cause)
         finally:
@@ -712,6 +744,7 @@ class Store:
 
     def update_params(self, job, params, now):
         """``PUT /params`` replaces the whole map; takes effect at the next start."""
+        self.cluster.touch(job, now)
         job.params = dict(params)
         job.last_modified = max(ms(now), job.last_modified)
         if job.status == ERROR and "retry" not in job.pending:
@@ -874,6 +907,7 @@ class Store:
             for mdata in pdata.get("models", []):
                 model = Model(**mdata)
                 prj.models[model.uuid] = model
+                prj.aliases.add(model.alias.lower())
                 self.models[model.uuid] = model
             for jdata in pdata.get("jobs", []):
                 job = Job.from_dict(jdata)
