@@ -69,6 +69,15 @@ def build_parser():
     cluster.add_argument("--catchup-interval", type=float, default=5.0, metavar="S",
                          help="kylin.metadata.audit-log.catchup-interval: a node that is not the owner shows the "
                               "owner's state as of its last catch-up, every S seconds")
+    refusals = parser.add_argument_group("cluster-wide refusals (also PUT /_sim/config, PUT /_sim/faults)")
+    refusals.add_argument("--maintenance-mode", action="store_true",
+                          help="every write answers 500 KE-040024201 (maintenance mode); reads still work")
+    refusals.add_argument("--no-job-node", dest="job_node_available", action="store_false",
+                          help="no active job node: every write answers 500 KE-010021004")
+    refusals.add_argument("--epoch-moved", type=int, default=0, metavar="N",
+                          help="the next N status/params PUTs answer 500 KE-040021201 before anything is applied")
+    refusals.add_argument("--owner-unreachable", type=int, default=0, metavar="N",
+                          help="the next N status PUTs are applied on the owner, then answered 500 KE-010021002")
     timing.add_argument("--kylin-version", default="5.0.0", help="the 'version' field of list rows")
     faults = parser.add_argument_group("faults from start-up (also PUT /_sim/faults)")
     faults.add_argument("--error-rate", type=float, default=0.0, metavar="R",
@@ -81,20 +90,28 @@ def build_parser():
     return parser
 
 
+# Options whose value is the config key of the same name (PUT /_sim/config).
+CONFIG_OPTIONS = ("time_scale", "start_delay", "yarn_accept_delay", "stop_delay", "kill_delay", "kill_idle_delay",
+                  "start_work", "stop_work", "retry_interval", "retry_max_interval", "stats_interval", "cluster_mode",
+                  "nodes", "owner_node", "lb_policy", "catchup_interval", "maintenance_mode", "job_node_available")
+# Options whose value is the fault of the same name (PUT /_sim/faults), set when not 0.
+FAULT_OPTIONS = ("error_rate", "latency", "drop_rate", "launch_failure_rate", "epoch_moved", "owner_unreachable")
+
+
+def settings(args):
+    """``(config, faults)`` for ``SimServer`` from the parsed options."""
+    config = {name: getattr(args, name) for name in CONFIG_OPTIONS}
+    config.update({"streaming_enabled": not args.streaming_disabled, "version": args.kylin_version})
+    faults = {name: getattr(args, name) for name in FAULT_OPTIONS if getattr(args, name)}
+    return config, faults
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.nodes < 1 or not 0 <= args.owner_node < args.nodes:
         parser.error("--nodes must be at least 1 and --owner-node below it")
-    config = {"time_scale": args.time_scale, "kill_idle_delay": args.kill_idle_delay, "start_work": args.start_work,
-              "stop_work": args.stop_work, "nodes": args.nodes, "owner_node": args.owner_node,
-              "lb_policy": args.lb_policy, "catchup_interval": args.catchup_interval, "start_delay": args.start_delay, "yarn_accept_delay": args.yarn_accept_delay, "stop_delay": args.stop_delay,
-              "kill_delay": args.kill_delay, "retry_interval": args.retry_interval,
-              "retry_max_interval": args.retry_max_interval, "stats_interval": args.stats_interval,
-              "cluster_mode": args.cluster_mode, "streaming_enabled": not args.streaming_disabled,
-              "version": args.kylin_version}
-    faults = {k: v for k, v in (("error_rate", args.error_rate), ("latency", args.latency), ("drop_rate", args.drop_rate),
-                                ("launch_failure_rate", args.launch_failure_rate)) if v}
+    config, faults = settings(args)
     sim = SimServer(host=args.host, port=args.port, seed=args.seed, state_file=args.state_file, certfile=args.cert,
                     keyfile=args.key, config=config, faults=faults, log_requests=args.log_requests)
 

@@ -14,6 +14,7 @@ CONFIG_TYPES = {
     "time_scale": float, "start_delay": float, "yarn_accept_delay": float, "stop_delay": float, "kill_delay": float,
     "kill_idle_delay": float, "start_work": float, "stop_work": float,
     "nodes": int, "owner_node": int, "lb_policy": str, "catchup_interval": float, "catchup_after_forward": bool,
+    "maintenance_mode": bool, "job_node_available": bool,
     "retry_interval": float, "retry_max_interval": float, "stats_interval": float,
     "cluster_mode": bool, "streaming_enabled": bool, "list_requires_operation": bool,
     "lock_attempts": int, "lock_durations": list, "version": str,

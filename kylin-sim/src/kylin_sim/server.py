@@ -153,7 +153,13 @@ class SimServer:
                 resp = self._answer(req, now)
             except Aborted:
                 return None, 0  # the simulator was reset while this request worked: the connection just ends
-            if (req.method != "GET" and resp.status < 400 and store.config["catchup_after_forward"]
+            if (req.forwarded and req.method == "PUT" and req.path == BASE + "/status"
+                    and self.faults.take("owner_unreachable")):
+                # BaseFilter.routeAPI: the owner applied the write, its answer never came back.
+                journal.faults["owner_unreachable"] += 1
+                journal.refusals["KE-010021002"] += 1
+                resp = Response(500, errors.owner_unreachable().to_json_bytes(req.url()), "application/json")
+            elif (req.method != "GET" and resp.status < 400 and store.config["catchup_after_forward"]
                     and req.node != store.cluster.owner):
                 # BaseFilter.tryCatchUp: the node that forwarded a write reads the audit log once it succeeded.
                 done = time.time()

@@ -54,6 +54,8 @@ DEFAULT_CONFIG = {
     "lb_policy": "round_robin",  # how the load balancer picks a node: round_robin or random
     "catchup_interval": 5.0,     # kylin.metadata.audit-log.catchup-interval: a non-owner node's view lags this much
     "catchup_after_forward": True,  # a node that forwarded a write catches up when the answer comes back
+    "maintenance_mode": False,   # every write refused with KE-040024201 (reads still work)
+    "job_node_available": True,  # False: no active job node, every write refused with KE-010021004
     "retry_interval": 300.0,     # first auto-retry of an ERROR job with job-retry-enabled=true; grows by this
     "retry_max_interval": 1800.0,
     "stats_interval": 30.0,      # micro-batch trigger of running build jobs: stats row + last_modified change
