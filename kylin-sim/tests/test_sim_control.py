@@ -102,5 +102,6 @@ def test_cli_help_documents_every_option():
                    "--stop-delay", "--kill-delay", "--retry-interval", "--cluster-mode", "--local-mode", "--error-rate",
                    "--latency", "--drop-rate", "--log-requests", "--stats-interval", "--yarn-accept-delay", "--time-scale",
                    "--kill-idle-delay", "--start-work", "--stop-work", "--nodes", "--owner-node", "--lb-policy",
-                   "--catchup-interval", "--maintenance-mode", "--no-job-node", "--epoch-moved", "--owner-unreachable"):
+                   "--catchup-interval", "--maintenance-mode", "--no-job-node", "--epoch-moved", "--owner-unreachable",
+                   "--global-retry-enabled"):
         assert option in out

@@ -57,6 +57,9 @@ def build_parser():
                       help="YARN cluster: STOP without a YARN app ends ERROR")
     mode.add_argument("--local-mode", dest="cluster_mode", action="store_false",
                       help="Kylin's local mode: START goes RUNNING at once, STOP without an app ends STOPPED")
+    timing.add_argument("--global-retry-enabled", action="store_true",
+                        help="the cluster's kylin.streaming.job-retry-enabled=true: ERROR jobs whose params lack the "
+                             "key are relaunched by the server's auto-retry")
     timing.add_argument("--streaming-disabled", action="store_true",
                         help="kylin.streaming.enabled=false: every endpoint answers KE-010035014")
     cluster = parser.add_argument_group("nodes behind a load balancer (also PUT /_sim/config)")
@@ -93,7 +96,8 @@ def build_parser():
 # Options whose value is the config key of the same name (PUT /_sim/config).
 CONFIG_OPTIONS = ("time_scale", "start_delay", "yarn_accept_delay", "stop_delay", "kill_delay", "kill_idle_delay",
                   "start_work", "stop_work", "retry_interval", "retry_max_interval", "stats_interval", "cluster_mode",
-                  "nodes", "owner_node", "lb_policy", "catchup_interval", "maintenance_mode", "job_node_available")
+                  "nodes", "owner_node", "lb_policy", "catchup_interval", "maintenance_mode", "job_node_available",
+                  "global_retry_enabled")
 # Options whose value is the fault of the same name (PUT /_sim/faults), set when not 0.
 FAULT_OPTIONS = ("error_rate", "latency", "drop_rate", "launch_failure_rate", "epoch_moved", "owner_unreachable")
 

@@ -14,7 +14,7 @@ CONFIG_TYPES = {
     "time_scale": float, "start_delay": float, "yarn_accept_delay": float, "stop_delay": float, "kill_delay": float,
     "kill_idle_delay": float, "start_work": float, "stop_work": float,
     "nodes": int, "owner_node": int, "lb_policy": str, "catchup_interval": float, "catchup_after_forward": bool,
-    "maintenance_mode": bool, "job_node_available": bool,
+    "maintenance_mode": bool, "job_node_available": bool, "global_retry_enabled": bool,
     "retry_interval": float, "retry_max_interval": float, "stats_interval": float,
     "cluster_mode": bool, "streaming_enabled": bool, "list_requires_operation": bool,
     "lock_attempts": int, "lock_durations": list, "version": str,
@@ -120,10 +120,12 @@ class ControlApi:
         nodes = update.get("nodes", config["nodes"])
         if not 0 <= update.get("owner_node", config["owner_node"]) < nodes:
             raise ControlError("owner_node must be below nodes (%d)" % nodes)
-        before = {key: config[key] for key in CLUSTER_KEYS}
+        before = {key: config[key] for key in CLUSTER_KEYS + ("global_retry_enabled",)}
         config.update(update)
-        if any(config[key] != value for key, value in before.items()):
+        if any(config[key] != before[key] for key in CLUSTER_KEYS):
             self.store.cluster.reanchor(now)
+        if config["global_retry_enabled"] != before["global_retry_enabled"]:
+            self.store.global_retry_changed(now)
         return {"config": dict(config)}
 
     def get_nodes(self, now, **_):
@@ -151,6 +153,17 @@ class ControlApi:
     def post_projects(self, data, now, **_):
         prj = self.store.add_project(data.get("name"), data.get("permissions"), now)
         return {"name": prj.name}
+
+    def get_users(self, **_):
+        """Users with their lock-out state: ``wrong_time`` (wrong passwords in a row), ``locked``, and since the
+        counters were last cleared ``failed_logins`` (401 KE-010003208) and ``locked_logins`` (400 KE-010003005)."""
+        journal = self.store.journal
+        users = []
+        for user in self.store.auth.users.values():
+            users.append({"name": user.name, "admin": user.admin, "wrong_time": user.wrong_time, "locked": user.locked,
+                          "failed_logins": journal.failed_logins.get(user.name, 0),
+                          "locked_logins": journal.locked_logins.get(user.name, 0)})
+        return {"users": users}
 
     def post_users(self, data, **_):
         name, password = data.get("name"), data.get("password")

@@ -56,6 +56,7 @@ DEFAULT_CONFIG = {
     "catchup_after_forward": True,  # a node that forwarded a write catches up when the answer comes back
     "maintenance_mode": False,   # every write refused with KE-040024201 (reads still work)
     "job_node_available": True,  # False: no active job node, every write refused with KE-010021004
+    "global_retry_enabled": False,  # the cluster's kylin.streaming.job-retry-enabled, for jobs whose params lack it
     "retry_interval": 300.0,     # first auto-retry of an ERROR job with job-retry-enabled=true; grows by this
     "retry_max_interval": 1800.0,
     "stats_interval": 30.0,      # micro-batch trigger of running build jobs: stats row + last_modified change
@@ -224,10 +225,6 @@ class Job:
         job.history = None
         return job
 
-    @property
-    def retry_enabled(self):
-        return self.params.get(RETRY_PARAM) == "true"
-
 
 class Store:
     """All state of the simulated server, and the state machine."""
@@ -244,6 +241,7 @@ class Store:
         self.faults = faults
         self.auth = Auth(self.config)
         self.journal = Journal()
+        self.auth.journal = self.journal
         self.rng = random.Random(0)
         self.dirty = False
         self.cluster = Cluster(self, time.time())
@@ -730,13 +728,13 @@ class Store:
 
     def _schedule_retry(self, job, now):
         self._cancel(job, "retry")
-        if job.status == ERROR and job.retry_enabled:
+        if job.status == ERROR and self.retry_enabled(job):
             interval = self.seconds("retry_interval")
             backoff = min(interval * (job.retry_count + 1), max(interval, self.seconds("retry_max_interval")))
             self._schedule(job, "retry", now + backoff)
 
     def _on_retry(self, job, now):
-        if job.status != ERROR or not job.retry_enabled or self.app_exists(job, now):
+        if job.status != ERROR or not self.retry_enabled(job) or self.app_exists(job, now):
             return
         job.retry_count += 1
         try:
@@ -751,9 +749,26 @@ class Store:
         job.last_modified = max(ms(now), job.last_modified)
         if job.status == ERROR and "retry" not in job.pending:
             self._schedule_retry(job, now)
-        elif not job.retry_enabled:
+        elif not self.retry_enabled(job):
             self._cancel(job, "retry")
         self.dirty = True
+
+    def retry_enabled(self, job):
+        """``retryJob``: the job's ``kylin.streaming.job-retry-enabled``, or the cluster's when its params lack the key."""
+        value = job.params.get(RETRY_PARAM)
+        if value is None:
+            return bool(self.config["global_retry_enabled"])
+        return value == "true"
+
+    def global_retry_changed(self, now):
+        """The cluster's kylin.streaming.job-retry-enabled changed: ERROR jobs without the key follow it."""
+        for job in self.jobs.values():
+            if job.status == ERROR and RETRY_PARAM not in job.params:
+                if self.retry_enabled(job):
+                    if "retry" not in job.pending:
+                        self._schedule_retry(job, now)
+                else:
+                    self._cancel(job, "retry")
 
     # ------------------------------------------------------------------ control API
 
@@ -768,8 +783,11 @@ class Store:
             params = dict(BUILD_PARAMS if job.job_type == BUILD else MERGE_PARAMS)
             params.update({str(k): str(v) for k, v in (fields["params"] or {}).items()})
             job.params = params
-        if "retry_enabled" in fields:
-            job.params[RETRY_PARAM] = "true" if fields["retry_enabled"] else "false"
+        if "retry_enabled" in fields:  # None: the params lack the key (the cluster's setting applies)
+            if fields["retry_enabled"] is None:
+                job.params.pop(RETRY_PARAM, None)
+            else:
+                job.params[RETRY_PARAM] = "true" if fields["retry_enabled"] else "false"
         if "broken" in fields:
             self.model_of(job).broken = bool(fields["broken"])
         for name in ("app_unkillable", "fail_launch"):
@@ -865,7 +883,8 @@ class Store:
         del data["runs"], data["stats_rows"]
         model = self.model_of(job)
         data.update({"model_alias": model.alias if model else None, "broken": bool(model and model.broken),
-                     "app_exists": self.app_exists(job, now), "retry_enabled": job.retry_enabled,
+                     "app_exists": self.app_exists(job, now), "retry_enabled": self.retry_enabled(job),
+                     "retry_param": job.params.get(RETRY_PARAM),
                      "pending": sorted(job.pending), "last_modified": self.effective_last_modified(job, now),
                      "last_status_duration": self.last_status_duration(job, now)})
         latest = self.latest_stats(job, now)
