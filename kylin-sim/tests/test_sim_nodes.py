@@ -38,7 +38,7 @@ def cluster(ctl, nodes=3, **extra):
 
 def test_one_node_answers_everything(ctl, kylin, model):
     build, dummy = model()
-    assert {kylin.get(project="p1").headers[NODE] for _ in range(3)} == {"0"}
+    assert {kylin.get(project="p1").headers[NODE] for dummy in range(3)} == {"0"}
     assert kylin.act("START", [build], "p1").headers[NODE] == "0"
     assert kylin.row("p1", build)["job_status"] == "STARTING"  # one node: no lag
 
@@ -46,13 +46,13 @@ def test_one_node_answers_everything(ctl, kylin, model):
 def test_round_robin_over_the_nodes(ctl, kylin, model):
     model()
     ctl.set_config(nodes=3)
-    assert [kylin.get(project="p1").headers[NODE] for _ in range(6)] == ["0", "1", "2", "0", "1", "2"]
+    assert [kylin.get(project="p1").headers[NODE] for dummy in range(6)] == ["0", "1", "2", "0", "1", "2"]
 
 
 def test_random_policy_uses_every_node(ctl, kylin, model):
     model()
     ctl.set_config(nodes=2, lb_policy="random")
-    assert {kylin.get(project="p1").headers[NODE] for _ in range(40)} == {"0", "1"}
+    assert {kylin.get(project="p1").headers[NODE] for dummy in range(40)} == {"0", "1"}
 
 
 def test_a_lagging_node_shows_stopped_after_a_start_then_catches_up(ctl, kylin, model):
@@ -90,8 +90,8 @@ def test_a_lagging_node_shows_the_old_run_after_a_restart(ctl, kylin, model):
     row = status_on(kylin, 1, build)
     assert row["job_status"] == "RUNNING" and row["yarn_app_id"] == old_app
     # Records come from the database, not the metadata cache: every node has the new ones.
-    assert [r["action"] for r in on_node(kylin, 1, path="/records", job_id=build).json()["data"]][:2] == ["START",
-                                                                                                        "STOP"]
+    records = on_node(kylin, 1, path="/records", job_id=build).json()["data"]
+    assert [r["action"] for r in records][:2] == ["START", "STOP"]
     wait_until(lambda: status_on(kylin, 1, build)["yarn_app_id"] == ctl.job(build)["yarn_app_id"],
                timeout=INTERVAL * 3)
 

@@ -80,8 +80,8 @@ def test_force_stop_kills_a_live_driver_with_kill_delay_showing_stopping(ctl, ky
     kills = ctl.request("GET", "/_sim/kills", job_id=build)["kills"]
     assert len(kills) == 1 and kills[0]["live_driver"] is True and kills[0]["cause"] == "FORCE_STOP"
     assert kills[0]["end"] - kills[0]["start"] >= int(21.0 * SCALE * 1000) - 1
-    assert [(t["from"], t["to"]) for t in ctl.transitions(job_id=build)][-2:] == [("RUNNING", "STOPPING"),
-                                                                                 ("STOPPING", "STOPPED")]
+    path = [(t["from"], t["to"]) for t in ctl.transitions(job_id=build)]
+    assert path[-2:] == [("RUNNING", "STOPPING"), ("STOPPING", "STOPPED")]
 
 
 def test_force_stop_of_a_stopped_job_is_an_idle_kill_with_a_new_stop_record(ctl, kylin, model):
@@ -190,9 +190,8 @@ def test_a_client_that_times_out_does_not_stop_the_put(ctl, model, sim):
     ids = [model("m%d" % i, build={"status": "RUNNING"})[0] for i in range(3)]
     real_timing(ctl)
     with pytest.raises(requests.exceptions.ReadTimeout):
-        Kylin(sim.url).session.put(sim.url + API + "/status", json={"action": "FORCE_STOP", "job_ids": ids,
-                                                                   "project": "p1"},
-                                   headers={"Accept": PUBLIC}, timeout=0.2)
+        body = {"action": "FORCE_STOP", "job_ids": ids, "project": "p1"}
+        Kylin(sim.url).session.put(sim.url + API + "/status", json=body, headers={"Accept": PUBLIC}, timeout=0.2)
     assert ctl.status(ids[-1]) == "RUNNING"  # the server has not reached the last job yet
     wait_until(lambda: len(ctl.actions()) == 3, timeout=10)
     assert [(a["job_id"], a["action"], a["ok"]) for a in ctl.actions()] == [(i, "FORCE_STOP", True) for i in ids]
