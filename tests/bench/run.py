@@ -43,7 +43,9 @@ import harness  # noqa: E402  pylint: disable=wrong-import-position
 PROJECT = 'bench'
 LIST = 'GET /kylin/api/streaming_jobs'
 PUT = 'PUT /kylin/api/streaming_jobs/status'
-SIM_OPTIONS = {'start-delay': 1.0, 'yarn-accept-delay': 0.5, 'stop-delay': 1.0}
+# The simulator's timing before it modelled a real Kylin's kills and START/STOP work (1 s, 0.2 s, 21 s by default).
+SIM_OPTIONS = {'start-delay': 1.0, 'yarn-accept-delay': 0.5, 'stop-delay': 1.0, 'kill-delay': 0.05, 'kill-idle-delay': 0.05,
+               'start-work': 0, 'stop-work': 0}
 POLL = 1.0
 PUBLIC_ACCEPT = 'application/vnd.apache.kylin-v4-public+json'
 

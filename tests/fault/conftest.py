@@ -30,7 +30,9 @@ if HERE not in sys.path:
 import harness  # noqa: E402  pylint: disable=wrong-import-position
 
 # Fast but realistic orderings: YARN accepts before the launch completes, a stop takes a trigger.
-FAST = {'start-delay': 0.5, 'yarn-accept-delay': 0.2, 'stop-delay': 0.3, 'kill-delay': 0.01}
+# No server work per START/STOP and fast kills (the simulator's real defaults are 1 s, 0.2 s and 21 s).
+FAST = {'start-delay': 0.5, 'yarn-accept-delay': 0.2, 'stop-delay': 0.3, 'kill-delay': 0.01, 'kill-idle-delay': 0.01,
+        'start-work': 0, 'stop-work': 0}
 POLL = 0.2
 PROJECT = 'p1'
 STATUS_PUT = 'PUT /kylin/api/streaming_jobs/status'

@@ -29,7 +29,9 @@ from kylin_sim.control import SimControl  # noqa: E402  pylint: disable=wrong-im
 from kylin_sim.server import SimServer  # noqa: E402  pylint: disable=wrong-import-position
 
 # Short but realistically ordered delays: YARN accepts before the launch completes.
-FAST = {'start_delay': 0.3, 'yarn_accept_delay': 0.1, 'stop_delay': 0.2, 'kill_delay': 0.01}
+# No server work per START/STOP and fast kills (the simulator's real defaults are 1 s, 0.2 s and 21 s).
+FAST = {'start_delay': 0.3, 'yarn_accept_delay': 0.1, 'stop_delay': 0.2, 'kill_delay': 0.01, 'kill_idle_delay': 0.01,
+        'start_work': 0, 'stop_work': 0}
 # Poll the simulator often: the playbooks' own default (5 s) would only make the suite slow.
 POLL = 0.2
 PROJECT = 'streaming_demo'

@@ -21,7 +21,9 @@ if os.path.abspath(SIM_SRC) not in sys.path:
 from kylin_sim.control import SimControl, SimControlError  # noqa: E402  pylint: disable=wrong-import-position
 from kylin_sim.server import SimServer  # noqa: E402  pylint: disable=wrong-import-position
 
-FAST = dict(start_delay=0.2, yarn_accept_delay=0.05, stop_delay=0.2, kill_delay=0.0)
+# No server work per START/STOP and instant kills (the simulator's real defaults are 1 s, 0.2 s and 21 s).
+FAST = dict(start_delay=0.2, yarn_accept_delay=0.05, stop_delay=0.2, kill_delay=0.0, kill_idle_delay=0.0, start_work=0.0,
+            stop_work=0.0)
 
 
 @pytest.fixture(scope='session')
