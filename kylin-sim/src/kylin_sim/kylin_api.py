@@ -11,7 +11,8 @@ What happens to a request, in the order the real server does it (ref sections 1 
    unreadable bodies.
 5. The controller and service code, raising the business errors (HTTP 500, ``code`` "999").
 
-The caller (server.py) holds the store lock and has already applied faults.
+The caller (server.py) holds the store lock and has already applied faults. The actions of
+PUT /status release it while they do a real server's work (kills, START/STOP work, ``state.py``).
 """
 
 import datetime
