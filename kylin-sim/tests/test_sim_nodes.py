@@ -5,8 +5,9 @@ needs to know which node answers; every answer names its node in the same respon
 """
 
 import pytest
+import requests
 
-from conftest import API, PUBLIC
+from conftest import API, PUBLIC, error_of
 from kylin_sim.control import SimControlError, wait_until
 
 NODE = "X-Kylin-Sim-Node"
@@ -176,3 +177,15 @@ def test_views_follow_the_owner_node_setting(ctl, kylin, model):
 def test_bad_cluster_config_is_refused(ctl, bad):
     with pytest.raises(SimControlError):
         ctl.set_config(**bad)
+
+
+def test_a_session_cookie_is_known_only_to_the_node_that_issued_it(ctl, kylin, sim, model):
+    model()
+    ctl.set_config(nodes=2)
+    first = on_node(kylin, 0, project="p1")  # Basic credentials: node 0 opens a session
+    cookie = first.cookies["JSESSIONID"]
+    for node, status in ((0, 200), (1, 401)):
+        resp = requests.get(sim.url + API, params={"project": "p1"}, timeout=10,
+                            headers={"Accept": PUBLIC, NODE: str(node), "Cookie": "JSESSIONID=" + cookie})
+        assert resp.status_code == status and resp.headers[NODE] == str(node)
+    error_of(resp, 401, "KE-010003207")

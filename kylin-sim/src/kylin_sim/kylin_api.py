@@ -295,7 +295,7 @@ class KylinApi:
                 store.journal.refusals["KE-040024201"] += 1
                 raise errors.maintenance_mode()
             req.forwarded = True
-        user, session, changed = store.auth.authenticate(req.headers, now)
+        user, session, changed = store.auth.authenticate(req.headers, now, req.node)
         if changed:
             store.dirty = True
         resp = self._route(req, user, now)
