@@ -41,7 +41,7 @@ RETRY_PARAM = "kylin.streaming.job-retry-enabled"
 REFRESH_PARAM = "kylin.streaming.table-refresh-interval"
 
 DEFAULT_CONFIG = {
-    "time_scale": 1.0,           # every duration below is multiplied by this at use time
+    "time_scale": 1.0,           # every duration below in seconds (not lock_durations) is multiplied by this at use
     "start_delay": 2.0,          # STARTING -> RUNNING (spark-submit + YARN)
     "yarn_accept_delay": 1.0,    # after START, the app is known to YARN (a STOP then gives STOPPING, not ERROR)
     "stop_delay": 1.0,           # STOPPING -> STOPPED (the driver sees the flag at its next micro-batch)
@@ -91,11 +91,6 @@ MERGE_PARAMS = {
     "kylin.streaming.segment-merge-threshold": "3",
     "spark.sql.shuffle.partitions": "8",
 }
-
-# Config keys that are durations in seconds (multiplied by ``time_scale``).
-DURATIONS = ("start_delay", "yarn_accept_delay", "stop_delay", "kill_delay", "kill_idle_delay", "start_work", "stop_work",
-             "retry_interval", "retry_max_interval", "stats_interval", "catchup_interval")
-
 
 class Aborted(Exception):
     """The simulator was reset while this request slept: its connection is dropped, its work forgotten."""
