@@ -1,6 +1,6 @@
 """The Kylin REST endpoints under ``/kylin/api/streaming_jobs``: routing, binding, checks, in Kylin's order.
 
-What happens to a request, in the order the real server does it (ref sections 1 and 2):
+What happens to a request, in the order the real server does it (docs/kylin-api.md §1 and §2):
 
 1. ``QueryNodeFilter`` (PUT/POST/DELETE only): a ``project`` (query string, else JSON body) that
    does not exist is answered 500 KE-010001201 before authentication.
