@@ -198,7 +198,7 @@ def render_report():
         'and judges the outcome from the **server\'s** state and logs (`/_sim/jobs`, `/_sim/actions`, '
         '`/_sim/transitions`, `/_sim/counters`), not from what the module reports about itself. '
         'The figures below were observed in the run that generated this page. The rules being checked are those of '
-        '[docs/design.md](design.md) §4 (reliability) and §2.2 (the job module); the code is in `tests/fault/`, run it with '
+        'DESIGN.md section 4 (reliability) and 2.2 (the job module); the code is in `tests/fault/`, run it with '
         '`make BUILD=/tmp/some-build fault` (part of `make test`).',
         '',
         '- Run: %s: %d of %d cases passed, %.0f s in all (pytest time, set-up included).' % (

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, kylin.streaming contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The pure planning logic: every cell of the docs/design.md §2.2 behaviour table, and its helpers."""
+"""The pure planning logic: every cell of the DESIGN §2.2 behaviour table, and its helpers."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -23,7 +23,7 @@ def track(status, **extra):
     return J.JobTrack(row(status, **extra))
 
 
-# current status -> (started, stopped, restarted) first step, as the table of docs/design.md §2.2 says
+# current status -> (started, stopped, restarted) first step, as the table of DESIGN §2.2 says
 TABLE = {
     'RUNNING': (J.DONE_STEP, J.act(J.STOP), J.act(J.RESTART)),
     'STARTING': (J.SETTLE_STEP, J.HOLD_STEP, J.act(J.RESTART)),
