@@ -221,6 +221,11 @@ changelog-lint: venv ## Check changelog fragments and changelogs/changelog.yaml
 	$(VENV)/bin/antsibull-changelog lint
 	$(VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
+# Every "§" in the repository must resolve to a section of docs/design.md or docs/kylin-api.md.
+.PHONY: docs-check
+docs-check: ## Check that every § citation resolves to docs/design.md or docs/kylin-api.md
+	$(PYTHON) scripts/check_citations.py $(ROOT)
+
 ##@ Running
 
 .PHONY: sim

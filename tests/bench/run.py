@@ -453,7 +453,7 @@ def converge_section(rows, repeat, breakdown=None, empty_playbook=None):
         'The `uri` loop\'s time by task at %s jobs: %s.' % (size, ', '.join(
             '`%s` %.1f s' % item for item in biggest['uri']['tasks'].items())),
         '',
-        'Targets (DESIGN section 5):',
+        'Targets (docs/design.md §5):',
         '',
         '- Requests at the minimum (one list read for all selected jobs, one PUT per action kind, one list read per '
         'poll): %s. Every size used exactly 1 PUT and 1 + %s list reads (the initial read, then the polls: the first '
@@ -521,12 +521,12 @@ def job_info_section(section):
     requests_ok = all(r['requests'] == r['expected'] for r in rows)
     lines += [
         '',
-        'Targets (DESIGN section 5):',
+        'Targets (docs/design.md §5):',
         '',
         '- ceil(jobs/page_size) requests: %s.' % verdict(requests_ok),
         '- About 1 s: %s with the default `page_size: 500` (task %.2f s; the module code alone %.2f s); the fastest '
         'page size here is %d (task %.2f s; the module code alone %.2f s). The module\'s own code is within the target '
-        'at large page sizes: every page request makes the server (the simulator, like Kylin: reference section 5) build '
+        'at large page sizes: every page request makes the server (the simulator, like Kylin: docs/kylin-api.md §5) build '
         'the whole project\'s list before cutting the page, so fewer, larger pages cost less. The rest of the task is '
         'Ansible moving a {:,}-row result, broken down below.'.format(jobs) % (
             verdict(default[0]['task'] <= 1.5), default[0]['task'], default[0]['library'], best['page_size'],

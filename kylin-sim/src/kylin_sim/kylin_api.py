@@ -1,6 +1,6 @@
 """The Kylin REST endpoints under ``/kylin/api/streaming_jobs``: routing, binding, checks, in Kylin's order.
 
-What happens to a request, in the order the real server does it (ref sections 1 and 2):
+What happens to a request, in the order the real server does it (docs/kylin-api.md §1 and §2):
 
 1. ``QueryNodeFilter`` (PUT/POST/DELETE only), before authentication: no active job node
    (KE-010021004), a ``project`` (query string, else JSON body) that does not exist (KE-010001201),

@@ -1,4 +1,4 @@
-"""The simulated Kylin: projects, models, streaming jobs and their state machine (ref section 3).
+"""The simulated Kylin: projects, models, streaming jobs and their state machine (docs/kylin-api.md §3).
 
 Time is handled lazily: every pending transition (launch finished, graceful stop finished, runtime
 failure, auto-retry) is an event with an absolute due time in a heap, and ``advance(now)`` applies
@@ -322,7 +322,7 @@ class Store:
         return model
 
     def delete_model(self, model_uuid, now):
-        """Dropping a model kills both jobs (STOPPED) and deletes their metas (ref 3.5)."""
+        """Dropping a model kills both jobs (STOPPED) and deletes their metas (docs/kylin-api.md §3.5)."""
         model = self.models.pop(model_uuid, None)
         if model is None:
             raise KeyError(model_uuid)
@@ -909,7 +909,7 @@ class Store:
         self.dirty = False
 
     def load(self, path, now=None):
-        """Read a saved state, then apply Kylin's restart behaviour (``resumeJobs``, ref 3.4 item 5)."""
+        """Read a saved state, then apply Kylin's restart behaviour (``resumeJobs``, docs/kylin-api.md §3.4, item 5)."""
         now = time.time() if now is None else now
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
