@@ -33,21 +33,32 @@ import sys
 import tempfile
 import time
 
+from kylin_sim.playbook import PlaybookRunner, clean_env, collections_root
+from kylin_sim.process import SimProcess
+from kylin_sim.testing import ADMIN, play
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS_DIR = os.path.dirname(HERE)
 ROOT = os.path.dirname(TESTS_DIR)
-sys.path.insert(0, os.path.join(TESTS_DIR, 'fault'))
-
-import harness  # noqa: E402  pylint: disable=wrong-import-position
 
 PROJECT = 'bench'
 LIST = 'GET /kylin/api/streaming_jobs'
 PUT = 'PUT /kylin/api/streaming_jobs/status'
-# The simulator's timing before it modelled a real Kylin's kills and START/STOP work (1 s, 0.2 s, 21 s by default).
-SIM_OPTIONS = {'start-delay': 1.0, 'yarn-accept-delay': 0.5, 'stop-delay': 1.0, 'kill-delay': 0.05, 'kill-idle-delay': 0.05,
-               'start-work': 0, 'stop-work': 0}
+# Slower than the tests' fast settings, so that waiting is a visible part of the figures; the simulator's
+# timing before it modelled a real Kylin's kills and START/STOP work (its defaults now: 21 s, 1 s, 0.2 s).
+SIM_CONFIG = {'start_delay': 1.0, 'yarn_accept_delay': 0.5, 'stop_delay': 1.0, 'kill_delay': 0.05, 'kill_idle_delay': 0.05,
+              'start_work': 0, 'stop_work': 0}
 POLL = 1.0
 PUBLIC_ACCEPT = 'application/vnd.apache.kylin-v4-public+json'
+
+
+HINT = 'run this through `make bench`, which syncs the build copy first'
+
+
+def collection_finder(root):
+    """Import ``ansible_collections.*`` from ``root`` in this process, as ansible-playbook does."""
+    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # pylint: disable=import-outside-toplevel
+    _AnsibleCollectionFinder(paths=[root])._install()  # pylint: disable=protected-access
 
 
 # ------------------------------------------------------------------------------------------ playbooks
@@ -55,7 +66,7 @@ PUBLIC_ACCEPT = 'application/vnd.apache.kylin-v4-public+json'
 def module_converge_play(conn):
     task = {'name': 'converge', 'kylin.streaming.job': {
         'project': PROJECT, 'models': '{{ bench_models }}', 'state': 'started', 'poll_interval': POLL}}
-    return [harness.play([task], conn, name='kylin.streaming.job')]
+    return [play([task], conn, name='kylin.streaming.job')]
 
 
 def uri_converge_play():
@@ -74,7 +85,7 @@ def uri_converge_play():
          'until': "poll.json.data.value | rejectattr('job_status', 'eq', 'RUNNING') | list | length == 0",
          'retries': 600, 'delay': POLL},
     ]
-    return [harness.play(tasks, name='ansible.builtin.uri loop')]
+    return [play(tasks, name='ansible.builtin.uri loop')]
 
 
 # ------------------------------------------------------------------------------------------ runner
@@ -83,9 +94,9 @@ class Bench(object):
     def __init__(self, args):
         self.args = args
         self.workdir = tempfile.mkdtemp(prefix='kylin-bench-')
-        self.sim = harness.SimProcess(self.workdir, options=SIM_OPTIONS).start()
+        self.sim = SimProcess(self.workdir, seed='empty', config=SIM_CONFIG).start()
         self.ctl = self.sim.ctl
-        self.conn = dict(url=self.sim.url, **harness.ADMIN)
+        self.conn = dict(url=self.sim.url, **ADMIN)
         self.uri_vars = dict(kylin_url=self.sim.url, kylin_username='ADMIN', kylin_password='KYLIN',
                              kylin_project=PROJECT)
         self.runs = 0
@@ -104,8 +115,7 @@ class Bench(object):
         self.runs += 1
         workdir = os.path.join(self.workdir, 'run%03d' % self.runs)
         os.mkdir(workdir)
-        env = {'KYLIN_RESULTS_SUMMARY': '1'} if summary else None
-        res = harness.run_playbook(workdir, plays, extra_vars=extra_vars, timeout=timeout, name='bench', env=env)
+        res = PlaybookRunner(workdir).run(plays, extra_vars=extra_vars, timeout=timeout, name='bench', summary=summary)
         if res.rc != 0:
             raise RuntimeError('benchmark playbook failed: %s' % res.describe())
         return res
@@ -138,7 +148,7 @@ class Bench(object):
                 res = self.playbook(module_converge_play(self.conn), extra_vars={'bench_models': models})
                 wall = time.monotonic() - started
                 assert self.server_statuses() == {'RUNNING': size}, self.server_statuses()
-                record = res.record('converge')
+                record = res.task('converge')
                 module_runs.append(dict(wall=wall, task=record['seconds'], elapsed=record['result']['elapsed'],
                                         requests=self.requests()))
             module = sorted(module_runs, key=lambda r: r['wall'])[len(module_runs) // 2]
@@ -149,8 +159,8 @@ class Bench(object):
             res = self.playbook(uri_converge_play(), extra_vars=self.uri_vars)
             wall = time.monotonic() - started
             assert self.server_statuses() == {'RUNNING': size}, self.server_statuses()
-            uri = dict(wall=wall, task=sum(r['seconds'] for r in res.records), requests=self.requests(),
-                       tasks=dict((r['task'], r['seconds']) for r in res.records))
+            uri = dict(wall=wall, task=sum(r['seconds'] for r in res.tasks), requests=self.requests(),
+                       tasks=dict((r['task'], r['seconds']) for r in res.tasks))
             rows.append(dict(jobs=size, module=module, module_walls=[r['wall'] for r in module_runs], uri=uri))
             self.say('converge %5d jobs: module %.2fs (task %.2fs, %d requests) | uri %.1fs (%s, %d requests) | x%.0f',
                      size, module['wall'], module['task'], sum(module['requests'].values()), uri['wall'],
@@ -198,9 +208,9 @@ class Bench(object):
             self.ctl.clear_counters()
             task = {'name': 'inventory', 'kylin.streaming.job_info': {'project': PROJECT, 'page_size': page_size}}
             started = time.monotonic()
-            res = self.playbook([harness.play([task], self.conn)], summary=True)
+            res = self.playbook([play([task], self.conn)], summary=True)
             wall = time.monotonic() - started
-            record = res.record('inventory')
+            record = res.task('inventory')
             assert record['result']['jobs'] == {'length': jobs}, record['result']['jobs']
             requests = self.requests().get(LIST, 0)
             library = self.library_inventory(page_size)
@@ -217,11 +227,12 @@ class Bench(object):
         workdir = os.path.join(self.workdir, 'anatomy%03d' % self.runs)
         os.mkdir(workdir)
         task = {'name': 'inventory', 'kylin.streaming.job_info': {'project': PROJECT, 'page_size': page_size}}
-        path, inventory = harness.write_playbook(workdir, [harness.play([task], self.conn)])
+        runner = PlaybookRunner(workdir)
+        path, inventory = runner.playbook_file([play([task], self.conn)]), runner.inventory_file()
         script = os.path.join(HERE, 'anatomy.py')
         out = os.path.join(workdir, 'playbook.json')
         subprocess.run([sys.executable, script, 'playbook', path, inventory, out], cwd=workdir, check=True,
-                       env=harness.playbook_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                       env=runner.environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         with open(out) as handle:
             steps = json.load(handle)
         args = os.path.join(workdir, 'args.json')
@@ -229,9 +240,9 @@ class Bench(object):
             json.dump({'ANSIBLE_MODULE_ARGS': dict(self.conn, project=PROJECT, page_size=page_size)}, handle)
         out = os.path.join(workdir, 'module.json')
         began = time.monotonic()
+        # The module's code on the path of a fresh interpreter, as AnsiballZ puts its payload there.
         subprocess.run([sys.executable, script, 'module', 'ansible_collections.kylin.streaming.plugins.modules.job_info',
-                        args, out], cwd=workdir, check=True, env=dict(harness.clean_env(),
-                                                                      PYTHONPATH=harness.collections_path()),
+                        args, out], cwd=workdir, check=True, env=dict(clean_env(), PYTHONPATH=collections_root(hint=HINT)),
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         process = time.monotonic() - began
         with open(out) as handle:
@@ -277,11 +288,11 @@ class Bench(object):
             self.ctl.set_config(start_delay=delay)
             task = {'name': 'converge', 'kylin.streaming.job': {'project': PROJECT, 'models': '{{ bench_models }}',
                                                                 'state': 'started', 'poll_interval': poll}}
-            res = self.playbook([harness.play([task], self.conn)], extra_vars={'bench_models': models})
+            res = self.playbook([play([task], self.conn)], extra_vars={'bench_models': models})
             assert self.server_statuses() == {'RUNNING': size}
             reqs = self.requests()
             rows.append(dict(jobs=size, poll=poll, lists=reqs.get(LIST, 0), puts=reqs.get(PUT, 0),
-                             task=res.record('converge')['seconds'], expected=expected_polls(poll, delay)))
+                             task=res.task('converge')['seconds'], expected=expected_polls(poll, delay)))
             self.say('wait %4d jobs, start %.0fs, poll_interval %.0f: %d list reads in all (%d polls), %d PUT',
                      size, delay, poll, rows[-1]['lists'], rows[-1]['lists'] - 1, rows[-1]['puts'])
         models = self.fresh(10)
@@ -309,17 +320,17 @@ class Bench(object):
         for number, (label, body) in enumerate(kinds):
             for rep in range(repeat):
                 tasks.append(dict(body, name='k%d-%d' % (number, rep)))
-        res = self.playbook([harness.play(tasks, self.conn)])
+        res = self.playbook([play(tasks, self.conn)])
         rows = []
         for number, (label, body) in enumerate(kinds):
-            records = [r for r in res.records if r['task'].startswith('k%d-' % number)]
+            records = [r for r in res.tasks if r['task'].startswith('k%d-' % number)]
             seconds = [r['seconds'] for r in records]
             inside = [r['result'].get('elapsed') for r in records if r['result'].get('elapsed') is not None]
             rows.append(dict(label=label, median=statistics.median(seconds), low=min(seconds), high=max(seconds),
                              inside=statistics.median(inside) if inside else None))
         reqs = self.requests()
         started = time.monotonic()
-        self.playbook([harness.play([{'name': 'noop', 'meta': 'noop'}])])
+        self.playbook([play([{'name': 'noop', 'meta': 'noop'}])])
         empty = time.monotonic() - started
         self.sections['overhead'] = dict(rows=rows, repeat=repeat, requests=reqs, empty_playbook=empty)
         for row in rows:
@@ -397,7 +408,7 @@ def render(bench, started, finished):
             '%.2f' % v if v is not None else '?' for v in bench.load),
         '- Simulator timing: START takes %.1f s to reach RUNNING (YARN accepts after %.1f s); both sides poll every '
         '%.0f s (`poll_interval: %.0f` for the module, `delay: %.0f` for the `uri` loop).' % (
-            SIM_OPTIONS['start-delay'], SIM_OPTIONS['yarn-accept-delay'], POLL, POLL, POLL),
+            SIM_CONFIG['start_delay'], SIM_CONFIG['yarn_accept_delay'], POLL, POLL, POLL),
         '',
     ]
     if 'converge' in s:
@@ -410,7 +421,7 @@ def render(bench, started, finished):
     if 'overhead' in s:
         lines += overhead_section(s['overhead'])
     lines += ['## Reproduce', '', '```sh', 'make BUILD=/tmp/bench-build bench', '```', '',
-              'Options (`PYTHONPATH=tests .venv/bin/python tests/bench/run.py --help`): job counts, page sizes, '
+              'Options (`.venv/bin/python tests/bench/run.py --help`): job counts, page sizes, '
               'repetitions, `--quick` for a smoke run. The 1,000-job `uri` loop dominates the run time.', '']
     return '\n'.join(lines)
 
@@ -453,12 +464,12 @@ def converge_section(rows, repeat, breakdown=None, empty_playbook=None):
         'The `uri` loop\'s time by task at %s jobs: %s.' % (size, ', '.join(
             '`%s` %.1f s' % item for item in biggest['uri']['tasks'].items())),
         '',
-        'Targets (docs/design.md §5):',
+        'Targets (`docs/design.md` §5):',
         '',
         '- Requests at the minimum (one list read for all selected jobs, one PUT per action kind, one list read per '
         'poll): %s. Every size used exactly 1 PUT and 1 + %s list reads (the initial read, then the polls: the first '
         'poll comes `poll_interval` = %.0f s after the PUT, when the jobs, which take %.0f s to start, are RUNNING).' % (
-            verdict(minimal), '/'.join(str(p) for p in polls), POLL, SIM_OPTIONS['start-delay']),
+            verdict(minimal), '/'.join(str(p) for p in polls), POLL, SIM_CONFIG['start_delay']),
         '- %s-job converge at least 50x faster than the `uri` loop: %s, %.0fx on wall time (%.2f s against %.0f s; '
         '%.0fx comparing the tasks alone).' % (size, verdict(ratio >= 50), ratio, mod['wall'], biggest['uri']['wall'],
                                                biggest['uri']['task'] / mod['task']),
@@ -521,7 +532,7 @@ def job_info_section(section):
     requests_ok = all(r['requests'] == r['expected'] for r in rows)
     lines += [
         '',
-        'Targets (docs/design.md §5):',
+        'Targets (`docs/design.md` §5):',
         '',
         '- ceil(jobs/page_size) requests: %s.' % verdict(requests_ok),
         '- About 1 s: %s with the default `page_size: 500` (task %.2f s; the module code alone %.2f s); the fastest '
@@ -679,7 +690,7 @@ def main(argv=None):
         args.output = None
     args.sizes = [int(v) for v in args.sizes.split(',')]
     args.page_sizes = [int(v) for v in args.page_sizes.split(',')]
-    sys.path.insert(0, harness.collections_path())  # the module code, for the in-process measurements
+    collection_finder(collections_root(hint=HINT))  # the module code, for the in-process measurements
 
     started = datetime.datetime.now()
     bench = Bench(args)

@@ -29,7 +29,7 @@ def test_job_refused_by_kylin_mid_put(ctl, run, facts):
 
     assert res.rc != 0, res.describe()
     result = res.result('converge')
-    assert res.record('converge')['status'] == 'failed'
+    assert res.task('converge')['status'] == 'failed'
     by_id = dict((job['id'], job) for job in result['jobs'])
     error = by_id[refused]['error']
     assert 'KE-010035007' in error and 'as it has an ongoing one at the moment' in error, error
@@ -64,7 +64,7 @@ def test_broken_model_in_the_middle(ctl, run, facts):
 
     assert res.rc != 0, res.describe()
     result = res.result('converge')
-    assert res.record('converge')['status'] == 'failed'
+    assert res.task('converge')['status'] == 'failed'
     by_id = dict((job['id'], job) for job in result['jobs'])
     for job_id in ids[broken]:
         assert 'is broken' in by_id[job_id]['error'] and broken in by_id[job_id]['error'], by_id[job_id]
@@ -96,7 +96,7 @@ def test_launch_failure_fails_fast(ctl, run, facts):
     res = run([job_task(models=aliases, wait_timeout=300)])
 
     assert res.rc != 0, res.describe()
-    record = res.record('converge')
+    record = res.task('converge')
     assert record['status'] == 'failed'
     assert record['seconds'] < 30, record['seconds']
     result = record['result']

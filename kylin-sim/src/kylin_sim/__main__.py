@@ -1,17 +1,18 @@
-"""Command line: ``PYTHONPATH=tests python -m kylin_sim [options]`` (see ``--help``)."""
+"""Command line: ``kylin-sim [options]`` or ``python -m kylin_sim [options]`` (see ``--help``)."""
 
 import argparse
 import os
 import signal
 import sys
 
+from . import process
 from .seeds import SEEDS
 from .server import SimServer
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="python -m kylin_sim",
+        prog="kylin-sim",
         description="Simulator of the Apache Kylin 5 / Kyligence Enterprise streaming-job REST API "
                     "(/kylin/api/streaming_jobs) with a control API under /_sim/. "
                     "Users: ADMIN/KYLIN (admin), OPERATOR/OPERATOR (OPERATION on the seed's first project), "
@@ -93,6 +94,7 @@ def build_parser():
                         help="share of Kylin API requests whose connection is closed without an answer")
     faults.add_argument("--launch-failure-rate", type=float, default=0.0, metavar="R",
                         help="share of launches that end LAUNCHING_ERROR")
+    process.add_cli_arguments(parser)
     return parser
 
 
@@ -115,10 +117,14 @@ def settings(args):
 
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = process.parse_args(parser, argv)
     if args.nodes < 1 or not 0 <= args.owner_node < args.nodes:
         parser.error("--nodes must be at least 1 and --owner-node below it")
+    if args.detach:
+        return process.detach(args, argv)
     config, faults = settings(args)
+    config.update(args.config)
+    faults.update(args.faults)
     sim = SimServer(host=args.host, port=args.port, seed=args.seed, state_file=args.state_file, certfile=args.cert,
                     keyfile=args.key, config=config, faults=faults, log_requests=args.log_requests)
 
@@ -136,6 +142,7 @@ def main(argv=None):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, terminate)
+    process.apply_cli(args)
     try:
         sim.serve_forever(ready)
     except KeyboardInterrupt:
