@@ -40,6 +40,15 @@ def collections_path():
     return path
 
 
+def eda_bin():
+    """The bin folder of the ansible-rulebook venv (make eda-venv), with ansible-galaxy and ansible-playbook."""
+    path = os.environ.get('KYLIN_EDA_VENV') or os.path.join(ROOT, '.venv-eda')
+    path = os.path.join(path, 'bin')
+    if not os.path.exists(os.path.join(path, 'ansible-rulebook')):
+        pytest.fail('ansible-rulebook is not in %s: run `make eda-test` (it builds .venv-eda)' % path)
+    return path
+
+
 @pytest.fixture(name='source', scope='session')
 def source_fixture():
     """The job_events module's globals, as ansible-rulebook's runpy.run_path gives them."""

@@ -21,21 +21,12 @@ import pytest
 
 from kylin_sim.control import wait_until
 
-from conftest import ROOT, collections_path
+from conftest import collections_path, eda_bin
 
 PROJECT = 'p1'
 USER, PASSWORD = 'EDA', 'Sup3r-Secret-9'
 INTERVAL = 0.3
 WAIT = 120.0  # bound for one awaited outcome: a JVM start plus a few playbook runs on a loaded machine
-
-
-def eda_bin():
-    """The bin folder of the ansible-rulebook venv (make eda-venv), with ansible-galaxy and ansible-playbook."""
-    path = os.environ.get('KYLIN_EDA_VENV') or os.path.join(ROOT, '.venv-eda')
-    path = os.path.join(path, 'bin')
-    if not os.path.exists(os.path.join(path, 'ansible-rulebook')):
-        pytest.fail('ansible-rulebook is not in %s: run `make eda-test` (it builds .venv-eda)' % path)
-    return path
 
 
 class Rulebook:
