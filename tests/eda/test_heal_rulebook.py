@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from kylin_sim.control import wait_until
+from kylin_sim.testing import wait_until
 
 from conftest import collections_path, eda_bin
 
@@ -113,8 +113,9 @@ def polled(ctl):
     return ctl.counters()['requests'].get('GET /kylin/api/streaming_jobs', 0)
 
 
-def test_heal_restarts_once_and_stops_a_crash_loop_at_the_budget(sim_process, rulebook):
-    sim = sim_process()
+@pytest.mark.kylin_sim(process=True, state_file=True)
+def test_heal_restarts_once_and_stops_a_crash_loop_at_the_budget(kylin_sim, rulebook):
+    sim = kylin_sim
     ctl = sim.ctl
     ctl.add_project(PROJECT)
     ctl.add_user(USER, PASSWORD, admin=True)
@@ -202,8 +203,9 @@ class Webhook:
         self.server.server_close()
 
 
-def test_stuck_jobs_are_force_stopped_and_latency_is_notified(sim_process, rulebook):
-    sim = sim_process()
+@pytest.mark.kylin_sim(process=True)
+def test_stuck_jobs_are_force_stopped_and_latency_is_notified(kylin_sim, rulebook):
+    sim = kylin_sim
     ctl = sim.ctl
     ctl.add_project(PROJECT)
     ctl.add_user(USER, PASSWORD, admin=True)

@@ -16,10 +16,6 @@ import os
 
 import pytest
 
-from kylin_sim.control import SimControl
-from kylin_sim.server import SimServer
-
-FAST = {'start_delay': 0.3, 'yarn_accept_delay': 0.1, 'stop_delay': 0.2, 'kill_delay': 0.01}
 LIST = 'GET /kylin/api/streaming_jobs'
 INTERVAL = 0.2
 WAIT = 15.0  # upper bound for one awaited event; never reached when things work
@@ -27,17 +23,15 @@ PASSWORD = 'KYLIN'
 
 
 @pytest.fixture(name='sim')
-def sim_fixture():
-    server = SimServer(port=0, seed='empty', config=FAST).start()
-    yield server
-    server.stop()
+def sim_fixture(kylin_sim):
+    """The plugin's simulator for this test (in-process unless marked process=True), fast timing."""
+    return kylin_sim
 
 
 @pytest.fixture(name='ctl')
 def ctl_fixture(sim):
-    ctl = SimControl(sim.url)
-    ctl.add_project('p1')
-    return ctl
+    sim.ctl.add_project('p1')
+    return sim.ctl
 
 
 def args_for(sim, **extra):
@@ -140,10 +134,8 @@ def test_launch_failure_event(source, sim, ctl):
     assert ctl.status(build) == 'LAUNCHING_ERROR'
 
 
-def test_burst_of_503_then_simulator_restart(source, sim_process):
-    sim = sim_process()
-    ctl = sim.ctl
-    ctl.add_project('p1')
+@pytest.mark.kylin_sim(process=True, state_file=True)
+def test_burst_of_503_then_simulator_restart(source, sim, ctl):
     build = ctl.add_model('p1', 'orders', build={'status': 'RUNNING'})['job_ids'][0]
 
     async def scenario():
