@@ -115,7 +115,8 @@ def test_snapshot_transitions_and_one_read_per_poll(source, sim, ctl, caplog):
     assert not [e for e in events if e['job'] and e['job']['uuid'] in other]  # project p2 is not watched
     polls = [r for r in caplog.records if r.getMessage().startswith('poll ')]
     counters = ctl.counters()['requests']
-    assert counters[LIST] == len(polls)  # exactly one list read per poll for both jobs
+    # one list read per poll for both jobs (plus, at most, the read of a poll cancelled in flight)
+    assert len(polls) <= counters[LIST] <= len(polls) + 1 and len(polls) >= 5
     assert PASSWORD not in caplog.text
 
 
