@@ -43,4 +43,3 @@ def eda_bin():
 def source_fixture():
     """The job_events module's globals, as ansible-rulebook's runpy.run_path gives them."""
     return runpy.run_path(os.path.join(collections_path(), SOURCE))
-
