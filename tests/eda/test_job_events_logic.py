@@ -52,6 +52,7 @@ def test_event_contract(source, watcher):
     assert CONTRACT_KEYS <= set(body)
     assert body['event'] == 'status_changed' and body['status'] == 'ERROR' and body['previous_status'] == 'RUNNING'
     assert body['job']['uuid'] == BUILD and body['job']['type'] == 'build' and body['job']['launching_error'] is True
+    assert body['launching_error'] is True
 
 
 def test_snapshot_once_at_start(source):
@@ -211,9 +212,11 @@ def test_options_env_fallbacks_and_errors(source, monkeypatch):
     assert parse({'url': 'http://arg:7070'})['url'] == 'http://arg:7070'
     assert parse({'eda_feedback_queue': object()})['latency_threshold'] == 300
     for bad, words in (({'interval': 0}, 'interval'), ({'job_types': ['batch']}, 'job_types'),
-                       ({'snapshot': 'maybe'}, 'snapshot'), ({'intervall': 3}, 'unknown option')):
+                       ({'snapshot': 'maybe'}, 'snapshot'), ({'timeout': 'soon'}, 'timeout')):
         with pytest.raises(ValueError, match=words):
             parse(bad)
+    assert parse({'delay': 3})['interval'] == 3 and parse({'stuck_timeout': 9})['stuck_after'] == 9
+    assert parse({'intervall': 3})['interval'] == 10  # a typo is logged and ignored, not fatal
     monkeypatch.delenv('KYLIN_URL')
     with pytest.raises(ValueError, match='url is required'):
         parse({})

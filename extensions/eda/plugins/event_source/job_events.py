@@ -24,7 +24,7 @@ description:
     "job": ROW, ...}}), where ROW is the job row as M(kylin.streaming.job_info) returns it (with
     C(type), V(build) or V(merge)).'
   - 'Kinds: V(status_changed) (every status transition, a launch failure included: an V(ERROR) with
-    C(launching_error) true; a job that left and re-entered its status between two polls, for
+    C(launching_error) true, in the event as in its job row; a job that left and re-entered its status between two polls, for
     example restarted and failed again, gives one with C(repeated) true), V(latency_high) and
     V(latency_recovered) (a running build job over O(latency_threshold) for O(latency_polls) polls,
     and back under it for as many), V(stuck) (V(STARTING) or V(STOPPING) for longer than
@@ -92,7 +92,9 @@ options:
     type: list
     elements: str
   interval:
-    description: Seconds between two polls (one list read for every watched job each time).
+    description:
+      - Seconds between two polls (one list read for every watched job each time).
+      - Also accepted as O(delay) or O(poll_interval).
     type: float
     default: 10
   latency_threshold:
@@ -111,6 +113,7 @@ options:
     description:
       - Seconds a job may stay V(STARTING) or V(STOPPING) before a V(stuck) event (one per stay).
         V(0) turns the stuck events off.
+      - Also accepted as O(stuck_timeout).
     type: float
     default: 600
   snapshot:
@@ -308,7 +311,8 @@ class JobWatcher(object):
                     if self.snapshot:
                         events.append(kylin_event('snapshot', seen.status, None, row))
                 else:
-                    events.append(kylin_event('status_changed', seen.status, None, row))
+                    events.append(kylin_event('status_changed', seen.status, None, row,
+                                              launching_error=bool(row.get('launching_error'))))
             else:
                 events.extend(self._changes(seen, row, now))
             events.extend(self._latency(seen, row))
@@ -329,12 +333,14 @@ class JobWatcher(object):
         elapsed = max(0.0, now - seen.polled_at)
         seen.missing = 0
         events = []
+        launching_error = bool(row.get('launching_error'))
         if status != previous:
-            events.append(kylin_event('status_changed', status, previous, row))
+            events.append(kylin_event('status_changed', status, previous, row, launching_error=launching_error))
         elif self._reentered(seen, duration, app, elapsed):
             # Left and came back between two polls (a restart that failed again, a FORCE_STOP of a
             # stopped job): a new record reset the time in status, or a new application runs.
-            events.append(kylin_event('status_changed', status, previous, row, repeated=True))
+            events.append(kylin_event('status_changed', status, previous, row, launching_error=launching_error,
+                                      repeated=True))
         if events:
             seen.previous = previous
             seen.status = status
@@ -463,6 +469,10 @@ def _arg(args, name, env=None, default=None):
     return value
 
 
+# Other names the options are known by (those of other sources, or of the modules).
+ALIASES = {'delay': 'interval', 'poll_interval': 'interval', 'stuck_timeout': 'stuck_after'}
+
+
 def parse_args(args):
     """The source's settings from the rulebook's arguments (and KYLIN_* env); ValueError when wrong."""
     args = dict(args or {})
@@ -470,9 +480,13 @@ def parse_args(args):
     known = ('url', 'username', 'password', 'validate_certs', 'ca_path', 'timeout', 'retries', 'project', 'models',
              'job_types', 'interval', 'latency_threshold', 'latency_polls', 'stuck_after', 'snapshot', 'max_backoff',
              'auth_backoff')
+    for alias, name in ALIASES.items():
+        if alias in args and args.get(name) in (None, ''):
+            args[name] = args.pop(alias)
     unknown = sorted(k for k in args if k not in known)
     if unknown:
-        raise ValueError('unknown option(s): %s (known: %s)' % (', '.join(unknown), ', '.join(known)))
+        # A typo must not stop a running activation: say it, and go on with the defaults.
+        LOGGER.warning('ignoring unknown option(s) %s (known: %s)', ', '.join(unknown), ', '.join(known))
     url = _arg(args, 'url', 'KYLIN_URL')
     if not url:
         raise ValueError('url is required (option url or KYLIN_URL)')
