@@ -44,8 +44,10 @@ ROOT = os.path.dirname(TESTS_DIR)
 PROJECT = 'bench'
 LIST = 'GET /kylin/api/streaming_jobs'
 PUT = 'PUT /kylin/api/streaming_jobs/status'
-# Slower than the tests' fast settings, so that waiting is a visible part of the figures.
-SIM_CONFIG = {'start_delay': 1.0, 'yarn_accept_delay': 0.5, 'stop_delay': 1.0}
+# Slower than the tests' fast settings, so that waiting is a visible part of the figures; the simulator's
+# timing before it modelled a real Kylin's kills and START/STOP work (its defaults now: 21 s, 1 s, 0.2 s).
+SIM_CONFIG = {'start_delay': 1.0, 'yarn_accept_delay': 0.5, 'stop_delay': 1.0, 'kill_delay': 0.05, 'kill_idle_delay': 0.05,
+              'start_work': 0, 'stop_work': 0}
 POLL = 1.0
 PUBLIC_ACCEPT = 'application/vnd.apache.kylin-v4-public+json'
 
@@ -535,7 +537,7 @@ def job_info_section(section):
         '- ceil(jobs/page_size) requests: %s.' % verdict(requests_ok),
         '- About 1 s: %s with the default `page_size: 500` (task %.2f s; the module code alone %.2f s); the fastest '
         'page size here is %d (task %.2f s; the module code alone %.2f s). The module\'s own code is within the target '
-        'at large page sizes: every page request makes the server (the simulator, like Kylin: reference section 5) build '
+        'at large page sizes: every page request makes the server (the simulator, like Kylin: docs/kylin-api.md §5) build '
         'the whole project\'s list before cutting the page, so fewer, larger pages cost less. The rest of the task is '
         'Ansible moving a {:,}-row result, broken down below.'.format(jobs) % (
             verdict(default[0]['task'] <= 1.5), default[0]['task'], default[0]['library'], best['page_size'],

@@ -84,6 +84,13 @@ class SimHandle:
     def port(self):
         return self.process.port if self.process is not None else self.server.port
 
+    @property
+    def store(self):
+        """The state of an in-process simulator (hold ``store.lock`` to look inside it)."""
+        if self.server is None:
+            raise RuntimeError("a simulator process has no store here: use process=False to look inside")
+        return self.server.store
+
     def reset(self, seed=None):
         """``POST /_sim/reset`` (to this simulator's seed unless given): start-up config and faults, no logs."""
         self.ctl.reset(seed or self.seed)
