@@ -187,7 +187,8 @@ sim-test: venv ## pytest the simulator package itself (kylin-sim/tests)
 # The simulator as a user installs it: `pip install ./kylin-sim` (not editable) into a fresh virtualenv
 # with pytest, plus ansible-core and requests for the README's example (a test of a user's playbook,
 # which plays kylin.streaming.job from the build copy). Checks the command, that pytest lists the
-# plugin's fixtures, kylin-sim/tests/package/test_installed.py, and the README's examples.
+# plugin's fixtures, kylin-sim/tests/package/test_installed.py, the README's examples, and that the
+# package installs from the collection artifact once ansible-galaxy has installed it.
 SIM_PACKAGE := $(TMP)/sim-package
 .PHONY: sim-package-test
 sim-package-test: venv collection ## pip install ./kylin-sim into a fresh venv: kylin-sim --help, its fixtures, the README example
@@ -204,6 +205,12 @@ sim-package-test: venv collection ## pip install ./kylin-sim into a fresh venv: 
 	$(SIM_PACKAGE)/venv/bin/python kylin-sim/tests/package/extract_examples.py kylin-sim/README.md $(SIM_PACKAGE)/example
 	cp kylin-sim/tests/package/test_installed.py $(SIM_PACKAGE)/example/
 	cd $(SIM_PACKAGE)/example && $(COLLECTIONS_ENV) ../venv/bin/python -m pytest -q -p no:cacheprovider
+	@echo "sim-package-test: the collection artifact carries kylin-sim/: pip install it from the installed collection"
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(SIM_PACKAGE)/dist >/dev/null
+	ANSIBLE_COLLECTIONS_PATH=$(SIM_PACKAGE)/collections $(VENV)/bin/ansible-galaxy collection install -p $(SIM_PACKAGE)/collections $(SIM_PACKAGE)/dist/kylin-streaming-*.tar.gz >/dev/null
+	$(SIM_PACKAGE)/venv/bin/python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps \
+	  $(SIM_PACKAGE)/collections/ansible_collections/kylin/streaming/kylin-sim
+	$(SIM_PACKAGE)/venv/bin/kylin-sim --help | grep -q '^usage: kylin-sim '
 
 # Fault injection: the real modules (ansible-playbook subprocesses, collection from the synced copy in
 # $(BUILD)) against simulator processes with faults on; ~2 minutes. FAULT_REPORT=docs/reliability.md
