@@ -67,6 +67,8 @@ def test_slow_serialized_kills_with_a_short_timeout(ctl, run, facts, case):
     kills = ctl.request('GET', '/_sim/kills')
     kills = kills.get('kills', kills) if isinstance(kills, dict) else kills
     assert sorted(k['job_id'] for k in kills) == sorted(jobs), kills
+    spans = sorted((k['start'], k['end']) for k in kills)
+    assert all(later[0] >= earlier[1] for earlier, later in zip(spans, spans[1:])), spans  # one kill at a time
     puts = ctl.counters()['requests'][STATUS_PUT]
     facts.add('%s of %d running jobs, kills of %.2f s (21 s scaled), timeout 1 s: %d PUT(s), each job %s once, '
               'all %s, task ok.', action, len(jobs), 21.0 * SCALE, puts, action, '/'.join(expected))
