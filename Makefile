@@ -232,6 +232,13 @@ bench: venv collection ## Benchmarks (tests/bench; writes docs/benchmarks.md); n
 	  $(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python -m pytest tests/bench -q; \
 	else $(call skip,benchmarks); fi
 
+# Restarting N running jobs with real (scaled) kill times: Kylin's RESTART against the graceful restart,
+# about a minute; writes its section of docs/benchmarks.md. BENCH_RESTART_ARGS="--no-write" to print only.
+BENCH_RESTART_ARGS ?=
+.PHONY: bench-restart
+bench-restart: venv collection ## Benchmark: restart N jobs, Kylin's RESTART vs graceful (writes docs/benchmarks.md)
+	@$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/restart.py $(BENCH_RESTART_ARGS)
+
 # The runbook playbooks (playbooks/*.yml, roles/) as users run them: ansible-playbook
 # kylin.streaming.<name> in a subprocess against a simulator per test module, the server's real state
 # checked after; the HTML report is rendered in headless chromium (screenshot: docs/_artifacts/report.png).

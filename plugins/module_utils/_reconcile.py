@@ -4,64 +4,70 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Internal use only: the reconcile loop behind ``kylin.streaming.job``.
 
-read -> plan (``_jobs.decide``) -> act -> wait -> result. The I/O lives here; every decision is
-delegated to the pure functions of ``_jobs``. A round decides every unfinished job, sends one PUT
+read -> plan (``_decisions.decide``) -> act -> wait -> result. The I/O lives here; every decision
+is delegated to the pure functions of ``_decisions``, params to ``_job_params`` and the report to
+``_results``. A round decides every unfinished job, sends one PUT
 per action kind (builds first when starting, merges first when stopping), and otherwise polls all
 awaited jobs with one list read. PUTs are never blindly resent: a failed or unanswered PUT is
-followed by a re-read, and only jobs that did not move are sent again (DESIGN §4).
+followed by a re-read, and only jobs that did not move are sent again (docs/design.md §4).
 """
-
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import re
 import time
 
-from ansible_collections.kylin.streaming.plugins.module_utils import _jobs as J
-from ansible_collections.kylin.streaming.plugins.module_utils._client import (
+from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
+from ansible_collections.kylin.streaming.plugins.module_utils._client import CODE_EPOCH_MOVED
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
     KylinAuthError,
+    KylinClusterError,
     KylinError,
     KylinNotFoundError,
     KylinPermissionError,
+    KylinSelectionError,
+    error_fields,
 )
 from ansible_collections.kylin.streaming.plugins.module_utils._inventory import read_jobs
+from ansible_collections.kylin.streaming.plugins.module_utils._job_params import (
+    desired_params,
+    params_changes,
+    validate_params,
+)
+from ansible_collections.kylin.streaming.plugins.module_utils._results import NOT_ATTEMPTED, diff_of, job_result, summary
 
 START_REFUSED = 'KE-010035005'
+# An error that ends the task at once: a refused login or permission, an unknown project, a refusal of
+# the whole cluster (maintenance mode, streaming disabled, no job node).
+FINAL_ERRORS = (KylinAuthError, KylinPermissionError, KylinNotFoundError, KylinClusterError)
+# Following a PUT whose answer was lost: poll between these bounds, and allow this margin over one job's work.
+FOLLOW_POLL_MIN = 0.2
+FOLLOW_POLL_MAX = 2.0
+FOLLOW_MARGIN = 1.0
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 8.0
 JOB_ID_RE = re.compile(r'^[0-9A-Za-z][0-9A-Za-z-]*_(build|merge)$')
 POLL_MAX = 30.0
 POLL_BACKOFF = 1.5
 
 
-class SelectionError(Exception):
-    """Bad selection (unknown names or ids): reported before anything changes."""
+SelectionError = KylinSelectionError  # the name earlier callers import
 
 
-class JobReconciler(object):
-    """Converges the selected jobs of one project to ``state``; ``run()`` returns the result dict."""
+class JobReconciler:
+    """Converges the selected jobs of one project to ``options.state``; ``run()`` returns the result dict.
 
-    def __init__(self, client, project, state=J.STARTED, models=None, job_ids=None, job_types=None, force=False,
-                 force_after=None, wait=True, wait_timeout=600, poll_interval=5.0, batch_size=0, params=None,
-                 params_purge=False, apply_params='restart', check_mode=False, diff=False,
-                 clock=time.monotonic, sleep=time.sleep):
+    ``options``: a ``_job_options.JobOptions``. ``warn(text)`` is called for each warning as it
+    arises (the module passes ``module.warn``); they are also kept in ``warnings``.
+    """
+
+    def __init__(self, client, options, warn=None, clock=time.monotonic, sleep=time.sleep):
         self.client = client
-        self.project = project
-        self.state = state
-        self.models = models
-        self.job_ids = job_ids
-        self.job_types = job_types
-        self.force = force
-        self.force_after = force_after
-        self.wait = wait
-        self.wait_timeout = wait_timeout
-        self.poll_interval = poll_interval
-        self.batch_size = batch_size or 0
-        self.params = params
-        self.params_purge = params_purge
-        self.apply_params = apply_params
-        self.check_mode = check_mode
-        self.diff = diff
+        self.opts = options
+        self.project = options.project
+        self.state = options.state
+        self.timing = options.timing
         self.clock = clock
         self.sleep = sleep
+        self._warn = warn
         self.tracks = []
         self.timed_out = False
         self.aborted = False
@@ -70,45 +76,53 @@ class JobReconciler(object):
         self.last_poll_error = None
         self.error = None
 
+    def warn(self, text):
+        self.warnings.append(text)
+        if self._warn:
+            self._warn(text)
+
     # ------------------------------------------------------------------ entry point
 
     def run(self):
         started = self.clock()
+        self.opts.check()
         self.validate()
         self.tracks = self.select()
         self.plan_params()
-        if self.check_mode:
+        if self.opts.check_mode:
             return self.result(started, self.predictions())
         try:
             self.write_params()
             self.converge_all()
         except KylinError as exc:
             # Something ended the run after changes may have begun: report what was done so far.
-            self.error = str(exc)
+            self.error = exc
         return self.result(started)
 
     def validate(self):
-        if self.params is not None:
-            J.validate_params(self.params)
-        for job_id in self.job_ids or []:
+        if self.opts.params is not None:
+            validate_params(self.opts.params)
+        for job_id in self.opts.job_ids or []:
             if not JOB_ID_RE.match(job_id):
-                raise SelectionError('job id %r is not of the form <model uuid>_build or <model uuid>_merge' % job_id)
+                raise KylinSelectionError('job id %r is not of the form <model uuid>_build or <model uuid>_merge' % job_id)
 
     def select(self):
-        rows = read_jobs(self.client, self.project, job_ids=self.job_ids, models=self.models, job_types=self.job_types)
-        if self.job_ids:
+        opts = self.opts
+        rows = read_jobs(self.client, self.project, job_ids=opts.job_ids, models=opts.models,
+                         job_types=opts.selected_job_types)
+        if opts.job_ids:
             by_id = dict((row.get('uuid'), row) for row in rows)
-            missing = [i for i in self.job_ids if i not in by_id]
+            missing = [i for i in opts.job_ids if i not in by_id]
             if missing:
-                raise SelectionError('job id(s) not found in project %s: %s' % (self.project, ', '.join(missing)))
-            ordered_rows = [by_id[i] for i in dict.fromkeys(self.job_ids)]
+                raise KylinSelectionError('job id(s) not found in project %s: %s' % (self.project, ', '.join(missing)))
+            ordered_rows = [by_id[i] for i in dict.fromkeys(opts.job_ids)]
         else:
             found = set(row.get('model_alias') for row in rows)
-            missing = [m for m in self.models if m not in found]
+            missing = [m for m in opts.models if m not in found]
             if missing:
-                raise SelectionError('model(s) not found in project %s: %s (aliases are exact and case-sensitive)' % (
+                raise KylinSelectionError('model(s) not found in project %s: %s (aliases are exact and case-sensitive)' % (
                     self.project, ', '.join(missing)))
-            rank = dict((alias, i) for i, alias in enumerate(self.models))
+            rank = {alias: i for i, alias in enumerate(opts.models)}
             ordered_rows = sorted(rows, key=lambda r: (rank.get(r.get('model_alias'), 0), J.job_type(r) != 'build'))
         if ordered_rows and ordered_rows[0].get('project'):
             # Kylin matches project names case-insensitively on reads; write with its own spelling.
@@ -118,14 +132,15 @@ class JobReconciler(object):
     # ------------------------------------------------------------------ params
 
     def plan_params(self):
-        if self.params is None:
+        opts = self.opts
+        if opts.params is None:
             return
         for track in self.tracks:
             current = track.row.get('params') or {}
-            desired = J.desired_params(current, self.params, self.params_purge)
-            track.params_changes = J.params_changes(current, desired)
+            desired = desired_params(current, opts.params, opts.params_purge)
+            track.params_changes = params_changes(current, desired)
             track.desired_params = desired
-            if track.params_changes and self.state == J.STARTED and self.apply_params == 'restart':
+            if track.params_changes and self.state == J.STARTED and opts.apply_params == 'restart':
                 track.restart_for_params = True
 
     def write_params(self):
@@ -141,7 +156,7 @@ class JobReconciler(object):
         now = self.clock()
         plan = {}
         for track in self.tracks:
-            step = J.decide(track, self.state, self.force, self.force_after, self.wait, now)
+            step = self.decide(track, now)
             action, changed, status = J.predict(track, step, self.state)
             if step.kind == J.FAIL:
                 track.error = step.reason
@@ -151,36 +166,42 @@ class JobReconciler(object):
     # ------------------------------------------------------------------ converge
 
     def converge_all(self):
-        if not self.batch_size:
+        if not self.opts.batch_size:
             self.converge(self.tracks)
             return
         # Rolling: only jobs that need an action go in batches; the rest are awaited at the end.
         now = self.clock()
         pending, others = [], []
         for track in self.tracks:
-            step = J.decide(track, self.state, self.force, self.force_after, self.wait, now)
+            step = self.decide(track, now)
             (pending if step.kind in (J.ACT, J.HOLD) else others).append(track)
-        batches = J.chunks(J.ordered(pending, self.state), self.batch_size)
+        batches = J.chunks(J.ordered(pending, self.state), self.opts.batch_size)
         for number, batch in enumerate(batches, 1):
             self.converge(batch)
             if self.aborted or self.timed_out or any(t.error for t in batch):
                 for later in batches[number:]:
                     for track in later:
-                        track.note = '%s: batch %d of %d did not converge' % (J.NOT_ATTEMPTED, number, len(batches))
+                        track.note = '%s: batch %d of %d did not converge' % (NOT_ATTEMPTED, number, len(batches))
                         track.finished = True
                 return
         self.converge(others)
 
+    def decide(self, track, now):
+        opts = self.opts
+        return J.decide(track, self.state, opts.force, opts.force_after, opts.wait, now,
+                        restart_method=opts.restart_method, read_lag=self.timing['read_lag_seconds'],
+                        global_retry=opts.global_retry_enabled)
+
     def converge(self, group):
-        deadline = self.clock() + self.wait_timeout
-        delay = self.poll_interval
+        deadline = self.clock() + self.opts.wait_timeout
+        delay = self.opts.poll_interval
         while True:
             now = self.clock()
             acts, waiting = {}, []
             for track in group:
                 if track.finished:
                     continue
-                step = J.decide(track, self.state, self.force, self.force_after, self.wait, now)
+                step = self.decide(track, now)
                 if step.kind == J.ACT:
                     acts.setdefault(step.action, []).append(track)
                 elif step.kind == J.FAIL:
@@ -194,7 +215,10 @@ class JobReconciler(object):
             if self.aborted:
                 return
             if acts:
+                began = self.clock()
                 self.apply(acts)
+                # The server's own work inside the PUTs (kills, START work) is not waiting time.
+                deadline += self.clock() - began
                 if self.aborted:
                     return
                 continue
@@ -204,7 +228,7 @@ class JobReconciler(object):
             if remaining <= 0:
                 self.timed_out = True
                 for track in waiting:
-                    track.failed('timed out after %ss; last status %s' % (self.wait_timeout, track.status))
+                    track.failed('timed out after %ss; last status %s' % (self.opts.wait_timeout, track.status))
                 return
             self.sleep(min(delay, remaining))
             delay = min(delay * POLL_BACKOFF, POLL_MAX)
@@ -212,25 +236,25 @@ class JobReconciler(object):
 
     def poll(self, tracks):
         """One list read for every awaited job; a failed poll is tolerated until the deadline."""
+        asked = self.clock()
         try:
             rows = self.read([t.id for t in tracks])
-        except (KylinAuthError, KylinPermissionError, KylinNotFoundError):
+        except FINAL_ERRORS:
             raise
         except KylinError as exc:
             self.poll_errors += 1
             self.last_poll_error = str(exc)
             return
-        now = self.clock()
         for track in tracks:
             row = rows.get(track.id)
             if row is None:
                 track.failed('the job disappeared from Kylin (model dropped?)')
             else:
-                track.observe(row, now)
+                track.observe(row, asked)
 
     def read(self, ids):
         rows = read_jobs(self.client, self.project, job_ids=ids)
-        return dict((row.get('uuid'), row) for row in rows)
+        return {row.get('uuid'): row for row in rows}
 
     # ------------------------------------------------------------------ act
 
@@ -239,51 +263,137 @@ class JobReconciler(object):
             tracks = acts.get(action)
             if not tracks:
                 continue
-            for chunk in J.chunks(J.ordered(tracks, action), J.put_chunk_size(action, self.client.timeout)):
+            size = J.put_chunk_size(action, self.client.timeout, self.timing)
+            for chunk in J.chunks(J.ordered(tracks, action), size):
                 self.put(action, chunk)
+                if self.aborted:
+                    return
 
     def put(self, action, tracks):
-        before = dict((t.id, dict(t.row)) for t in tracks)
+        before = {t.id: dict(t.row) for t in tracks}
+        read_timeout = J.put_read_timeout(action, len(tracks), self.client.timeout, self.timing)
         sent_at = self.clock()
         try:
-            self.client.act(action, [t.id for t in tracks], self.project)
-        except (KylinAuthError, KylinPermissionError, KylinNotFoundError):
+            self.client.act(action, [t.id for t in tracks], self.project, timeout=read_timeout)
+        except FINAL_ERRORS:
             raise
         except KylinError as exc:
-            self.recover(action, tracks, before, sent_at, exc)
+            if exc.error_code == CODE_EPOCH_MOVED:
+                self.refused_before_applying(action, tracks, before, sent_at, exc)
+            elif exc.maybe_applied:
+                self.follow(action, tracks, before, sent_at, exc)
+            else:
+                self.recover(action, tracks, before, sent_at, exc)
             return
         now = self.clock()
         for track in tracks:
-            track.applied(action, now)
+            track.applied(action, now, sent_at)
+
+    def refused_before_applying(self, action, tracks, before, sent_at, exc):
+        """The project's epoch moved during the PUT: nothing was applied; re-read and resend what did not move."""
+        attempt = max(t.uncertain_puts for t in tracks) + 1
+        self.warn('%s of %d job(s) refused while the project moved to another Kylin node (%s); resending '
+                  'after a re-read (attempt %d of %d)' % (action, len(tracks), exc.error_code, attempt, self.client.retries))
+        self.sleep(min(BACKOFF_MAX, BACKOFF_FIRST * (2 ** (attempt - 1))))
+        self.reread_and_settle(action, tracks, before, sent_at, exc)
+
+    def follow(self, action, tracks, before, sent_at, exc):
+        """A PUT whose answer was lost: follow the server working through it, never resend meanwhile.
+
+        Kylin goes on with the batch after the client gave up (docs/kylin-api.md §3.2, §4). Jobs
+        move one after another; the PUT is over when every job moved, or when nothing moved for
+        longer than one job's work (plus the read lag). Only the jobs that never moved are resent.
+        """
+        ids = [t.id for t in tracks]
+        per_job = J.work_per_job(action, self.timing)
+        lag = self.timing['read_lag_seconds']
+        quiet_limit = per_job + lag + FOLLOW_MARGIN
+        interval = min(FOLLOW_POLL_MAX, max(FOLLOW_POLL_MIN, min(per_job, self.opts.poll_interval) / 2.0))
+        moved, last_progress, last_view, rows = set(), self.clock(), None, {}
+        read_errors = 0
+        self.warn('the answer of %s for %d job(s) was lost (%s); following the server\'s progress before '
+                  'resending anything' % (action, len(tracks), exc))
+        while True:
+            self.sleep(interval)
+            asked = self.clock()
+            try:
+                rows = self.read(ids)
+            except FINAL_ERRORS:
+                raise
+            except KylinError as read_exc:
+                read_errors += 1
+                if read_errors > max(3, self.client.retries) and self.clock() - last_progress > quiet_limit:
+                    for track in tracks:
+                        if track.id not in moved:
+                            track.failed('%s: %s; the job could not be re-read afterwards (%s), its state is unknown' % (
+                                action, exc, read_exc))
+                    return
+                continue
+            now = self.clock()
+            view = {k: (v.get('job_status'), v.get('yarn_app_id'), v.get('last_status_duration') is not None and
+                        asked - v['last_status_duration'] / 1000.0 >= sent_at) for k, v in rows.items()}
+            for track in tracks:
+                row = rows.get(track.id)
+                if track.id not in moved and row is not None and J.took_effect(action, before[track.id], row,
+                                                                               asked - sent_at):
+                    moved.add(track.id)
+            if view != last_view:
+                last_view, last_progress = view, now
+            if len(moved) == len(tracks) and all(rows.get(i, {}).get('job_status') != J.STOPPING or action == J.STOP
+                                                 for i in ids):
+                break
+            if now - last_progress > quiet_limit and now - sent_at >= lag:
+                break
+        self.settle_after_put(action, tracks, before, sent_at, exc, rows, moved, asked)
+
+    def reread_and_settle(self, action, tracks, before, sent_at, exc):
+        asked = self.clock()
+        try:
+            rows = self.read([t.id for t in tracks])
+        except FINAL_ERRORS:
+            raise
+        except KylinError as read_exc:
+            for track in tracks:
+                track.failed('%s: %s; the job could not be re-read afterwards (%s), its state is unknown' % (
+                    action, exc, read_exc))
+            return
+        moved = set(t.id for t in tracks if J.took_effect(action, before[t.id], rows.get(t.id), asked - sent_at))
+        self.settle_after_put(action, tracks, before, sent_at, exc, rows, moved, asked)
+
+    def settle_after_put(self, action, tracks, before, sent_at, exc, rows, moved, asked):
+        """Jobs that moved took the action; the others are left to be sent again, a bounded number of times."""
+        now = self.clock()
+        for track in tracks:
+            row = rows.get(track.id)
+            if row is None:
+                track.failed('the job disappeared from Kylin (model dropped?)')
+            elif track.id in moved:
+                track.applied(action, now, sent_at)
+                track.observe(row, asked)
+            else:
+                track.observe(row, asked)
+                track.uncertain_puts += 1
+                if track.uncertain_puts > self.client.retries:
+                    track.failed('%s not applied after %d attempts: %s' % (action, track.uncertain_puts, exc))
 
     def recover(self, action, tracks, before, sent_at, exc):
-        """After a failed PUT: re-read, keep what moved, blame or resend the rest (DESIGN §4)."""
-        uncertain = exc.maybe_applied
+        """After a refused PUT: re-read, keep what moved, blame or resend the rest (docs/design.md §4)."""
         ids = [t.id for t in tracks]
+        lag = self.timing['read_lag_seconds']
+        if action == J.START and exc.error_code == START_REFUSED and lag > 0:
+            # Refused as not startable: perhaps started by someone else, seen late by a lagging node.
+            self.sleep(lag)
+        asked = self.clock()
         try:
-            rows = self.settled_read(ids) if uncertain else self.read(ids)
+            rows = self.read(ids)
+        except FINAL_ERRORS:
+            raise
         except KylinError as read_exc:
             for track in tracks:
                 track.failed('%s: %s; the job could not be re-read afterwards (%s), its state is unknown' % (
                     action, exc, read_exc))
             return
         now = self.clock()
-        since_put = now - sent_at
-
-        if uncertain:
-            for track in tracks:
-                row = rows.get(track.id)
-                if row is None:
-                    track.failed('the job disappeared from Kylin (model dropped?)')
-                elif J.took_effect(action, before[track.id], row, since_put):
-                    track.applied(action, now)
-                    track.observe(row, now)
-                else:
-                    track.observe(row, now)
-                    track.uncertain_puts += 1
-                    if track.uncertain_puts > self.client.retries:
-                        track.failed('%s not applied after %d attempts: %s' % (action, track.uncertain_puts, exc))
-            return
 
         # Kylin acts on job_ids in order and stops at the first error, keeping what it did.
         blamed = self.blame(action, tracks, rows, exc)
@@ -293,19 +403,19 @@ class JobReconciler(object):
                 track.failed('the job disappeared from Kylin (model dropped?)')
                 continue
             if blamed is None or index < blamed:
-                track.applied(action, now)
-                track.observe(row, now)
+                track.applied(action, now, sent_at)
+                track.observe(row, asked)
             elif index == blamed:
-                track.observe(row, now)
+                track.observe(row, asked)
                 if action == J.START and exc.error_code == START_REFUSED and row.get('job_status') in (J.STARTING, J.RUNNING):
                     track.note = 'already started by someone else (Kylin refused a second START: %s)' % START_REFUSED
                     track.awaiting_running = True
                 else:
                     track.failed('%s refused: %s' % (action, exc.kylin_msg or exc))
             else:
-                track.observe(row, now)
+                track.observe(row, asked)
         if blamed is None:
-            self.warnings.append('Kylin answered %s with an error no job can be blamed for (every job moved): %s' % (action, exc))
+            self.warn('Kylin answered %s with an error no job can be blamed for (every job moved): %s' % (action, exc))
 
     @staticmethod
     def blame(action, tracks, rows, exc):
@@ -331,57 +441,37 @@ class JobReconciler(object):
                 return index
         return None
 
-    def settled_read(self, ids):
-        """Re-read until two reads agree on the statuses, so a PUT still running server-side is not resent."""
-        rows = self.read(ids)
-        for dummy in range(5):
-            self.sleep(min(2.0, max(0.2, self.poll_interval)))
-            again = self.read(ids)
-            if dict((k, v.get('job_status')) for k, v in again.items()) == dict((k, v.get('job_status')) for k, v in rows.items()):
-                return again
-            rows = again
-        return rows
-
     # ------------------------------------------------------------------ result
 
     def result(self, started, plan=None):
-        with_params = self.params is not None
+        with_params = self.opts.params is not None
         jobs = []
         for track in self.tracks:
-            res = J.job_result(track, with_params)
+            res = job_result(track, with_params)
             if plan is not None:
                 action, changed, status = plan[track.id]
                 res.update(action=action, changed=changed, status=status)
             jobs.append(res)
         failed = any(r['error'] for r in jobs) or self.timed_out or bool(self.error)
-        msg = J.summary(jobs, self.state, check_mode=plan is not None)
+        msg = summary(jobs, self.state, check_mode=plan is not None)
         if self.error:
             msg = '%s. So far: %s' % (self.error, msg)
+            result_error = error_fields(self.error)
+        else:
+            result_error = {}
         if self.timed_out:
-            msg = 'timed out after %ss waiting for the jobs to settle. %s' % (self.wait_timeout, msg)
+            msg = 'timed out after %ss waiting for the jobs to settle. %s' % (self.opts.wait_timeout, msg)
         result = dict(
             changed=any(r['changed'] for r in jobs),
             jobs=jobs,
             msg=msg,
             elapsed=round(self.clock() - started, 3),
             failed=failed,
+            **result_error
         )
         if self.poll_errors:
-            self.warnings.append('%d status poll(s) failed and were retried; last error: %s' % (
+            self.warn('%d status poll(s) failed and were retried; last error: %s' % (
                 self.poll_errors, self.last_poll_error))
-        if self.diff:
-            result['diff'] = self.diff_of(jobs)
+        if self.opts.diff:
+            result['diff'] = diff_of(self.tracks, jobs, with_params)
         return result
-
-    def diff_of(self, jobs):
-        before, after = {}, {}
-        for res, track in zip(jobs, self.tracks):
-            if self.params is None:
-                before[res['id']] = res['status_before']
-                after[res['id']] = res['status']
-            else:
-                changes = track.params_changes
-                before[res['id']] = dict(status=res['status_before'],
-                                         params=dict((k, v['before']) for k, v in changes.items()))
-                after[res['id']] = dict(status=res['status'], params=dict((k, v['after']) for k, v in changes.items()))
-        return dict(before=before, after=after)

@@ -4,9 +4,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: job
 short_description: Desired state of Kylin streaming jobs (started, stopped, restarted)
@@ -63,8 +60,8 @@ options:
     description:
       - V(started) - the jobs are running.
       - V(stopped) - the jobs are stopped (a job left in V(ERROR) counts as stopped).
-      - V(restarted) - every selected job is restarted (Kylin's RESTART, a FORCE_STOP then a START) and
-        running again; always reports a change.
+      - V(restarted) - every selected job is restarted (see O(restart_method)) and running again; always
+        reports a change.
     type: str
     choices: [started, stopped, restarted]
     default: started
@@ -80,6 +77,7 @@ options:
     description:
       - With O(state=stopped) and O(wait=true), stop gracefully first, then FORCE_STOP the jobs that are
         still not V(STOPPED) this many seconds later.
+      - With O(state=restarted) and O(restart_method=graceful), the same bound for the graceful STOP.
     type: int
   wait:
     description:
@@ -131,6 +129,66 @@ options:
     type: str
     choices: [restart, next_start]
     default: restart
+  restart_method:
+    description:
+      - How O(state=restarted) restarts a job.
+      - V(kylin) - Kylin's RESTART, a FORCE_STOP then a START in one request. Kylin kills the driver of a
+        running job in about 21 seconds and runs one kill at a time on the node, so restarting N running
+        jobs takes the server at least N times 21 seconds; a kill can leave the segment being written
+        REFRESHING or LOCKED. Right for a few jobs, or for jobs that must go down now.
+      - V(graceful) - a graceful STOP of every selected job at once (each driver finishes its current
+        micro-batch), then a START of each job as soon as it is stopped. Takes about one micro-batch
+        (C(kylin.streaming.duration), 30 seconds by default) plus the START work, whatever the number of
+        jobs. Bound it with O(force_after), after which jobs still stopping are force-stopped. Right for
+        restarting many jobs, and for a rolling restart with O(batch_size).
+      - See the collection's C(docs/production.md) for the figures.
+    type: str
+    choices: [kylin, graceful]
+    default: kylin
+  global_retry_enabled:
+    description:
+      - The cluster's C(kylin.streaming.job-retry-enabled) setting (in C(kylin.properties)), which Kylin
+        applies to jobs whose params lack that key. The REST API does not show it.
+      - With O(state=stopped), an V(ERROR) job that Kylin would relaunch is force-stopped; this option
+        says what Kylin does for jobs without the key.
+    type: bool
+    default: false
+  server_timing:
+    description:
+      - What the Kylin server spends inside a status request, per job, and how far its reads may lag.
+        They size each status request so the server's expected work fills at most half of O(timeout),
+        and say how long to follow a request whose answer was lost before anything is sent again.
+      - Time spent inside status requests does not count against O(wait_timeout).
+      - The defaults are those of a Kylin 5 cluster; lower them for a test server, raise them for a
+        slow one (drivers on other hosts are killed over SSH).
+    type: dict
+    suboptions:
+      kill_seconds:
+        description:
+          - Seconds a FORCE_STOP, or the kill part of a RESTART, takes per job with a live driver.
+            Kylin kills one job at a time on the node, in 6 rounds of 1 to 6 seconds.
+        type: float
+        default: 21
+      start_seconds:
+        description:
+          - Seconds a START (or the start part of a RESTART) takes the server per job inside the request
+            (a grep for a leftover driver, a YARN call, a segment clean-up, metadata writes).
+        type: float
+        default: 1
+      stop_seconds:
+        description:
+          - Seconds a graceful STOP takes the server per job inside the request.
+        type: float
+        default: 0.5
+      read_lag_seconds:
+        description:
+          - How far a read may lag a write. Behind a load balancer, reads are answered by any Kylin node
+            from a cache that catches up every C(kylin.metadata.audit-log.catchup-interval) (5 seconds), so
+            right after a START a read can still say V(STOPPED). A read that contradicts this task's own
+            action and was sent within this many seconds of it is not taken as a failure.
+          - V(0) for a single Kylin node.
+        type: float
+        default: 5
 extends_documentation_fragment:
   - kylin.streaming.connection
   - kylin.streaming.attributes
@@ -181,6 +239,30 @@ EXAMPLES = r'''
         models: "{{ sales_models }}"
         state: restarted
         batch_size: 2
+
+    - name: Restart many jobs gracefully, force-stopping those not stopped after a minute
+      kylin.streaming.job:
+        project: sales
+        models: "{{ sales_models }}"
+        state: restarted
+        restart_method: graceful
+        force_after: 60
+
+    - name: Against a single test node whose kills take a second
+      kylin.streaming.job:
+        project: sales
+        models: [orders_rt]
+        state: restarted
+        server_timing:
+          kill_seconds: 1
+          read_lag_seconds: 0
+
+    - name: Stop jobs on a cluster whose kylin.properties enables job retries globally
+      kylin.streaming.job:
+        project: sales
+        models: [orders_rt]
+        state: stopped
+        global_retry_enabled: true
 
     - name: Restart jobs by id
       kylin.streaming.job:
@@ -295,109 +377,15 @@ elapsed:
   sample: 12.408
 '''
 
-from ansible_collections.kylin.streaming.plugins.module_utils._client import KylinError
-from ansible_collections.kylin.streaming.plugins.module_utils._module import (
-    build_module,
-    client_for,
-    fail_with,
-    warn_retries,
-)
-from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler, SelectionError
+from ansible_collections.kylin.streaming.plugins.module_utils._job_options import JOB_SPEC, JOB_SPEC_RULES, JobOptions
+from ansible_collections.kylin.streaming.plugins.module_utils._module import KylinModule
+from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler
 
 
 def main():
-    module = build_module(
-        argument_spec=dict(
-            project=dict(type='str', required=True),
-            models=dict(type='list', elements='str', aliases=['model']),
-            job_ids=dict(type='list', elements='str', aliases=['job_id']),
-            job_types=dict(type='list', elements='str', choices=['build', 'merge'], default=['build', 'merge']),
-            state=dict(type='str', choices=['started', 'stopped', 'restarted'], default='started'),
-            force=dict(type='bool', default=False),
-            force_after=dict(type='int'),
-            wait=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=600),
-            poll_interval=dict(type='float', default=5),
-            batch_size=dict(type='int', default=0),
-            params=dict(type='dict'),
-            params_purge=dict(type='bool', default=False),
-            apply_params=dict(type='str', choices=['restart', 'next_start'], default='restart'),
-        ),
-        mutually_exclusive=[('models', 'job_ids')],
-        required_one_of=[('models', 'job_ids')],
-        supports_check_mode=True,
-    )
-    p = module.params
-    problem = check_options(p)
-    if problem:
-        module.fail_json(msg=problem)
-
-    client = client_for(module)
-    reconciler = JobReconciler(
-        client,
-        project=p['project'],
-        state=p['state'],
-        models=p['models'],
-        job_ids=p['job_ids'],
-        job_types=p['job_types'] if p['models'] else None,
-        force=p['force'],
-        force_after=p['force_after'],
-        wait=p['wait'],
-        wait_timeout=p['wait_timeout'],
-        poll_interval=p['poll_interval'],
-        batch_size=p['batch_size'],
-        params=p['params'],
-        params_purge=p['params_purge'],
-        apply_params=p['apply_params'],
-        check_mode=module.check_mode,
-        diff=module._diff,
-    )
-    result = None
-    try:
-        result = reconciler.run()
-    except (SelectionError, ValueError) as exc:
-        module.fail_json(msg=str(exc), changed=False, jobs=[])
-    except KylinError as exc:
-        fail_with(module, exc, changed=False, jobs=[])
-    finally:
-        client.close()
-        warn_retries(module, client)
-    for warning in reconciler.warnings:
-        module.warn(warning)
-    if result.pop('failed'):
-        module.fail_json(**result)
-    module.exit_json(**result)
-
-
-def check_options(p):
-    """Errors in the options that no request needs to reveal, so they fail before any change."""
-    if not p['project'].strip():
-        return 'project must not be empty'
-    for name in ('models', 'job_ids'):
-        values = p[name]
-        if values is not None and (not values or any(not v or not v.strip() for v in values)):
-            return '%s must be a non-empty list of non-empty strings' % name
-    if not p['job_types']:
-        return 'job_types must not be empty'
-    if p['job_ids'] and set(p['job_types']) != {'build', 'merge'}:
-        return 'job_types only applies to models; with job_ids the ids say the type'
-    for name in ('wait_timeout', 'batch_size'):
-        if p[name] < 0:
-            return '%s must be 0 or more (got %s)' % (name, p[name])
-    if p['poll_interval'] <= 0:
-        return 'poll_interval must be more than 0 (got %s)' % p['poll_interval']
-    if p['force_after'] is not None:
-        if p['force_after'] < 0:
-            return 'force_after must be 0 or more (got %s)' % p['force_after']
-        if p['state'] != 'stopped':
-            return 'force_after only applies to state=stopped'
-        if p['force']:
-            return 'force and force_after are mutually exclusive: force already force-stops at once'
-    if p['params'] is None and p['params_purge']:
-        return 'params_purge needs params'
-    if p['params'] is not None and p['state'] == 'restarted' and p['apply_params'] == 'next_start':
-        return 'apply_params=next_start contradicts state=restarted'
-    return None
+    module = KylinModule(argument_spec=JOB_SPEC, supports_check_mode=True, **JOB_SPEC_RULES)
+    options = JobOptions.from_module(module)
+    module.run(lambda client: JobReconciler(client, options, warn=module.warn).run(), changed=False, jobs=[])
 
 
 if __name__ == '__main__':

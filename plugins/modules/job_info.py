@@ -4,9 +4,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: job_info
 short_description: Inventory of Kylin streaming jobs
@@ -89,6 +86,12 @@ options:
       - Window of the O(include=stats) series, in minutes (at most 10080, a week).
     type: int
     default: 30
+  global_retry_enabled:
+    description:
+      - The cluster's C(kylin.streaming.job-retry-enabled) setting (in C(kylin.properties)), which Kylin
+        applies to jobs whose params lack that key; it decides each job's C(retry_enabled).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - kylin.streaming.connection
   - kylin.streaming.attributes
@@ -119,6 +122,12 @@ EXAMPLES = r'''
     sort_by: data_latency
     limit: 10
   register: slowest
+
+- name: Jobs Kylin would relaunch from ERROR, on a cluster that enables retries globally
+  kylin.streaming.job_info:
+    project: sales
+    global_retry_enabled: true
+  register: with_retries
 
 - name: Jobs in ERROR, with their status history
   kylin.streaming.job_info:
@@ -191,6 +200,11 @@ jobs:
     params:
       description: The job's parameters (strings).
       type: dict
+    retry_enabled:
+      description:
+        - Whether Kylin relaunches the job when it falls into V(ERROR) (added by this module), from its
+          C(kylin.streaming.job-retry-enabled) param, or O(global_retry_enabled) when the param is missing.
+      type: bool
     records:
       description: Status history, newest first. Only with O(include=records).
       type: list
@@ -211,62 +225,37 @@ counts:
   sample: {"STARTING": 0, "RUNNING": 30, "STOPPING": 0, "ERROR": 2, "STOPPED": 10}
 '''
 
-from ansible_collections.kylin.streaming.plugins.module_utils._client import KylinError
-from ansible_collections.kylin.streaming.plugins.module_utils._inventory import STATUSES, inventory
-from ansible_collections.kylin.streaming.plugins.module_utils._module import (
-    build_module,
-    client_for,
-    fail_with,
-    warn_retries,
-)
+from ansible_collections.kylin.streaming.plugins.module_utils._decisions import retry_enabled
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError
+from ansible_collections.kylin.streaming.plugins.module_utils._filters import FILTER_SPEC, check_filters
+from ansible_collections.kylin.streaming.plugins.module_utils._inventory import inventory
+from ansible_collections.kylin.streaming.plugins.module_utils._module import KylinModule
 
-INFO_OPTIONS = dict(
-    project=dict(type='str'),
-    model_name=dict(type='str'),
-    models=dict(type='list', elements='str'),
-    job_types=dict(type='list', elements='str', choices=['build', 'merge']),
-    statuses=dict(type='list', elements='str'),
-    job_ids=dict(type='list', elements='str'),
-    sort_by=dict(type='str', default='last_modified',
-                 choices=['last_modified', 'data_latency', 'last_status_duration', 'model_alias']),
-    reverse=dict(type='bool', default=True),
-    limit=dict(type='int', default=0),
-    page_size=dict(type='int', default=500),
+INFO_SPEC = dict(
+    FILTER_SPEC,
     include=dict(type='list', elements='str', choices=['records', 'stats'], default=[]),
     stats_minutes=dict(type='int', default=30),
+    global_retry_enabled=dict(type='bool', default=False),
 )
+
+
+def list_jobs(module, client):
+    filters = check_filters(module.adapter)
+    minutes = module.params['stats_minutes']
+    if not 1 <= minutes <= 10080:
+        raise KylinOptionError('stats_minutes must be between 1 and 10080 (got %s)' % minutes)
+    answer = inventory(client, project=module.params['project'], include=module.params['include'],
+                       stats_minutes=minutes, **filters)
+    for row in answer['jobs']:
+        row['retry_enabled'] = retry_enabled(row, module.params['global_retry_enabled'])
+    for warning in answer.pop('warnings'):
+        module.warn(warning)
+    return dict(changed=False, **answer)
 
 
 def main():
-    module = build_module(argument_spec=INFO_OPTIONS, supports_check_mode=True)
-    p = module.params
-    bad = [s for s in p['statuses'] or [] if s.upper() not in STATUSES]
-    if bad:
-        module.fail_json(msg='statuses must be among %s (any case); got %s' % (', '.join(STATUSES), ', '.join(bad)))
-    if p['job_ids'] and not p['project']:
-        module.fail_json(msg='job_ids needs project (Kylin looks job ids up in one project)')
-    if p['limit'] < 0:
-        module.fail_json(msg='limit must be 0 or more (got %s)' % p['limit'])
-    if p['page_size'] < 1:
-        module.fail_json(msg='page_size must be 1 or more (got %s)' % p['page_size'])
-    if not 1 <= p['stats_minutes'] <= 10080:
-        module.fail_json(msg='stats_minutes must be between 1 and 10080 (got %s)' % p['stats_minutes'])
-
-    client = client_for(module)
-    answer = None
-    try:
-        answer = inventory(client, project=p['project'], model_name=p['model_name'], models=p['models'],
-                           job_types=p['job_types'], statuses=p['statuses'], job_ids=p['job_ids'],
-                           sort_by=p['sort_by'], reverse=p['reverse'], limit=p['limit'], page_size=p['page_size'],
-                           include=p['include'], stats_minutes=p['stats_minutes'])
-    except KylinError as exc:
-        fail_with(module, exc, jobs=[], total=0, counts={})
-    finally:
-        client.close()
-        warn_retries(module, client)
-    for warning in answer.pop('warnings'):
-        module.warn(warning)
-    module.exit_json(changed=False, **answer)
+    module = KylinModule(argument_spec=INFO_SPEC, supports_check_mode=True)
+    module.run(lambda client: list_jobs(module, client), jobs=[], total=0, counts={})
 
 
 if __name__ == '__main__':

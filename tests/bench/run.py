@@ -27,6 +27,7 @@ import math
 import os
 import platform
 import pstats
+import re
 import statistics
 import subprocess
 import sys
@@ -170,6 +171,7 @@ class Bench(object):
 
     def converge_breakdown(self, size):
         """The module's reconcile loop in this process, every request and every sleep timed."""
+        from ansible_collections.kylin.streaming.plugins.module_utils._job_options import JobOptions  # pylint: disable=import-outside-toplevel
         from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler  # pylint: disable=import-outside-toplevel
         models = self.fresh(size)
         client = self.client()
@@ -189,7 +191,8 @@ class Bench(object):
             timed.append(('sleep', time.monotonic() - began))
 
         client.request = request
-        reconciler = JobReconciler(client, PROJECT, state='started', models=models, poll_interval=POLL, sleep=sleep)
+        reconciler = JobReconciler(client, JobOptions.of(project=PROJECT, state='started', models=models, poll_interval=POLL),
+                                   sleep=sleep)
         began = time.monotonic()
         reconciler.run()
         total = time.monotonic() - began
@@ -673,6 +676,14 @@ def overhead_section(section):
     return lines
 
 
+def restart_section(path):
+    """The section of ``path`` that tests/bench/restart.py writes, to keep it when rewriting the file."""
+    if not os.path.exists(path):
+        return None
+    found = re.search(r'<!-- bench-restart:begin -->.*?<!-- bench-restart:end -->\n?', open(path).read(), re.S)
+    return found.group(0) if found else None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--sizes', default='10,100,1000', help='job counts to converge (even numbers)')
@@ -704,8 +715,12 @@ def main(argv=None):
     text = render(bench, started, finished)
     sys.stdout.write('\n' + text + '\n')
     if args.output:
+        kept = restart_section(args.output)  # written by tests/bench/restart.py (make bench-restart)
         with open(args.output, 'w') as handle:
             handle.write(text.replace('\u2019', "'").replace('\u2018', "'"))
+        if kept:
+            import restart  # pylint: disable=import-outside-toplevel
+            restart.write_section(args.output, kept)
         sys.stdout.write('written: %s\n' % args.output)
     if args.json:
         with open(args.json, 'w') as handle:
