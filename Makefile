@@ -36,7 +36,7 @@ TMP := $(ROOT)/.tmp
 SKIPPED := $(TMP)/skipped-steps
 
 # What `make test` runs, in this order; it stops at the first failure.
-TEST_STEPS := sanity units units-2.16 sim-test sim-package-test integration integration-2.16 playbooks-test eda-test lint molecule fault changelog-lint
+TEST_STEPS := docs-check sanity units units-2.16 sim-test sim-package-test integration integration-2.16 playbooks-test eda-test lint molecule fault changelog-lint
 
 # The collection resolves as kylin.streaming.* for ansible, ansible-lint and molecule.
 COLLECTIONS_ENV := ANSIBLE_COLLECTIONS_PATH=$(BUILD)
