@@ -58,6 +58,18 @@ class PlaybookRun:
         self.output = proc.stdout
 
     @property
+    def recaps(self):
+        """Every host's PLAY RECAP line: ``{'prod': {'ok': 7, 'changed': 0, ...}, ...}``."""
+        recaps, seen = {}, False
+        for line in self.output.splitlines():
+            if line.startswith('PLAY RECAP'):
+                seen = True
+            elif seen and ' : ' in line and 'ok=' in line:
+                host, dummy, fields = line.partition(' : ')
+                recaps[host.strip()] = dict((key, int(value)) for key, value in (field.split('=') for field in fields.split()))
+        return recaps
+
+    @property
     def recap(self):
         """The PLAY RECAP line of localhost, e.g. ``{'ok': 7, 'changed': 0, 'failed': 0, ...}``."""
         for line in reversed(self.output.splitlines()):
@@ -99,6 +111,33 @@ def ctl_fixture(sim):
     control = Control(sim.url)
     control.reset('demo')
     return control
+
+
+def playbook_env(tmp_path, **kylin):
+    """The environment of ``ansible-playbook``: the build copy of the collection, no stray KYLIN_* or config."""
+    env = dict(os.environ)
+    for name in list(env):
+        if name.startswith('KYLIN_') or name == 'ANSIBLE_CONFIG':
+            del env[name]
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': collections_path(),
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_FORCE_COLOR': '0',
+        'ANSIBLE_LOCALHOST_WARNING': 'false',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+        'ANSIBLE_LOCAL_TEMP': str(tmp_path / '.ansible-tmp'),
+    })
+    env.update(kylin)
+    return env
+
+
+def run_playbook(args, cwd, env, timeout=300):
+    """``ansible-playbook ARGS`` in ``cwd``: a ``PlaybookRun``."""
+    proc = subprocess.run([ansible_playbook()] + list(args), cwd=str(cwd), env=env, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          timeout=timeout, check=False)
+    return PlaybookRun(list(args), proc)
 
 
 @pytest.fixture(name='playbook')
