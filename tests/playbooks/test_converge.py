@@ -118,3 +118,45 @@ def test_broken_model_fails_but_the_other_groups_converge(ctl, playbook):
     assert jobs[('iot', 'smart_meter', 'build')]['status'] == 'STOPPED'
     assert jobs[('iot', 'sensor_readings', 'build')]['status'] == 'STOPPED'
     assert jobs[('iot', 'sensor_readings', 'merge')]['status'] == 'STOPPED'
+
+
+def failed_logins(ctl):
+    """Failed logins the simulator counted: its per-user count when it has one, else its 401 answers."""
+    counters = ctl.counters()
+    per_user = counters.get('failed_logins')
+    if isinstance(per_user, dict):
+        return sum(per_user.values())
+    return counters['statuses'].get('401', 0)
+
+
+def test_a_wrong_password_costs_one_failed_login_whatever_the_number_of_calls(ctl, playbook):
+    """Five module calls, a wrong password: one failed login, and the user is not locked (3 in a row lock it)."""
+    ctl.clear_counters()
+    run = converge(playbook, DESIRED, kylin_username='ADMIN', kylin_password='Not-The-Pa55word')
+    assert run.rc != 0, run
+    assert 'None of the 5 module calls was made' in run.output, run
+    assert 'Not-The-Pa55word' not in run.output  # the password is never printed
+    assert failed_logins(ctl) == 1, ctl.counters()
+    assert ctl.actions() == []
+
+    # Not locked: the right password works at once, and converges.
+    again = converge(playbook, DESIRED)
+    assert again.rc == 0, again
+    assert 'KE-010003005' not in again.output
+    jobs = ctl.by_name()
+    assert dict((name, jobs[name]['status']) for name in EXPECTED) == EXPECTED
+
+
+def test_every_runbook_stops_at_the_first_failed_login(ctl, playbook, tmp_path):
+    """Runbooks over several projects or with several reads make one failed login each, then stop."""
+    runs = [('rolling_restart', dict(kylin_project=PROJECT)),
+            ('restart_errored', dict(kylin_latency_threshold=1)),
+            ('maintenance_stop', dict(kylin_snapshot=str(tmp_path / 'window.yml'))),
+            ('report', dict(kylin_streaming_report_dir=str(tmp_path / 'report')))]
+    for name, extra in runs:
+        ctl.clear_counters()
+        run = playbook(name, kylin_username='ADMIN', kylin_password='Not-The-Pa55word', **extra)
+        assert run.rc != 0, (name, run)
+        assert failed_logins(ctl) == 1, (name, ctl.counters())
+        ctl.reset('demo')  # the simulator's count of wrong passwords in a row starts again
+    assert not (tmp_path / 'window.yml').exists()  # maintenance_stop stopped before writing its snapshot
