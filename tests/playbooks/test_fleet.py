@@ -70,7 +70,7 @@ def write_inventory(path, sims, names=CLUSTERS, passwords=None):
     """An inventory directory as docs/runbooks.md shows it: hosts.yml, group_vars/, host_vars/."""
     (path / 'group_vars').mkdir(parents=True)
     (path / 'host_vars').mkdir()
-    (path / 'hosts.yml').write_text(yaml.safe_dump({'kylin_clusters': {'hosts': dict((name, None) for name in names)}}))
+    (path / 'hosts.yml').write_text(yaml.safe_dump({'kylin_clusters': {'hosts': dict((name, None) for name in names)}}, sort_keys=False))
     (path / 'group_vars' / 'kylin_clusters.yml').write_text(yaml.safe_dump({
         'kylin_username': 'ADMIN', 'kylin_streaming_jobs_poll_interval': POLL, 'kylin_poll_interval': POLL}))
     for name in names:
