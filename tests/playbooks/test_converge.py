@@ -95,7 +95,7 @@ def test_entry_without_models_and_bad_state_are_refused(ctl, playbook):
     assert 'entry 1: no models' in run.output
     run = converge(playbook, [{'project': PROJECT, 'model': 'orders_rt', 'state': 'restarted'}])
     assert run.rc != 0, run
-    assert 'restarted' in run.output and 'started, stopped' in run.output  # the role's argument spec
+    assert 'state restarted is not a desired state' in run.output and 'kylin.streaming.rolling_restart' in run.output
     run = playbook('converge')
     assert run.rc != 0, run
     assert 'kylin_streaming_jobs is missing or empty' in run.output
@@ -160,3 +160,16 @@ def test_every_runbook_stops_at_the_first_failed_login(ctl, playbook, tmp_path):
         assert failed_logins(ctl) == 1, (name, ctl.counters())
         ctl.reset('demo')  # the simulator's count of wrong passwords in a row starts again
     assert not (tmp_path / 'window.yml').exists()  # maintenance_stop stopped before writing its snapshot
+
+
+def test_typos_get_one_line_with_a_suggestion_not_the_whole_spec(ctl, playbook):
+    run = converge(playbook, [{'project': PROJECT, 'modles': ['orders_rt'], 'state': 'stoped'},
+                              {'project': PROJECT, 'model': 'clickstream', 'job_types': ['biuld']}],
+                   kylin_streaming_jobs_wait_timout=30)
+    assert run.rc != 0, run
+    assert 'unknown key modles; did you mean models?' in run.output, run
+    assert 'state stoped is not one of started, stopped; did you mean stopped?' in run.output
+    assert 'job_types biuld is not one of build, merge; did you mean build?' in run.output
+    assert 'unknown variable kylin_streaming_jobs_wait_timout; did you mean kylin_streaming_jobs_wait_timeout?' in run.output
+    assert 'argument_spec_data' not in run.output and 'Validation of arguments failed' not in run.output
+    assert ctl.actions() == [] and ctl.counters()['requests'] == {}  # refused before any request
