@@ -1,17 +1,18 @@
-"""Command line: ``PYTHONPATH=tests python -m kylin_sim [options]`` (see ``--help``)."""
+"""Command line: ``kylin-sim [options]`` or ``python -m kylin_sim [options]`` (see ``--help``)."""
 
 import argparse
 import os
 import signal
 import sys
 
+from . import process
 from .seeds import SEEDS
 from .server import SimServer
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="python -m kylin_sim",
+        prog="kylin-sim",
         description="Simulator of the Apache Kylin 5 / Kyligence Enterprise streaming-job REST API "
                     "(/kylin/api/streaming_jobs) with a control API under /_sim/. "
                     "Users: ADMIN/KYLIN (admin), OPERATOR/OPERATOR (OPERATION on the seed's first project), "
@@ -58,11 +59,14 @@ def build_parser():
                         help="share of Kylin API requests whose connection is closed without an answer")
     faults.add_argument("--launch-failure-rate", type=float, default=0.0, metavar="R",
                         help="share of launches that end LAUNCHING_ERROR")
+    process.add_cli_arguments(parser)
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    args = process.parse_args(build_parser(), argv)
+    if args.detach:
+        return process.detach(args, argv)
     config = {"start_delay": args.start_delay, "yarn_accept_delay": args.yarn_accept_delay, "stop_delay": args.stop_delay,
               "kill_delay": args.kill_delay, "retry_interval": args.retry_interval,
               "retry_max_interval": args.retry_max_interval, "stats_interval": args.stats_interval,
@@ -70,6 +74,8 @@ def main(argv=None):
               "version": args.kylin_version}
     faults = {k: v for k, v in (("error_rate", args.error_rate), ("latency", args.latency), ("drop_rate", args.drop_rate),
                                 ("launch_failure_rate", args.launch_failure_rate)) if v}
+    config.update(args.config)
+    faults.update(args.faults)
     sim = SimServer(host=args.host, port=args.port, seed=args.seed, state_file=args.state_file, certfile=args.cert,
                     keyfile=args.key, config=config, faults=faults, log_requests=args.log_requests)
 
@@ -87,6 +93,7 @@ def main(argv=None):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, terminate)
+    process.apply_cli(args)
     try:
         sim.serve_forever(ready)
     except KeyboardInterrupt:
