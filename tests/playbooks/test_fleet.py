@@ -7,7 +7,8 @@
 Each cluster is an inventory host with its own ``kylin_url``, credentials and desired state in
 ``host_vars/`` (shared settings in ``group_vars/``, next to the inventory), and the runbooks are run with
 ``-e kylin_hosts=kylin_clusters`` and no KYLIN_* in the environment, so nothing can fall back to one URL.
-Outcomes are judged on each simulator's own state and logs.
+Outcomes are judged on each simulator's own state and logs. The simulators come from the kylin_sim pytest
+plugin's ``kylin_sim_factory``.
 """
 
 import json
@@ -20,7 +21,6 @@ import pytest
 import yaml
 
 from conftest import FAST, POLL, PROJECT, Control, playbook_env, run_playbook
-from kylin_sim.server import SimServer
 
 CLUSTERS = ('prod', 'dr', 'staging')
 # Each cluster's own desired state (the same seed, so the same job ids, on every simulator).
@@ -49,12 +49,10 @@ TIMINGS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
                        'fleet-timings.json')
 
 
-@pytest.fixture(name='sims', scope='module')
-def sims_fixture():
-    servers = dict((name, SimServer(host='127.0.0.1', port=0, seed='demo', config=FAST).start()) for name in CLUSTERS)
-    yield servers
-    for server in servers.values():
-        server.stop()
+@pytest.fixture(name='sims')
+def sims_fixture(kylin_sim_factory):
+    """Three simulators, three clusters (the kylin_sim pytest plugin's factory; all stopped after the test)."""
+    return dict((name, kylin_sim_factory.make(seed='demo', config=FAST, name=name)) for name in CLUSTERS)
 
 
 @pytest.fixture(name='ctls')
