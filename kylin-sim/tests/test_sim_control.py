@@ -99,5 +99,8 @@ def test_cli_help_documents_every_option():
     for option in ("--host", "--port", "--port-file", "--seed", "--state-file", "--cert", "--key", "--start-delay",
                    "--stop-delay", "--kill-delay", "--retry-interval", "--cluster-mode", "--local-mode", "--error-rate",
                    "--latency", "--drop-rate", "--log-requests", "--stats-interval", "--yarn-accept-delay", "--fast",
-                   "--config", "--faults", "--pid-file", "--exit-with-pid", "--detach", "--log-file"):
+                   "--config", "--faults", "--pid-file", "--exit-with-pid", "--detach", "--log-file", "--time-scale",
+                   "--kill-idle-delay", "--start-work", "--stop-work", "--nodes", "--owner-node", "--lb-policy",
+                   "--catchup-interval", "--maintenance-mode", "--no-job-node", "--epoch-moved", "--owner-unreachable",
+                   "--global-retry-enabled"):
         assert option in out

@@ -168,6 +168,7 @@ class Bench(object):
 
     def converge_breakdown(self, size):
         """The module's reconcile loop in this process, every request and every sleep timed."""
+        from ansible_collections.kylin.streaming.plugins.module_utils._job_options import JobOptions  # pylint: disable=import-outside-toplevel
         from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler  # pylint: disable=import-outside-toplevel
         models = self.fresh(size)
         client = self.client()
@@ -187,7 +188,8 @@ class Bench(object):
             timed.append(('sleep', time.monotonic() - began))
 
         client.request = request
-        reconciler = JobReconciler(client, PROJECT, state='started', models=models, poll_interval=POLL, sleep=sleep)
+        reconciler = JobReconciler(client, JobOptions.of(project=PROJECT, state='started', models=models, poll_interval=POLL),
+                                   sleep=sleep)
         began = time.monotonic()
         reconciler.run()
         total = time.monotonic() - began

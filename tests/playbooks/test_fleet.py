@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 import pytest
 import yaml
 
-from conftest import FAST, POLL, PROJECT, Control, playbook_env, run_playbook
+from conftest import POLL, PROJECT, Control, playbook_env, run_playbook
 
 CLUSTERS = ('prod', 'dr', 'staging')
 # Each cluster's own desired state (the same seed, so the same job ids, on every simulator).
@@ -52,7 +52,7 @@ TIMINGS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 @pytest.fixture(name='sims')
 def sims_fixture(kylin_sim_factory):
     """Three simulators, three clusters (the kylin_sim pytest plugin's factory; all stopped after the test)."""
-    return dict((name, kylin_sim_factory.make(seed='demo', config=FAST, name=name)) for name in CLUSTERS)
+    return dict((name, kylin_sim_factory.make(seed='demo', name=name)) for name in CLUSTERS)
 
 
 @pytest.fixture(name='ctls')

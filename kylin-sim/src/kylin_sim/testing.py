@@ -17,6 +17,9 @@ FAST = {
     "yarn_accept_delay": 0.15,
     "stop_delay": 0.2,
     "kill_delay": 0.01,
+    "kill_idle_delay": 0.0,
+    "start_work": 0.0,
+    "stop_work": 0.0,
 }
 
 # The simulator's admin user, as the connection options of the kylin.streaming modules.
