@@ -99,6 +99,9 @@ class JobOptions:
                 return 'force_after only applies to state=stopped'
             if self.force:
                 return 'force and force_after are mutually exclusive: force already force-stops at once'
+            if not self.wait:
+                return ('force_after needs wait=true: it force-stops the jobs still not STOPPED after force_after '
+                        'seconds of waiting, and wait=false does not wait (use force=true to force-stop at once)')
         if self.params is None and self.params_purge:
             return 'params_purge needs params'
         if self.params is not None and self.state == 'restarted' and self.apply_params == 'next_start':

@@ -129,6 +129,7 @@ options:
     choices: [restart, next_start]
     default: restart
 extends_documentation_fragment:
+  - kylin.streaming.connection.writes
   - kylin.streaming.connection
   - kylin.streaming.attributes
   - kylin.streaming.attributes.changes
