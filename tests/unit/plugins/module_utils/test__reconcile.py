@@ -290,8 +290,8 @@ def test_params_are_written_before_and_restart_a_running_job_once(ctl, client):
         'spark.executor.instances': {'before': '2', 'after': '4'}}
     assert ctl.job(build)['params'] == dict(before, **{'spark.executor.instances': '4'})
     assert actions(ctl) == [(build, 'RESTART')]
-    assert result['diff']['after']['m0 build (%s)' % build] == {'status': 'RUNNING', 'params': {'spark.executor.instances': '4'},
-                                                              'then': 'RESTART, so that the new params take effect'}
+    assert result['diff']['after']['m0 build (%s)' % build] == {
+        'status': 'RUNNING', 'params': {'spark.executor.instances': '4'}, 'then': 'RESTART, so that the new params take effect'}
     ctl.clear_counters()
     again = reconcile(client, job_ids=[build], params={'spark.executor.instances': '4'})
     assert not again['changed'] and requests_of(ctl, PUT_PARAMS) == 0
