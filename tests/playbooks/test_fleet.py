@@ -13,6 +13,7 @@ plugin's ``kylin_sim_factory``.
 
 import json
 import os
+import socket
 import time
 
 from html.parser import HTMLParser
@@ -235,3 +236,28 @@ def test_report_over_the_fleet_is_one_page_with_a_section_per_cluster(ctls, flee
     csv_lines = (out / 'kylin-streaming-jobs.csv').read_text(encoding='utf-8').splitlines()
     assert len(csv_lines) == 1 + page.cards['total']
     assert '%d clusters' % len(CLUSTERS) in run.output, run
+
+
+def test_a_cluster_that_cannot_be_read_gets_a_section_and_fails_after_the_page(sims, ctls, tmp_path):
+    inventory = write_inventory(tmp_path / 'inventory', sims)
+    hosts = yaml.safe_load((tmp_path / 'inventory' / 'hosts.yml').read_text())
+    hosts['kylin_clusters']['hosts']['lab'] = None
+    (tmp_path / 'inventory' / 'hosts.yml').write_text(yaml.safe_dump(hosts, sort_keys=False))
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(('127.0.0.1', 0))
+        closed = sock.getsockname()[1]
+    (tmp_path / 'inventory' / 'host_vars' / 'lab.yml').write_text(yaml.safe_dump(
+        {'kylin_url': 'http://127.0.0.1:%d' % closed, 'kylin_password': 'KYLIN'}))
+    out = tmp_path / 'report'
+    run = run_playbook(['-i', str(inventory), 'kylin.streaming.report', '-e', json.dumps(
+        {'kylin_hosts': 'kylin_clusters', 'kylin_streaming_report_dir': str(out), 'kylin_streaming_report_charts': False})],
+        tmp_path, playbook_env(tmp_path))
+    assert run.rc != 0, run
+    assert run.recaps['lab']['failed'] == 1 and all(run.recaps[name]['failed'] == 0 for name in CLUSTERS), run
+    html = (out / 'kylin-streaming-jobs.html').read_text(encoding='utf-8')
+    page = FleetPage()
+    page.feed(html)
+    assert page.sections == list(CLUSTERS) + ['lab']
+    assert 'lab: the jobs could not be read' in html and 'Connection refused' in html
+    assert '1 cluster could not be read' in html
+    assert page.cards['total'] == sum(len(ctls[name].jobs()) for name in CLUSTERS)
