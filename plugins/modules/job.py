@@ -77,6 +77,7 @@ options:
     description:
       - With O(state=stopped) and O(wait=true), stop gracefully first, then FORCE_STOP the jobs that are
         still not V(STOPPED) this many seconds later.
+      - Refused with O(wait=false), where nothing waits for the graceful stop; use O(force=true) to force-stop at once.
     type: int
   wait:
     description:
