@@ -261,3 +261,28 @@ def test_a_cluster_that_cannot_be_read_gets_a_section_and_fails_after_the_page(s
     assert 'lab: the jobs could not be read' in html and 'Connection refused' in html
     assert '1 cluster could not be read' in html
     assert page.cards['total'] == sum(len(ctls[name].jobs()) for name in CLUSTERS)
+
+
+def test_maintenance_over_the_fleet_keeps_one_snapshot_per_cluster(ctls, fleet, tmp_path):
+    running = dict((name, sorted(job['id'] for job in ctls[name].jobs() if job['status'] in ('RUNNING', 'STARTING')))
+                   for name in CLUSTERS)
+    ctls['dr'].patch_job(running['dr'][0], status='STOPPED')  # the clusters differ: dr has one job fewer running
+    running['dr'] = running['dr'][1:]
+
+    shared = fleet('maintenance_stop', kylin_snapshot=str(tmp_path / 'one.yml'))
+    assert shared.rc != 0, shared
+    assert 'is the snapshot file of several clusters' in shared.output, shared
+    assert all(ctls[name].actions() == [] for name in CLUSTERS) and not (tmp_path / 'one.yml').exists()
+
+    stop = fleet('maintenance_stop')
+    assert stop.rc == 0, stop
+    for name in CLUSTERS:
+        snapshot = yaml.safe_load((tmp_path / ('kylin-maintenance-snapshot-%s.yml' % name)).read_text())
+        assert sorted(job['id'] for job in snapshot['jobs']) == running[name], name
+        assert all(job['status'] not in ('RUNNING', 'STARTING') for job in ctls[name].jobs()), name
+
+    resume = fleet('maintenance_resume')
+    assert resume.rc == 0, resume
+    for name in CLUSTERS:
+        assert sorted(job['id'] for job in ctls[name].jobs() if job['status'] == 'RUNNING') == running[name], name
+        assert not (tmp_path / ('kylin-maintenance-snapshot-%s.yml' % name)).exists()
