@@ -286,3 +286,17 @@ def test_maintenance_over_the_fleet_keeps_one_snapshot_per_cluster(ctls, fleet, 
     for name in CLUSTERS:
         assert sorted(job['id'] for job in ctls[name].jobs() if job['status'] == 'RUNNING') == running[name], name
         assert not (tmp_path / ('kylin-maintenance-snapshot-%s.yml' % name)).exists()
+
+
+def test_rolling_restart_over_the_fleet_reports_each_clusters_batches(ctls, fleet):
+    running = dict((name, sorted(job['id'] for job in ctls[name].jobs(project=PROJECT) if job['status'] == 'RUNNING'))
+                   for name in CLUSTERS)
+    run = fleet('rolling_restart', kylin_project=PROJECT, kylin_batch_size=3)
+    assert run.rc == 0, run
+    for name in CLUSTERS:
+        assert sorted(action['job_id'] for action in ctls[name].actions()) == running[name], name  # each job once
+        assert set(action['action'] for action in ctls[name].actions()) == {'RESTART'}
+        assert all(ctls[name].job(job)['status'] == 'RUNNING' for job in running[name])
+        batches = -(-len(running[name]) // 3)
+        for number in range(1, batches + 1):
+            assert '%s: batch %d of %d RUNNING again' % (name, number, batches) in run.output, (name, run)
