@@ -25,6 +25,8 @@ DEMO_ARGS ?=
 ROOT := $(CURDIR)
 VENV := $(ROOT)/.venv
 VENV_216 := $(ROOT)/.venv-2.16
+# ansible-rulebook (Event-Driven Ansible) and its ansible-core, for the EDA suite and demo.
+VENV_EDA := $(ROOT)/.venv-eda
 BUILD := $(ROOT)/.build
 COLLECTION := $(BUILD)/ansible_collections/kylin/streaming
 # ansible-core 2.16 gets its own copy: ansible-test keeps its venvs and output in the copy's
@@ -58,6 +60,7 @@ HAS_INTEGRATION_TARGETS = $(shell find tests/integration/targets -mindepth 1 -ma
 HAS_SIM_TESTS = $(shell find kylin-sim/tests -name 'test_*.py' -print -quit 2>/dev/null)
 HAS_PLAYBOOK_TESTS = $(shell find tests/playbooks -name 'test_*.py' -print -quit 2>/dev/null)
 HAS_FAULT_TESTS = $(shell find tests/fault -name 'test_*.py' -print -quit 2>/dev/null)
+HAS_EDA_TESTS = $(shell find tests/eda -name 'test_*.py' -print -quit 2>/dev/null)
 MOLECULE_ROLE_DIRS = $(sort $(foreach f,$(wildcard roles/*/molecule/*/molecule.yml),roles/$(word 2,$(subst /, ,$(f)))))
 MOLECULE_EXT_DIR = $(if $(wildcard extensions/molecule/*/molecule.yml),extensions)
 
@@ -90,6 +93,35 @@ $(VENV_216)/.stamp: requirements-dev-2.16.txt requirements.txt kylin-sim/pyproje
 	$(VENV_216)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev-2.16.txt -r requirements.txt
 	$(VENV_216)/bin/python -m pip install --quiet --disable-pip-version-check -e ./kylin-sim
 	touch $@
+
+.PHONY: eda-venv
+eda-venv: $(VENV_EDA)/.stamp ## Create .venv-eda (ansible-rulebook + drools-jpy + ansible-core, requirements-eda.txt)
+
+$(VENV_EDA)/.stamp: requirements-eda.txt
+	rm -rf $(VENV_EDA)
+	$(PYTHON) -m venv $(VENV_EDA)
+	$(VENV_EDA)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-eda.txt
+	touch $@
+
+# Java 17+ for ansible-rulebook's rule engine (drools-jpy): Debian's openjdk-17-jre-headless, installed
+# with apt-get when missing (as root, or through sudo), retried once after apt-get update.
+JAVA_PACKAGES := openjdk-17-jre-headless
+.PHONY: java
+java: ## Install Java 17 with apt-get when it is missing (needed by ansible-rulebook: eda-test, eda-demo)
+	@major() { java -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p'; }; \
+	if command -v java >/dev/null 2>&1 && [ "$$(major)" -ge 17 ] 2>/dev/null; then \
+	  echo "java: $$(java -version 2>&1 | head -1)"; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "java: no Java 17 and no apt-get: install a Java 17 runtime (JRE) yourself"; exit 1; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=; elif command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; else \
+	  echo "java: installing Java needs root (or sudo): apt-get install $(JAVA_PACKAGES)"; exit 1; fi; \
+	install="$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(JAVA_PACKAGES)"; \
+	echo "java: $$install"; \
+	if ! $$install; then \
+	  echo "java: install failed; apt-get update, then once more"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q && $$install; fi; \
+	[ "$$(major)" -ge 17 ] 2>/dev/null || { echo "java: still no Java 17 after apt-get"; exit 1; }; \
+	java -version 2>&1 | head -1
 
 .PHONY: bootstrap
 bootstrap: ## Write the offline get-pip stand-ins ansible-test --venv needs (~/.ansible/test/cache)
@@ -163,6 +195,7 @@ sim-package-test: venv collection ## pip install ./kylin-sim into a fresh venv: 
 	$(PYTHON) -m venv $(SIM_PACKAGE)/venv
 	$(SIM_PACKAGE)/venv/bin/python -m pip install --quiet --disable-pip-version-check ./kylin-sim \
 	  $$(grep -E '^(pytest|ansible-core)==' requirements-dev.txt) -r requirements.txt
+	rm -rf kylin-sim/build  # what setuptools leaves behind in the source tree
 	$(SIM_PACKAGE)/venv/bin/kylin-sim --help | grep -q '^usage: kylin-sim '
 	mkdir -p $(SIM_PACKAGE)/example
 	cd $(SIM_PACKAGE)/example && ../venv/bin/python -m pytest --fixtures -p no:cacheprovider \
@@ -192,12 +225,27 @@ bench: venv collection ## Benchmarks (tests/bench; writes docs/benchmarks.md); n
 	  $(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python -m pytest tests/bench -q; \
 	else $(call skip,benchmarks); fi
 
+# Restarting N running jobs with real (scaled) kill times: Kylin's RESTART against the graceful restart,
+# about a minute; writes its section of docs/benchmarks.md. BENCH_RESTART_ARGS="--no-write" to print only.
+BENCH_RESTART_ARGS ?=
+.PHONY: bench-restart
+bench-restart: venv collection ## Benchmark: restart N jobs, Kylin's RESTART vs graceful (writes docs/benchmarks.md)
+	@$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/restart.py $(BENCH_RESTART_ARGS)
+
 # The runbook playbooks (playbooks/*.yml, roles/) as users run them: ansible-playbook
 # kylin.streaming.<name> in a subprocess against a simulator per test module, the server's real state
 # checked after; the HTML report is rendered in headless chromium (screenshot: docs/_artifacts/report.png).
 .PHONY: playbooks-test
 playbooks-test: venv collection browser ## Runbook playbooks against the simulator (tests/playbooks; report in headless chromium)
 	@$(if $(HAS_PLAYBOOK_TESTS),$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python -m pytest tests/playbooks -q,$(call skip,playbook tests))
+
+# Event-Driven Ansible: the job_events source's logic without a server, the source against the
+# simulator through an asyncio queue, and the real ansible-rulebook running extensions/eda/rulebooks/heal.yml
+# against simulator processes (restarts judged from the simulator's action log); ~2 minutes.
+.PHONY: eda-test
+eda-test: venv eda-venv java collection ## EDA source and rulebooks (tests/eda), end to end with ansible-rulebook
+	@$(if $(HAS_EDA_TESTS),$(COLLECTIONS_ENV) KYLIN_EDA_VENV=$(VENV_EDA) \
+	  $(VENV)/bin/python -m pytest tests/eda -q -p no:cacheprovider --durations=5,$(call skip,EDA tests))
 
 # chromium for the report tests: Debian's package, installed with apt-get when missing (as root, or
 # through sudo); an install that fails is retried once after apt-get update (stale package lists).
@@ -239,6 +287,11 @@ changelog-lint: venv ## Check changelog fragments and changelogs/changelog.yaml
 	$(VENV)/bin/antsibull-changelog lint
 	$(VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
+# Every "§" in the repository must resolve to a section of docs/design.md or docs/kylin-api.md.
+.PHONY: docs-check
+docs-check: ## Check that every § citation resolves to docs/design.md or docs/kylin-api.md
+	$(PYTHON) scripts/check_citations.py $(ROOT)
+
 ##@ Running
 
 .PHONY: sim
@@ -248,6 +301,10 @@ sim: venv ## Run the Kylin simulator in the foreground (ARGS="--port 7071 --seed
 .PHONY: demo
 demo: venv collection ## Start the simulator (demo seed), run playbooks/demo.yml against it, stop it
 	@$(COLLECTIONS_ENV) $(VENV_PATH) scripts/demo.sh $(DEMO_ARGS)
+
+.PHONY: eda-demo
+eda-demo: venv eda-venv java collection ## Simulator + ansible-rulebook heal.yml: a job fails, is restarted, fails again, is reported
+	@$(COLLECTIONS_ENV) PATH=$(VENV_EDA)/bin:$$PATH PYTHON_BIN=$(VENV)/bin/python scripts/eda_demo.sh
 
 .PHONY: build
 build: venv ## Build the collection artifact into .tmp/dist (needs README.md)
@@ -261,4 +318,4 @@ clean: ## Remove build and test output (keeps the venvs)
 	find . -name __pycache__ -type d -not -path './.venv*' -prune -exec rm -rf {} +
 
 distclean: clean ## clean, and remove the venvs too
-	rm -rf $(VENV) $(VENV_216)
+	rm -rf $(VENV) $(VENV_216) $(VENV_EDA)

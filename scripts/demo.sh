@@ -21,9 +21,9 @@ sim_pid=
 
 # shellcheck disable=SC2329  # invoked by the EXIT trap
 stop_simulator() {
-  if [[ -n $sim_pid ]] && kill -0 "$sim_pid" 2>/dev/null; then
-    kill "$sim_pid" 2>/dev/null || true
-    wait "$sim_pid" 2>/dev/null || true
+  if [[ -z $sim_pid && -s $workdir/simulator.pid ]]; then sim_pid=$(cat "$workdir/simulator.pid"); fi
+  if [[ -n $sim_pid ]] && kill "$sim_pid" 2>/dev/null; then
+    for _ in $(seq 1 100); do kill -0 "$sim_pid" 2>/dev/null || break; sleep 0.1; done
     echo "demo: simulator stopped"
   fi
   rm -rf "$workdir"
@@ -39,32 +39,15 @@ trap stop_simulator EXIT
 trap 'interrupted 130' INT
 trap 'interrupted 143' TERM
 
-"$python" -m kylin_sim --host 127.0.0.1 --port 0 \
-  --port-file "$workdir/port" --seed demo >"$workdir/simulator.log" 2>&1 &
-sim_pid=$!
-
-url=
-for _ in $(seq 1 300); do
-  if ! kill -0 "$sim_pid" 2>/dev/null; then
-    echo "demo: the simulator exited during start-up:" >&2
-    cat "$workdir/simulator.log" >&2
-    exit 1
-  fi
-  if [[ -s $workdir/port ]]; then
-    candidate="http://127.0.0.1:$(cat "$workdir/port")"
-    if "$python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/_sim/health", timeout=1)' \
-        "$candidate" 2>/dev/null; then
-      url=$candidate
-      break
-    fi
-  fi
-  sleep 0.1
-done
-if [[ -z $url ]]; then
-  echo "demo: the simulator did not answer $workdir/port /_sim/health within 30 s" >&2
+# kylin-sim starts itself in the background, returns once it answers and prints its URL; it also
+# stops when this script is gone (--exit-with-pid), even if the script is killed.
+if ! url=$("$python" -m kylin_sim --detach --host 127.0.0.1 --port 0 --seed demo \
+    --pid-file "$workdir/simulator.pid" --log-file "$workdir/simulator.log" --exit-with-pid $$); then
+  echo "demo: the simulator did not start:" >&2
   cat "$workdir/simulator.log" >&2
   exit 1
 fi
+sim_pid=$(cat "$workdir/simulator.pid")
 echo "demo: simulator ready at $url (user ADMIN)"
 
 export KYLIN_URL=$url KYLIN_USERNAME=ADMIN KYLIN_PASSWORD=KYLIN

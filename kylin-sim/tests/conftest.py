@@ -4,7 +4,7 @@ reset before each test. Run them with the package installed (``make sim-test``).
 import pytest
 import requests
 
-from kylin_sim.testing import FAST  # noqa: F401  pylint: disable=unused-import  (tests import it from here)
+from kylin_sim.testing import FAST  # noqa: F401  pylint: disable=unused-import
 
 PUBLIC = "application/vnd.apache.kylin-v4-public+json"
 INTERNAL = "application/vnd.apache.kylin-v4+json"

@@ -1,4 +1,4 @@
-"""Authentication (Basic, sessions, lock-out) and project permissions (ref 2.3)."""
+"""Authentication (Basic, sessions, lock-out) and project permissions (docs/kylin-api.md §2.3)."""
 
 import base64
 import time

@@ -1,4 +1,4 @@
-"""Batch semantics of PUT /status (ref section 4): in order, first error aborts, earlier effects stay."""
+"""Batch semantics of PUT /status (docs/kylin-api.md §4): in order, first error aborts, earlier effects stay."""
 
 from conftest import error_of
 

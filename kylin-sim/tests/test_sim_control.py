@@ -10,7 +10,6 @@ from kylin_sim import seeds
 from kylin_sim.control import SimControlError
 
 
-
 def test_demo_seed_is_deterministic_and_believable(sim, ctl):
     ctl.reset("demo")
     kylin = Kylin(sim.url)
@@ -98,9 +97,9 @@ def test_cli_help_documents_every_option():
     assert out.startswith("usage: kylin-sim "), out
     for option in ("--host", "--port", "--port-file", "--seed", "--state-file", "--cert", "--key", "--start-delay",
                    "--stop-delay", "--kill-delay", "--retry-interval", "--cluster-mode", "--local-mode", "--error-rate",
-                   "--latency", "--drop-rate", "--log-requests", "--stats-interval", "--yarn-accept-delay", "--fast",
-                   "--config", "--faults", "--pid-file", "--exit-with-pid", "--detach", "--log-file", "--time-scale",
+                   "--latency", "--drop-rate", "--log-requests", "--stats-interval", "--yarn-accept-delay", "--time-scale",
                    "--kill-idle-delay", "--start-work", "--stop-work", "--nodes", "--owner-node", "--lb-policy",
                    "--catchup-interval", "--maintenance-mode", "--no-job-node", "--epoch-moved", "--owner-unreachable",
-                   "--global-retry-enabled"):
+                   "--global-retry-enabled", "--fast", "--config", "--faults", "--pid-file", "--exit-with-pid", "--detach",
+                   "--log-file"):
         assert option in out

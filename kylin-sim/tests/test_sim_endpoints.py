@@ -1,4 +1,4 @@
-"""GET /records, GET /stats/{job_id}, PUT /params (ref section 6)."""
+"""GET /records, GET /stats/{job_id}, PUT /params (docs/kylin-api.md §6)."""
 
 import time
 

@@ -1,4 +1,4 @@
-"""Every row of the ref 1.4 error table, plus Accept routing and what Spring answers itself."""
+"""Every row of the error table of docs/kylin-api.md §1.4, plus Accept routing and what Spring answers itself."""
 
 import requests
 

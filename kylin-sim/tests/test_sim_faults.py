@@ -123,8 +123,7 @@ def test_bad_fault_settings_are_refused(ctl):
 
 # ---------------------------------------------------------------- restart with --state-file
 
-@pytest.mark.kylin_sim(process=True, state_file=True, config={"start_delay": 0.4, "yarn_accept_delay": 0.2,
-                                                               "stop_delay": 5})
+@pytest.mark.kylin_sim(process=True, state_file=True, config={"start_delay": 0.4, "yarn_accept_delay": 0.2, "stop_delay": 5})
 def test_restart_with_state_file_applies_kylin_resume_semantics(kylin_sim):
     ctl = kylin_sim.ctl
     kylin = Kylin(kylin_sim.url)

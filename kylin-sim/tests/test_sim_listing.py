@@ -1,4 +1,4 @@
-"""Listing semantics of ref section 5: decoration, filters, Spring sorting, paging as page number, row JSON."""
+"""Listing semantics of docs/kylin-api.md §5: decoration, filters, Spring sorting, paging as page number, row JSON."""
 
 from conftest import INTERNAL
 

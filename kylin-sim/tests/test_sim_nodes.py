@@ -5,8 +5,9 @@ needs to know which node answers; every answer names its node in the same respon
 """
 
 import pytest
+import requests
 
-from conftest import API, PUBLIC
+from conftest import API, PUBLIC, error_of
 from kylin_sim.control import SimControlError, wait_until
 
 NODE = "X-Kylin-Sim-Node"
@@ -62,10 +63,10 @@ def test_a_lagging_node_shows_stopped_after_a_start_then_catches_up(ctl, kylin, 
     assert ctl.status(build) == "STARTING"                              # the owner's true state
     assert status_on(kylin, 0, build)["job_status"] == "STARTING"       # the owner answers from it
     assert status_on(kylin, 2, build)["job_status"] == "STOPPED"        # node 2 has not caught up yet
-    lags = {v["node"]: v for v in ctl.request("GET", "/_sim/nodes")["views"]}
+    lags = {v["node"]: v for v in ctl.nodes()["views"]}
     assert lags[0]["owner"] and lags[0]["lag_ms"] == 0 and lags[2]["caught_up_at"] is not None
     assert ctl.jobs(job_id=build)[0]["status"] == "STARTING"
-    assert ctl.request("GET", "/_sim/jobs", job_id=build, node=2)["jobs"][0]["status"] == "STOPPED"
+    assert ctl.jobs(job_id=build, node=2)[0]["status"] == "STOPPED"
     wait_until(lambda: status_on(kylin, 2, build)["job_status"] in ("STARTING", "RUNNING"), timeout=INTERVAL * 3)
 
 
@@ -106,6 +107,17 @@ def test_a_write_is_forwarded_to_the_owner_and_the_forwarding_node_catches_up(ct
     assert status_on(kylin, 2, build)["job_status"] == "STOPPED"   # the third node still lags
 
 
+def test_cluster_options_from_the_command_line():
+    from kylin_sim.__main__ import build_parser, settings  # pylint: disable=import-outside-toplevel
+    config = settings(build_parser().parse_args(["--nodes", "3", "--owner-node", "1", "--lb-policy", "random",
+                                                 "--catchup-interval", "2.5", "--no-catchup-after-forward"]))[0]
+    assert (config["nodes"], config["owner_node"], config["lb_policy"]) == (3, 1, "random")
+    assert config["catchup_interval"] == 2.5 and config["catchup_after_forward"] is False
+    config = settings(build_parser().parse_args([]))[0]
+    assert (config["nodes"], config["owner_node"], config["catchup_interval"]) == (1, 0, 5.0)
+    assert config["catchup_after_forward"] is True
+
+
 def test_no_catch_up_after_forwarding_when_switched_off(ctl, kylin, model):
     build, dummy = model()
     cluster(ctl, catchup_after_forward=False)
@@ -135,9 +147,11 @@ def test_explicit_catch_up(ctl, kylin, model):
     cluster(ctl)
     act_on(kylin, 0, "START", [build])
     assert status_on(kylin, 2, build)["job_status"] == "STOPPED"
-    ctl.request("POST", "/_sim/catchup", {"node": 2})
+    ctl.catch_up(2)
     assert status_on(kylin, 2, build)["job_status"] == "STARTING"
     assert status_on(kylin, 1, build)["job_status"] == "STOPPED"
+    ctl.catch_up()
+    assert status_on(kylin, 1, build)["job_status"] == "STARTING"
 
 
 def test_ten_thousand_jobs_copy_only_what_changed(ctl, kylin, sim):
@@ -163,3 +177,15 @@ def test_views_follow_the_owner_node_setting(ctl, kylin, model):
 def test_bad_cluster_config_is_refused(ctl, bad):
     with pytest.raises(SimControlError):
         ctl.set_config(**bad)
+
+
+def test_a_session_cookie_is_known_only_to_the_node_that_issued_it(ctl, kylin, sim, model):
+    model()
+    ctl.set_config(nodes=2)
+    first = on_node(kylin, 0, project="p1")  # Basic credentials: node 0 opens a session
+    cookie = first.cookies["JSESSIONID"]
+    for node, status in ((0, 200), (1, 401)):
+        resp = requests.get(sim.url + API, params={"project": "p1"}, timeout=10,
+                            headers={"Accept": PUBLIC, NODE: str(node), "Cookie": "JSESSIONID=" + cookie})
+        assert resp.status_code == status and resp.headers[NODE] == str(node)
+    error_of(resp, 401, "KE-010003207")

@@ -79,7 +79,7 @@ def test_force_stop_kills_a_live_driver_with_kill_delay_showing_stopping(ctl, ky
     assert result["response"].status_code == 200
     job = ctl.job(build)
     assert job["status"] == "STOPPED" and job["app_exists"] is False and job["skip_listener"] is False
-    kills = ctl.request("GET", "/_sim/kills", job_id=build)["kills"]
+    kills = ctl.kills(job_id=build)
     assert len(kills) == 1 and kills[0]["live_driver"] is True and kills[0]["cause"] == "FORCE_STOP"
     assert kills[0]["end"] - kills[0]["start"] >= int(LONG_KILL * SCALE * 1000) - 1
     path = [(t["from"], t["to"]) for t in ctl.transitions(job_id=build)]
@@ -92,7 +92,7 @@ def test_force_stop_of_a_stopped_job_is_an_idle_kill_with_a_new_stop_record(ctl,
     before = kylin.row("p1", build)["last_status_duration"]
     assert before >= 3600 * 1000
     assert kylin.act("FORCE_STOP", [build], "p1").status_code == 200
-    kills = ctl.request("GET", "/_sim/kills", job_id=build)["kills"]
+    kills = ctl.kills(job_id=build)
     assert len(kills) == 1 and kills[0]["live_driver"] is False
     assert kills[0]["end"] - kills[0]["start"] < int(21.0 * SCALE * 1000)
     records = kylin.records(build)
@@ -110,7 +110,7 @@ def test_concurrent_force_stops_never_overlap_kills_across_projects(ctl, kylin, 
     for worker, result in (first, second):
         worker.join(20)
         assert result["response"].status_code == 200
-    kills = sorted(ctl.request("GET", "/_sim/kills")["kills"], key=lambda k: k["start"])
+    kills = sorted(ctl.kills(), key=lambda k: k["start"])
     assert sorted(k["job_id"] for k in kills) == sorted(jobs_p1 + jobs_p2)
     assert all(k["live_driver"] for k in kills)
     for earlier, later in zip(kills, kills[1:]):
@@ -129,7 +129,7 @@ def test_restart_is_a_kill_then_the_start_work_one_job_after_another(ctl, kylin,
     for job_id in (build, merge):  # (a launch may have ended since: RUNNING, cause "launch")
         path = [(t["from"], t["to"]) for t in ctl.transitions(job_id=job_id) if t["cause"] == "RESTART"]
         assert path == [("RUNNING", "STOPPING"), ("STOPPING", "STOPPED"), ("STOPPED", "STARTING")]
-    kills = ctl.request("GET", "/_sim/kills")["kills"]
+    kills = ctl.kills()
     assert [k["job_id"] for k in kills] == [build, merge] and all(k["cause"] == "RESTART" for k in kills)
     # The merge job's kill began only after the build job was STARTING: one job after another.
     build_starting = transitions_to(ctl, build, "STARTING")[-1]["time"]
@@ -176,7 +176,7 @@ def test_start_waits_for_a_kill_on_the_node(ctl, model, sim):
     for worker, result in (killer, starter):
         worker.join(10)
         assert result["response"].status_code == 200
-    kill = ctl.request("GET", "/_sim/kills", job_id=running)["kills"][0]
+    kill = ctl.kills(job_id=running)[0]
     assert transitions_to(ctl, stopped, "STARTING")[0]["time"] >= kill["end"]
 
 
@@ -198,7 +198,7 @@ def test_a_client_that_times_out_does_not_stop_the_put(ctl, model, sim):
     wait_until(lambda: len(ctl.actions()) == 3, timeout=10)
     assert [(a["job_id"], a["action"], a["ok"]) for a in ctl.actions()] == [(i, "FORCE_STOP", True) for i in ids]
     assert [ctl.status(i) for i in ids] == ["STOPPED"] * 3
-    kills = ctl.request("GET", "/_sim/kills")["kills"]
+    kills = ctl.kills()
     assert len(kills) == 3 and kills[-1]["end"] > gave_up  # the server went on after its client had gone
 
 

@@ -15,7 +15,7 @@ def login(sim, user, password):
 
 
 def users(ctl):
-    return {u["name"]: u for u in ctl.request("GET", "/_sim/users")["users"]}
+    return {u["name"]: u for u in ctl.users()}
 
 
 def error_job_without_retry_key(ctl, kylin, model):

@@ -1,4 +1,4 @@
-"""The state machine of ref section 3, over HTTP: every row of the 3.3 matrix and the timing rules."""
+"""The state machine of docs/kylin-api.md §3, over HTTP: every row of the §3.3 matrix and the timing rules."""
 
 import time
 

@@ -32,6 +32,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import (  # noqa: F401  re-exported; pylint: disable=unused-import
     KylinApiError,
     KylinAuthError,
+    KylinClusterError,
     KylinError,
     KylinNotFoundError,
     KylinPermissionError,
@@ -57,6 +58,24 @@ CODE_ACCESS_DENIED = 'KE-010024001'
 CODE_USER_LOCKED = 'KE-010003005'
 CODE_PROJECT_NOT_FOUND = 'KE-010001201'
 CODE_EMPTY_PROJECT = 'KE-010001002'
+
+# Refusals of the whole cluster (docs/kylin-api.md §7): no job can be acted on, whatever its status.
+CODE_MAINTENANCE = 'KE-040024201'
+CODE_STREAMING_DISABLED = 'KE-010035014'
+CODE_NO_JOB_NODE = 'KE-010021004'
+CLUSTER_ADVICE = {
+    CODE_MAINTENANCE: ('Kylin is in maintenance mode and refuses every write until an administrator leaves it: '
+                       'wait for the maintenance to end (or leave maintenance mode), then run again; '
+                       'reads such as kylin.streaming.job_info still work'),
+    CODE_STREAMING_DISABLED: ('streaming is switched off on this Kylin: set kylin.streaming.enabled=true in '
+                              'kylin.properties on every node and restart Kylin'),
+    CODE_NO_JOB_NODE: ('Kylin has no active job node (a node with kylin.server.mode=all or job) to take the write: '
+                       'start one, or check that the job nodes can reach the metadata store'),
+}
+# Transient refusals of a write (docs/kylin-api.md §7): the project's epoch moved (nothing applied),
+# the owner node could not be reached from the node that forwarded the write (it may have been applied).
+CODE_EPOCH_MOVED = 'KE-040021201'
+CODE_OWNER_UNREACHABLE = 'KE-010021002'
 
 
 def normalize_base_url(url):
@@ -211,12 +230,15 @@ class KylinClient:
         filters.setdefault('reverse', False)
         return len(self.url_for(JOBS_PATH, _list_query(0, 100000, **filters)))
 
-    def act(self, action, job_ids, project=None):
-        """``PUT /streaming_jobs/status``: apply ``action`` to ``job_ids`` in order."""
+    def act(self, action, job_ids, project=None, timeout=None):
+        """``PUT /streaming_jobs/status``: apply ``action`` to ``job_ids`` in order.
+
+        ``timeout``: the read timeout of this request when it must exceed the client's.
+        """
         body = {'action': action, 'job_ids': list(job_ids)}
         if project:
             body['project'] = project
-        self.request('PUT', JOBS_PATH + '/status', body=body)
+        self.request('PUT', JOBS_PATH + '/status', body=body, timeout=timeout)
 
     def set_params(self, project, job_id, params):
         """Internal ``PUT /streaming_jobs/params``: replaces the job's whole params map."""
@@ -242,7 +264,7 @@ class KylinClient:
             url += '?' + urlencode([(k, v) for k, v in query if v is not None])
         return url
 
-    def request(self, method, path, query=None, body=None, accept=PUBLIC_ACCEPT):
+    def request(self, method, path, query=None, body=None, accept=PUBLIC_ACCEPT, timeout=None):
         """Send one call and return the envelope's ``data``; raise a ``KylinError`` otherwise."""
         url = self.url_for(path, query)
         if len(url) > MAX_URL_LENGTH:
@@ -255,7 +277,8 @@ class KylinClient:
             try:
                 self.request_count += 1
                 resp = self.session.request(method, url, data=data, headers={'Accept': accept},
-                                            timeout=self.timeout, verify=self.verify, allow_redirects=False)
+                                            timeout=self._timeouts(timeout), verify=self.verify,
+                                            allow_redirects=False)
             except requests.exceptions.RequestException as exc:
                 never_sent = _never_sent(exc)
                 retry_ok = (is_read or never_sent) and not isinstance(exc, requests.exceptions.SSLError)
@@ -269,6 +292,11 @@ class KylinClient:
                                   retry_after=resp.headers.get('Retry-After'))
                     continue
             return self._parse(method, url, resp, attempt)
+
+    def _timeouts(self, read_timeout):
+        if read_timeout is None or read_timeout <= self.timeout:
+            return self.timeout
+        return (self.timeout, read_timeout)
 
     def _backoff(self, attempt, what, retry_after=None):
         delay = min(BACKOFF_MAX, BACKOFF_FIRST * (2 ** (attempt - 1)))
@@ -347,10 +375,13 @@ class KylinClient:
         if error_code == CODE_ACCESS_DENIED:
             return self._raise(KylinPermissionError, msg + ' (the user needs OPERATION permission on the project)',
                                method, url, status, error_code, kylin_msg)
+        if error_code in CLUSTER_ADVICE:
+            return self._raise(KylinClusterError, '%s: %s (Kylin: %s)' % (where, CLUSTER_ADVICE[error_code], detail),
+                               method, url, status, error_code, kylin_msg)
         if error_code in (CODE_PROJECT_NOT_FOUND,) or status == 404:
             return self._raise(KylinNotFoundError, msg, method, url, status, error_code, kylin_msg)
-        # A write answered by a gateway error may or may not have reached Kylin.
-        maybe = write and status in RETRYABLE_STATUSES
+        # A write answered by a gateway error, or by a node that lost the owner's answer, may have been applied.
+        maybe = write and (status in RETRYABLE_STATUSES or error_code == CODE_OWNER_UNREACHABLE)
         return self._raise(KylinApiError, msg, method, url, status, error_code, kylin_msg, maybe_applied=maybe)
 
     @staticmethod

@@ -64,3 +64,30 @@ class KylinApiError(KylinError):
 class KylinClusterError(KylinApiError):
     """Kylin refuses every job for a reason of the whole cluster (maintenance mode, streaming
     disabled, no job node): acting on any other job cannot succeed, so the task ends at once."""
+
+
+# error_type of each error class, most specific first (returned by failing tasks).
+ERROR_TYPES = (
+    (KylinAuthError, 'auth'),
+    (KylinPermissionError, 'permission'),
+    (KylinNotFoundError, 'not_found'),
+    (KylinClusterError, 'cluster'),
+    (KylinApiError, 'api'),
+    (KylinTransportError, 'transport'),
+    (KylinResponseError, 'response'),
+    (KylinOptionError, 'options'),
+    (KylinSelectionError, 'selection'),
+)
+
+
+def error_type(exc):
+    """A short name for the kind of a ``KylinError``: ``auth`` for a refused or locked login, ..."""
+    for cls, name in ERROR_TYPES:
+        if isinstance(exc, cls):
+            return name
+    return 'kylin'
+
+
+def error_fields(exc):
+    """What a failing task returns about a ``KylinError`` besides ``msg``; never credentials."""
+    return dict(error_type=error_type(exc), status=exc.status, error_code=exc.error_code)

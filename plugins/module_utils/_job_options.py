@@ -9,6 +9,7 @@ place that reads ``options.<name>``; nothing passes it along in between. ``check
 combinations no request needs to reveal, before anything changes. Pure.
 """
 
+from ansible_collections.kylin.streaming.plugins.module_utils._decisions import DEFAULT_TIMING
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError
 from ansible_collections.kylin.streaming.plugins.module_utils._options import spec_defaults
 
@@ -27,6 +28,14 @@ JOB_SPEC = dict(
     params=dict(type='dict'),
     params_purge=dict(type='bool', default=False),
     apply_params=dict(type='str', choices=['restart', 'next_start'], default='restart'),
+    restart_method=dict(type='str', choices=['kylin', 'graceful'], default='kylin'),
+    global_retry_enabled=dict(type='bool', default=False),
+    server_timing=dict(type='dict', apply_defaults=True, options=dict(
+        kill_seconds=dict(type='float', default=DEFAULT_TIMING['kill_seconds']),
+        start_seconds=dict(type='float', default=DEFAULT_TIMING['start_seconds']),
+        stop_seconds=dict(type='float', default=DEFAULT_TIMING['stop_seconds']),
+        read_lag_seconds=dict(type='float', default=DEFAULT_TIMING['read_lag_seconds']),
+    )),
 )
 JOB_SPEC_RULES = dict(
     mutually_exclusive=[('models', 'job_ids')],
@@ -64,6 +73,12 @@ class JobOptions:
             raise AttributeError(name) from None
 
     @property
+    def timing(self):
+        """``server_timing`` with the defaults for what is not given."""
+        given = self._values.get('server_timing') or {}
+        return dict(DEFAULT_TIMING, **{k: float(v) for k, v in given.items() if v is not None})
+
+    @property
     def selected_job_types(self):
         """``job_types`` narrows ``models`` only; with ``job_ids`` the ids say the type."""
         return self.job_types if self.models else None
@@ -95,13 +110,18 @@ class JobOptions:
         if self.force_after is not None:
             if self.force_after < 0:
                 return 'force_after must be 0 or more (got %s)' % self.force_after
-            if self.state != 'stopped':
-                return 'force_after only applies to state=stopped'
+            if self.state != 'stopped' and not (self.state == 'restarted' and self.restart_method == 'graceful'):
+                return 'force_after only applies to state=stopped, and to state=restarted with restart_method=graceful'
             if self.force:
                 return 'force and force_after are mutually exclusive: force already force-stops at once'
             if not self.wait:
                 return ('force_after needs wait=true: it force-stops the jobs still not STOPPED after force_after '
                         'seconds of waiting, and wait=false does not wait (use force=true to force-stop at once)')
+        for name, value in self.timing.items():
+            if value < 0:
+                return 'server_timing.%s must be 0 or more (got %s)' % (name, value)
+        if self.restart_method == 'graceful' and self.state == 'restarted' and self.force:
+            return 'force does not apply to restart_method=graceful; bound the graceful STOP with force_after'
         if self.params is None and self.params_purge:
             return 'params_purge needs params'
         if self.params is not None and self.state == 'restarted' and self.apply_params == 'next_start':

@@ -19,49 +19,17 @@ from ansible_collections.kylin.streaming.plugins.module_utils._client import (
     REQUESTS_IMPORT_ERROR,
     KylinClient,
 )
-from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
-    KylinApiError,
-    KylinAuthError,
-    KylinClusterError,
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import (  # noqa: F401  re-exported; pylint: disable=unused-import
     KylinError,
-    KylinNotFoundError,
     KylinOptionError,
-    KylinPermissionError,
-    KylinResponseError,
-    KylinSelectionError,
-    KylinTransportError,
+    error_fields,
+    error_type,
 )
 from ansible_collections.kylin.streaming.plugins.module_utils._options import (
     OptionAdapter,
     check_connection,
     generate_argspec,
 )
-
-# error_type of each error class, most specific first (returned by failing tasks).
-ERROR_TYPES = (
-    (KylinAuthError, 'auth'),
-    (KylinPermissionError, 'permission'),
-    (KylinNotFoundError, 'not_found'),
-    (KylinClusterError, 'cluster'),
-    (KylinApiError, 'api'),
-    (KylinTransportError, 'transport'),
-    (KylinResponseError, 'response'),
-    (KylinOptionError, 'options'),
-    (KylinSelectionError, 'selection'),
-    (KylinError, 'kylin'),
-)
-
-
-def error_type(exc):
-    for cls, name in ERROR_TYPES:
-        if isinstance(exc, cls):
-            return name
-    return 'kylin'
-
-
-def error_fields(exc):
-    """What a failing task returns about a ``KylinError`` besides ``msg``; never credentials."""
-    return dict(error_type=error_type(exc), status=exc.status, error_code=exc.error_code)
 
 
 def build_client(adapter, warn=None):

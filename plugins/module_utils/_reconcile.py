@@ -17,12 +17,15 @@ import re
 import time
 
 from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
+from ansible_collections.kylin.streaming.plugins.module_utils._client import CODE_EPOCH_MOVED
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
     KylinAuthError,
+    KylinClusterError,
     KylinError,
     KylinNotFoundError,
     KylinPermissionError,
     KylinSelectionError,
+    error_fields,
 )
 from ansible_collections.kylin.streaming.plugins.module_utils._inventory import read_jobs
 from ansible_collections.kylin.streaming.plugins.module_utils._job_params import (
@@ -33,6 +36,15 @@ from ansible_collections.kylin.streaming.plugins.module_utils._job_params import
 from ansible_collections.kylin.streaming.plugins.module_utils._results import NOT_ATTEMPTED, diff_of, job_result, summary
 
 START_REFUSED = 'KE-010035005'
+# An error that ends the task at once: a refused login or permission, an unknown project, a refusal of
+# the whole cluster (maintenance mode, streaming disabled, no job node).
+FINAL_ERRORS = (KylinAuthError, KylinPermissionError, KylinNotFoundError, KylinClusterError)
+# Following a PUT whose answer was lost: poll between these bounds, and allow this margin over one job's work.
+FOLLOW_POLL_MIN = 0.2
+FOLLOW_POLL_MAX = 2.0
+FOLLOW_MARGIN = 1.0
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 8.0
 JOB_ID_RE = re.compile(r'^[0-9A-Za-z][0-9A-Za-z-]*_(build|merge)$')
 POLL_MAX = 30.0
 POLL_BACKOFF = 1.5
@@ -53,6 +65,7 @@ class JobReconciler:
         self.opts = options
         self.project = options.project
         self.state = options.state
+        self.timing = options.timing
         self.clock = clock
         self.sleep = sleep
         self._warn = warn
@@ -84,7 +97,7 @@ class JobReconciler:
             self.converge_all()
         except KylinError as exc:
             # Something ended the run after changes may have begun: report what was done so far.
-            self.error = str(exc)
+            self.error = exc
         return self.result(started)
 
     def validate(self):
@@ -158,7 +171,7 @@ class JobReconciler:
         now = self.clock()
         plan = {}
         for track in self.tracks:
-            step = J.decide(track, self.state, self.opts.force, self.opts.force_after, self.opts.wait, now)
+            step = self.decide(track, now)
             action, changed, status = J.predict(track, step, self.state)
             if step.kind == J.FAIL:
                 track.error = step.reason
@@ -175,7 +188,7 @@ class JobReconciler:
         now = self.clock()
         pending, others = [], []
         for track in self.tracks:
-            step = J.decide(track, self.state, self.opts.force, self.opts.force_after, self.opts.wait, now)
+            step = self.decide(track, now)
             (pending if step.kind in (J.ACT, J.HOLD) else others).append(track)
         batches = J.chunks(J.ordered(pending, self.state), self.opts.batch_size)
         for number, batch in enumerate(batches, 1):
@@ -188,6 +201,12 @@ class JobReconciler:
                 return
         self.converge(others)
 
+    def decide(self, track, now):
+        opts = self.opts
+        return J.decide(track, self.state, opts.force, opts.force_after, opts.wait, now,
+                        restart_method=opts.restart_method, read_lag=self.timing['read_lag_seconds'],
+                        global_retry=opts.global_retry_enabled)
+
     def converge(self, group):
         deadline = self.clock() + self.opts.wait_timeout
         delay = self.opts.poll_interval
@@ -197,7 +216,7 @@ class JobReconciler:
             for track in group:
                 if track.finished:
                     continue
-                step = J.decide(track, self.state, self.opts.force, self.opts.force_after, self.opts.wait, now)
+                step = self.decide(track, now)
                 if step.kind == J.ACT:
                     acts.setdefault(step.action, []).append(track)
                 elif step.kind == J.FAIL:
@@ -211,7 +230,10 @@ class JobReconciler:
             if self.aborted:
                 return
             if acts:
+                began = self.clock()
                 self.apply(acts)
+                # The server's own work inside the PUTs (kills, START work) is not waiting time.
+                deadline += self.clock() - began
                 if self.aborted:
                     return
                 continue
@@ -229,21 +251,21 @@ class JobReconciler:
 
     def poll(self, tracks):
         """One list read for every awaited job; a failed poll is tolerated until the deadline."""
+        asked = self.clock()
         try:
             rows = self.read([t.id for t in tracks])
-        except (KylinAuthError, KylinPermissionError, KylinNotFoundError):
+        except FINAL_ERRORS:
             raise
         except KylinError as exc:
             self.poll_errors += 1
             self.last_poll_error = str(exc)
             return
-        now = self.clock()
         for track in tracks:
             row = rows.get(track.id)
             if row is None:
                 track.failed('the job disappeared from Kylin (model dropped?)')
             else:
-                track.observe(row, now)
+                track.observe(row, asked)
 
     def read(self, ids):
         rows = read_jobs(self.client, self.project, job_ids=ids)
@@ -256,51 +278,137 @@ class JobReconciler:
             tracks = acts.get(action)
             if not tracks:
                 continue
-            for chunk in J.chunks(J.ordered(tracks, action), J.put_chunk_size(action, self.client.timeout)):
+            size = J.put_chunk_size(action, self.client.timeout, self.timing)
+            for chunk in J.chunks(J.ordered(tracks, action), size):
                 self.put(action, chunk)
+                if self.aborted:
+                    return
 
     def put(self, action, tracks):
         before = {t.id: dict(t.row) for t in tracks}
+        read_timeout = J.put_read_timeout(action, len(tracks), self.client.timeout, self.timing)
         sent_at = self.clock()
         try:
-            self.client.act(action, [t.id for t in tracks], self.project)
-        except (KylinAuthError, KylinPermissionError, KylinNotFoundError):
+            self.client.act(action, [t.id for t in tracks], self.project, timeout=read_timeout)
+        except FINAL_ERRORS:
             raise
         except KylinError as exc:
-            self.recover(action, tracks, before, sent_at, exc)
+            if exc.error_code == CODE_EPOCH_MOVED:
+                self.refused_before_applying(action, tracks, before, sent_at, exc)
+            elif exc.maybe_applied:
+                self.follow(action, tracks, before, sent_at, exc)
+            else:
+                self.recover(action, tracks, before, sent_at, exc)
             return
         now = self.clock()
         for track in tracks:
-            track.applied(action, now)
+            track.applied(action, now, sent_at)
+
+    def refused_before_applying(self, action, tracks, before, sent_at, exc):
+        """The project's epoch moved during the PUT: nothing was applied; re-read and resend what did not move."""
+        attempt = max(t.uncertain_puts for t in tracks) + 1
+        self.warn('%s of %d job(s) refused while the project moved to another Kylin node (%s); resending '
+                  'after a re-read (attempt %d of %d)' % (action, len(tracks), exc.error_code, attempt, self.client.retries))
+        self.sleep(min(BACKOFF_MAX, BACKOFF_FIRST * (2 ** (attempt - 1))))
+        self.reread_and_settle(action, tracks, before, sent_at, exc)
+
+    def follow(self, action, tracks, before, sent_at, exc):
+        """A PUT whose answer was lost: follow the server working through it, never resend meanwhile.
+
+        Kylin goes on with the batch after the client gave up (docs/kylin-api.md §3.2, §4). Jobs
+        move one after another; the PUT is over when every job moved, or when nothing moved for
+        longer than one job's work (plus the read lag). Only the jobs that never moved are resent.
+        """
+        ids = [t.id for t in tracks]
+        per_job = J.work_per_job(action, self.timing)
+        lag = self.timing['read_lag_seconds']
+        quiet_limit = per_job + lag + FOLLOW_MARGIN
+        interval = min(FOLLOW_POLL_MAX, max(FOLLOW_POLL_MIN, min(per_job, self.opts.poll_interval) / 2.0))
+        moved, last_progress, last_view, rows = set(), self.clock(), None, {}
+        read_errors = 0
+        self.warn('the answer of %s for %d job(s) was lost (%s); following the server\'s progress before '
+                  'resending anything' % (action, len(tracks), exc))
+        while True:
+            self.sleep(interval)
+            asked = self.clock()
+            try:
+                rows = self.read(ids)
+            except FINAL_ERRORS:
+                raise
+            except KylinError as read_exc:
+                read_errors += 1
+                if read_errors > max(3, self.client.retries) and self.clock() - last_progress > quiet_limit:
+                    for track in tracks:
+                        if track.id not in moved:
+                            track.failed('%s: %s; the job could not be re-read afterwards (%s), its state is unknown' % (
+                                action, exc, read_exc))
+                    return
+                continue
+            now = self.clock()
+            view = {k: (v.get('job_status'), v.get('yarn_app_id'), v.get('last_status_duration') is not None and
+                        asked - v['last_status_duration'] / 1000.0 >= sent_at) for k, v in rows.items()}
+            for track in tracks:
+                row = rows.get(track.id)
+                if track.id not in moved and row is not None and J.took_effect(action, before[track.id], row,
+                                                                               asked - sent_at):
+                    moved.add(track.id)
+            if view != last_view:
+                last_view, last_progress = view, now
+            if len(moved) == len(tracks) and all(rows.get(i, {}).get('job_status') != J.STOPPING or action == J.STOP
+                                                 for i in ids):
+                break
+            if now - last_progress > quiet_limit and now - sent_at >= lag:
+                break
+        self.settle_after_put(action, tracks, before, sent_at, exc, rows, moved, asked)
+
+    def reread_and_settle(self, action, tracks, before, sent_at, exc):
+        asked = self.clock()
+        try:
+            rows = self.read([t.id for t in tracks])
+        except FINAL_ERRORS:
+            raise
+        except KylinError as read_exc:
+            for track in tracks:
+                track.failed('%s: %s; the job could not be re-read afterwards (%s), its state is unknown' % (
+                    action, exc, read_exc))
+            return
+        moved = set(t.id for t in tracks if J.took_effect(action, before[t.id], rows.get(t.id), asked - sent_at))
+        self.settle_after_put(action, tracks, before, sent_at, exc, rows, moved, asked)
+
+    def settle_after_put(self, action, tracks, before, sent_at, exc, rows, moved, asked):
+        """Jobs that moved took the action; the others are left to be sent again, a bounded number of times."""
+        now = self.clock()
+        for track in tracks:
+            row = rows.get(track.id)
+            if row is None:
+                track.failed('the job disappeared from Kylin (model dropped?)')
+            elif track.id in moved:
+                track.applied(action, now, sent_at)
+                track.observe(row, asked)
+            else:
+                track.observe(row, asked)
+                track.uncertain_puts += 1
+                if track.uncertain_puts > self.client.retries:
+                    track.failed('%s not applied after %d attempts: %s' % (action, track.uncertain_puts, exc))
 
     def recover(self, action, tracks, before, sent_at, exc):
-        """After a failed PUT: re-read, keep what moved, blame or resend the rest (docs/design.md §4)."""
-        uncertain = exc.maybe_applied
+        """After a refused PUT: re-read, keep what moved, blame or resend the rest (docs/design.md §4)."""
         ids = [t.id for t in tracks]
+        lag = self.timing['read_lag_seconds']
+        if action == J.START and exc.error_code == START_REFUSED and lag > 0:
+            # Refused as not startable: perhaps started by someone else, seen late by a lagging node.
+            self.sleep(lag)
+        asked = self.clock()
         try:
-            rows = self.settled_read(ids) if uncertain else self.read(ids)
+            rows = self.read(ids)
+        except FINAL_ERRORS:
+            raise
         except KylinError as read_exc:
             for track in tracks:
                 track.failed('%s: %s; the job could not be re-read afterwards (%s), its state is unknown' % (
                     action, exc, read_exc))
             return
         now = self.clock()
-        since_put = now - sent_at
-
-        if uncertain:
-            for track in tracks:
-                row = rows.get(track.id)
-                if row is None:
-                    track.failed('the job disappeared from Kylin (model dropped?)')
-                elif J.took_effect(action, before[track.id], row, since_put):
-                    track.applied(action, now)
-                    track.observe(row, now)
-                else:
-                    track.observe(row, now)
-                    track.uncertain_puts += 1
-                    if track.uncertain_puts > self.client.retries:
-                        track.failed('%s not applied after %d attempts: %s' % (action, track.uncertain_puts, exc))
-            return
 
         # Kylin acts on job_ids in order and stops at the first error, keeping what it did.
         blamed = self.blame(action, tracks, rows, exc)
@@ -310,17 +418,17 @@ class JobReconciler:
                 track.failed('the job disappeared from Kylin (model dropped?)')
                 continue
             if blamed is None or index < blamed:
-                track.applied(action, now)
-                track.observe(row, now)
+                track.applied(action, now, sent_at)
+                track.observe(row, asked)
             elif index == blamed:
-                track.observe(row, now)
+                track.observe(row, asked)
                 if action == J.START and exc.error_code == START_REFUSED and row.get('job_status') in (J.STARTING, J.RUNNING):
                     track.note = 'already started by someone else (Kylin refused a second START: %s)' % START_REFUSED
                     track.awaiting_running = True
                 else:
                     track.failed('%s refused: %s' % (action, exc.kylin_msg or exc))
             else:
-                track.observe(row, now)
+                track.observe(row, asked)
         if blamed is None:
             self.warn('Kylin answered %s with an error no job can be blamed for (every job moved): %s' % (action, exc))
 
@@ -348,17 +456,6 @@ class JobReconciler:
                 return index
         return None
 
-    def settled_read(self, ids):
-        """Re-read until two reads agree on the statuses, so a PUT still running server-side is not resent."""
-        rows = self.read(ids)
-        for dummy in range(5):
-            self.sleep(min(2.0, max(0.2, self.opts.poll_interval)))
-            again = self.read(ids)
-            if dict((k, v.get('job_status')) for k, v in again.items()) == dict((k, v.get('job_status')) for k, v in rows.items()):
-                return again
-            rows = again
-        return rows
-
     # ------------------------------------------------------------------ result
 
     def result(self, started, plan=None):
@@ -374,6 +471,9 @@ class JobReconciler:
         msg = summary(jobs, self.state, check_mode=plan is not None)
         if self.error:
             msg = '%s. So far: %s' % (self.error, msg)
+            result_error = error_fields(self.error)
+        else:
+            result_error = {}
         if self.timed_out:
             msg = 'timed out after %ss waiting for the jobs to settle. %s' % (self.opts.wait_timeout, msg)
         result = dict(
@@ -382,6 +482,7 @@ class JobReconciler:
             msg=msg,
             elapsed=round(self.clock() - started, 3),
             failed=failed,
+            **result_error
         )
         if self.poll_errors:
             self.warn('%d status poll(s) failed and were retried; last error: %s' % (

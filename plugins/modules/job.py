@@ -60,8 +60,8 @@ options:
     description:
       - V(started) - the jobs are running.
       - V(stopped) - the jobs are stopped (a job left in V(ERROR) counts as stopped).
-      - V(restarted) - every selected job is restarted (Kylin's RESTART, a FORCE_STOP then a START) and
-        running again; always reports a change.
+      - V(restarted) - every selected job is restarted (see O(restart_method)) and running again; always
+        reports a change.
     type: str
     choices: [started, stopped, restarted]
     default: started
@@ -77,6 +77,7 @@ options:
     description:
       - With O(state=stopped) and O(wait=true), stop gracefully first, then FORCE_STOP the jobs that are
         still not V(STOPPED) this many seconds later.
+      - With O(state=restarted) and O(restart_method=graceful), the same bound for the graceful STOP.
       - Refused with O(wait=false), where nothing waits for the graceful stop; use O(force=true) to force-stop at once.
     type: int
   wait:
@@ -129,6 +130,66 @@ options:
     type: str
     choices: [restart, next_start]
     default: restart
+  restart_method:
+    description:
+      - How O(state=restarted) restarts a job.
+      - V(kylin) - Kylin's RESTART, a FORCE_STOP then a START in one request. Kylin kills the driver of a
+        running job in about 21 seconds and runs one kill at a time on the node, so restarting N running
+        jobs takes the server at least N times 21 seconds; a kill can leave the segment being written
+        REFRESHING or LOCKED. Right for a few jobs, or for jobs that must go down now.
+      - V(graceful) - a graceful STOP of every selected job at once (each driver finishes its current
+        micro-batch), then a START of each job as soon as it is stopped. Takes about one micro-batch
+        (C(kylin.streaming.duration), 30 seconds by default) plus the START work, whatever the number of
+        jobs. Bound it with O(force_after), after which jobs still stopping are force-stopped. Right for
+        restarting many jobs, and for a rolling restart with O(batch_size).
+      - See the collection's C(docs/production.md) for the figures.
+    type: str
+    choices: [kylin, graceful]
+    default: kylin
+  global_retry_enabled:
+    description:
+      - The cluster's C(kylin.streaming.job-retry-enabled) setting (in C(kylin.properties)), which Kylin
+        applies to jobs whose params lack that key. The REST API does not show it.
+      - With O(state=stopped), an V(ERROR) job that Kylin would relaunch is force-stopped; this option
+        says what Kylin does for jobs without the key.
+    type: bool
+    default: false
+  server_timing:
+    description:
+      - What the Kylin server spends inside a status request, per job, and how far its reads may lag.
+        They size each status request so the server's expected work fills at most half of O(timeout),
+        and say how long to follow a request whose answer was lost before anything is sent again.
+      - Time spent inside status requests does not count against O(wait_timeout).
+      - The defaults are those of a Kylin 5 cluster; lower them for a test server, raise them for a
+        slow one (drivers on other hosts are killed over SSH).
+    type: dict
+    suboptions:
+      kill_seconds:
+        description:
+          - Seconds a FORCE_STOP, or the kill part of a RESTART, takes per job with a live driver.
+            Kylin kills one job at a time on the node, in 6 rounds of 1 to 6 seconds.
+        type: float
+        default: 21
+      start_seconds:
+        description:
+          - Seconds a START (or the start part of a RESTART) takes the server per job inside the request
+            (a grep for a leftover driver, a YARN call, a segment clean-up, metadata writes).
+        type: float
+        default: 1
+      stop_seconds:
+        description:
+          - Seconds a graceful STOP takes the server per job inside the request.
+        type: float
+        default: 0.5
+      read_lag_seconds:
+        description:
+          - How far a read may lag a write. Behind a load balancer, reads are answered by any Kylin node
+            from a cache that catches up every C(kylin.metadata.audit-log.catchup-interval) (5 seconds), so
+            right after a START a read can still say V(STOPPED). A read that contradicts this task's own
+            action and was sent within this many seconds of it is not taken as a failure.
+          - V(0) for a single Kylin node.
+        type: float
+        default: 5
 extends_documentation_fragment:
   - kylin.streaming.connection.writes
   - kylin.streaming.connection
@@ -180,6 +241,30 @@ EXAMPLES = r'''
         models: "{{ sales_models }}"
         state: restarted
         batch_size: 2
+
+    - name: Restart many jobs gracefully, force-stopping those not stopped after a minute
+      kylin.streaming.job:
+        project: sales
+        models: "{{ sales_models }}"
+        state: restarted
+        restart_method: graceful
+        force_after: 60
+
+    - name: Against a single test node whose kills take a second
+      kylin.streaming.job:
+        project: sales
+        models: [orders_rt]
+        state: restarted
+        server_timing:
+          kill_seconds: 1
+          read_lag_seconds: 0
+
+    - name: Stop jobs on a cluster whose kylin.properties enables job retries globally
+      kylin.streaming.job:
+        project: sales
+        models: [orders_rt]
+        state: stopped
+        global_retry_enabled: true
 
     - name: Restart jobs by id
       kylin.streaming.job:

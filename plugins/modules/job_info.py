@@ -86,6 +86,12 @@ options:
       - Window of the O(include=stats) series, in minutes (at most 10080, a week).
     type: int
     default: 30
+  global_retry_enabled:
+    description:
+      - The cluster's C(kylin.streaming.job-retry-enabled) setting (in C(kylin.properties)), which Kylin
+        applies to jobs whose params lack that key; it decides each job's C(retry_enabled).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - kylin.streaming.connection
   - kylin.streaming.attributes
@@ -116,6 +122,12 @@ EXAMPLES = r'''
     sort_by: data_latency
     limit: 10
   register: slowest
+
+- name: Jobs Kylin would relaunch from ERROR, on a cluster that enables retries globally
+  kylin.streaming.job_info:
+    project: sales
+    global_retry_enabled: true
+  register: with_retries
 
 - name: Jobs in ERROR, with their status history
   kylin.streaming.job_info:
@@ -188,6 +200,11 @@ jobs:
     params:
       description: The job's parameters (strings).
       type: dict
+    retry_enabled:
+      description:
+        - Whether Kylin relaunches the job when it falls into V(ERROR) (added by this module), from its
+          C(kylin.streaming.job-retry-enabled) param, or O(global_retry_enabled) when the param is missing.
+      type: bool
     records:
       description: Status history, newest first. Only with O(include=records).
       type: list
@@ -208,6 +225,7 @@ counts:
   sample: {"STARTING": 0, "RUNNING": 30, "STOPPING": 0, "ERROR": 2, "STOPPED": 10}
 '''
 
+from ansible_collections.kylin.streaming.plugins.module_utils._decisions import retry_enabled
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError
 from ansible_collections.kylin.streaming.plugins.module_utils._filters import FILTER_SPEC, check_filters
 from ansible_collections.kylin.streaming.plugins.module_utils._inventory import inventory
@@ -217,6 +235,7 @@ INFO_SPEC = dict(
     FILTER_SPEC,
     include=dict(type='list', elements='str', choices=['records', 'stats'], default=[]),
     stats_minutes=dict(type='int', default=30),
+    global_retry_enabled=dict(type='bool', default=False),
 )
 
 
@@ -227,6 +246,8 @@ def list_jobs(module, client):
         raise KylinOptionError('stats_minutes must be between 1 and 10080 (got %s)' % minutes)
     answer = inventory(client, project=module.params['project'], include=module.params['include'],
                        stats_minutes=minutes, **filters)
+    for row in answer['jobs']:
+        row['retry_enabled'] = retry_enabled(row, module.params['global_retry_enabled'])
     for warning in answer.pop('warnings'):
         module.warn(warning)
     return dict(changed=False, **answer)

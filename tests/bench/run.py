@@ -27,6 +27,7 @@ import math
 import os
 import platform
 import pstats
+import re
 import statistics
 import subprocess
 import sys
@@ -44,8 +45,10 @@ ROOT = os.path.dirname(TESTS_DIR)
 PROJECT = 'bench'
 LIST = 'GET /kylin/api/streaming_jobs'
 PUT = 'PUT /kylin/api/streaming_jobs/status'
-# Slower than the tests' fast settings, so that waiting is a visible part of the figures.
-SIM_CONFIG = {'start_delay': 1.0, 'yarn_accept_delay': 0.5, 'stop_delay': 1.0}
+# Slower than the tests' fast settings, so that waiting is a visible part of the figures; the simulator's
+# timing before it modelled a real Kylin's kills and START/STOP work (its defaults now: 21 s, 1 s, 0.2 s).
+SIM_CONFIG = {'start_delay': 1.0, 'yarn_accept_delay': 0.5, 'stop_delay': 1.0, 'kill_delay': 0.05, 'kill_idle_delay': 0.05,
+              'start_work': 0, 'stop_work': 0}
 POLL = 1.0
 PUBLIC_ACCEPT = 'application/vnd.apache.kylin-v4-public+json'
 
@@ -157,8 +160,8 @@ class Bench(object):
             res = self.playbook(uri_converge_play(), extra_vars=self.uri_vars)
             wall = time.monotonic() - started
             assert self.server_statuses() == {'RUNNING': size}, self.server_statuses()
-            uri = dict(wall=wall, task=sum(r['seconds'] for r in res.records), requests=self.requests(),
-                       tasks=dict((r['task'], r['seconds']) for r in res.records))
+            uri = dict(wall=wall, task=sum(r['seconds'] for r in res.tasks), requests=self.requests(),
+                       tasks=dict((r['task'], r['seconds']) for r in res.tasks))
             rows.append(dict(jobs=size, module=module, module_walls=[r['wall'] for r in module_runs], uri=uri))
             self.say('converge %5d jobs: module %.2fs (task %.2fs, %d requests) | uri %.1fs (%s, %d requests) | x%.0f',
                      size, module['wall'], module['task'], sum(module['requests'].values()), uri['wall'],
@@ -240,6 +243,7 @@ class Bench(object):
             json.dump({'ANSIBLE_MODULE_ARGS': dict(self.conn, project=PROJECT, page_size=page_size)}, handle)
         out = os.path.join(workdir, 'module.json')
         began = time.monotonic()
+        # The module's code on the path of a fresh interpreter, as AnsiballZ puts its payload there.
         subprocess.run([sys.executable, script, 'module', 'ansible_collections.kylin.streaming.plugins.modules.job_info',
                         args, out], cwd=workdir, check=True, env=dict(clean_env(), PYTHONPATH=collections_root(hint=HINT)),
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -322,7 +326,7 @@ class Bench(object):
         res = self.playbook([play(tasks, self.conn)])
         rows = []
         for number, (label, body) in enumerate(kinds):
-            records = [r for r in res.records if r['task'].startswith('k%d-' % number)]
+            records = [r for r in res.tasks if r['task'].startswith('k%d-' % number)]
             seconds = [r['seconds'] for r in records]
             inside = [r['result'].get('elapsed') for r in records if r['result'].get('elapsed') is not None]
             rows.append(dict(label=label, median=statistics.median(seconds), low=min(seconds), high=max(seconds),
@@ -407,7 +411,7 @@ def render(bench, started, finished):
             '%.2f' % v if v is not None else '?' for v in bench.load),
         '- Simulator timing: START takes %.1f s to reach RUNNING (YARN accepts after %.1f s); both sides poll every '
         '%.0f s (`poll_interval: %.0f` for the module, `delay: %.0f` for the `uri` loop).' % (
-            SIM_OPTIONS['start-delay'], SIM_OPTIONS['yarn-accept-delay'], POLL, POLL, POLL),
+            SIM_CONFIG['start_delay'], SIM_CONFIG['yarn_accept_delay'], POLL, POLL, POLL),
         '',
     ]
     if 'converge' in s:
@@ -420,7 +424,7 @@ def render(bench, started, finished):
     if 'overhead' in s:
         lines += overhead_section(s['overhead'])
     lines += ['## Reproduce', '', '```sh', 'make BUILD=/tmp/bench-build bench', '```', '',
-              'Options (`PYTHONPATH=tests .venv/bin/python tests/bench/run.py --help`): job counts, page sizes, '
+              'Options (`.venv/bin/python tests/bench/run.py --help`): job counts, page sizes, '
               'repetitions, `--quick` for a smoke run. The 1,000-job `uri` loop dominates the run time.', '']
     return '\n'.join(lines)
 
@@ -463,12 +467,12 @@ def converge_section(rows, repeat, breakdown=None, empty_playbook=None):
         'The `uri` loop\'s time by task at %s jobs: %s.' % (size, ', '.join(
             '`%s` %.1f s' % item for item in biggest['uri']['tasks'].items())),
         '',
-        'Targets (DESIGN section 5):',
+        'Targets (`docs/design.md` §5):',
         '',
         '- Requests at the minimum (one list read for all selected jobs, one PUT per action kind, one list read per '
         'poll): %s. Every size used exactly 1 PUT and 1 + %s list reads (the initial read, then the polls: the first '
         'poll comes `poll_interval` = %.0f s after the PUT, when the jobs, which take %.0f s to start, are RUNNING).' % (
-            verdict(minimal), '/'.join(str(p) for p in polls), POLL, SIM_OPTIONS['start-delay']),
+            verdict(minimal), '/'.join(str(p) for p in polls), POLL, SIM_CONFIG['start_delay']),
         '- %s-job converge at least 50x faster than the `uri` loop: %s, %.0fx on wall time (%.2f s against %.0f s; '
         '%.0fx comparing the tasks alone).' % (size, verdict(ratio >= 50), ratio, mod['wall'], biggest['uri']['wall'],
                                                biggest['uri']['task'] / mod['task']),
@@ -531,12 +535,12 @@ def job_info_section(section):
     requests_ok = all(r['requests'] == r['expected'] for r in rows)
     lines += [
         '',
-        'Targets (DESIGN section 5):',
+        'Targets (`docs/design.md` §5):',
         '',
         '- ceil(jobs/page_size) requests: %s.' % verdict(requests_ok),
         '- About 1 s: %s with the default `page_size: 500` (task %.2f s; the module code alone %.2f s); the fastest '
         'page size here is %d (task %.2f s; the module code alone %.2f s). The module\'s own code is within the target '
-        'at large page sizes: every page request makes the server (the simulator, like Kylin: reference section 5) build '
+        'at large page sizes: every page request makes the server (the simulator, like Kylin: docs/kylin-api.md §5) build '
         'the whole project\'s list before cutting the page, so fewer, larger pages cost less. The rest of the task is '
         'Ansible moving a {:,}-row result, broken down below.'.format(jobs) % (
             verdict(default[0]['task'] <= 1.5), default[0]['task'], default[0]['library'], best['page_size'],
@@ -672,6 +676,14 @@ def overhead_section(section):
     return lines
 
 
+def restart_section(path):
+    """The section of ``path`` that tests/bench/restart.py writes, to keep it when rewriting the file."""
+    if not os.path.exists(path):
+        return None
+    found = re.search(r'<!-- bench-restart:begin -->.*?<!-- bench-restart:end -->\n?', open(path).read(), re.S)
+    return found.group(0) if found else None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--sizes', default='10,100,1000', help='job counts to converge (even numbers)')
@@ -703,8 +715,12 @@ def main(argv=None):
     text = render(bench, started, finished)
     sys.stdout.write('\n' + text + '\n')
     if args.output:
+        kept = restart_section(args.output)  # written by tests/bench/restart.py (make bench-restart)
         with open(args.output, 'w') as handle:
             handle.write(text.replace('\u2019', "'").replace('\u2018', "'"))
+        if kept:
+            import restart  # pylint: disable=import-outside-toplevel
+            restart.write_section(args.output, kept)
         sys.stdout.write('written: %s\n' % args.output)
     if args.json:
         with open(args.json, 'w') as handle:

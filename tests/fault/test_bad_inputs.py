@@ -162,7 +162,7 @@ def test_special_password_works_and_stays_hidden(ctl, sim, ops_conn, kylin_playb
     plays = [
         play([job_task(models=aliases)], ops_conn, name='password in module_defaults'),
         play([{'name': 'inventory', 'kylin.streaming.job_info': {'project': PROJECT}}],
-                     name='connection from the environment'),
+             name='connection from the environment'),
     ]
     env = {'KYLIN_URL': sim.url, 'KYLIN_USERNAME': USER, 'KYLIN_PASSWORD': SECRET}
     res = kylin_playbook.run(plays, args=['-vvv'], env=env)

@@ -6,6 +6,8 @@
 
 import yaml
 
+from kylin_sim.testing import FAST
+
 POLL = 0.2
 RUNNING = ('RUNNING', 'STARTING')
 
@@ -30,7 +32,7 @@ def test_stop_then_resume_restores_exactly_the_running_jobs(ctl, playbook, tmp_p
     stopped = ctl.statuses()
     assert all(status in ('STOPPED', 'ERROR', 'LAUNCHING_ERROR') for status in stopped.values()), stopped
 
-    ctl.set_config(start_delay=0.3)
+    ctl.set_config(start_delay=FAST['start_delay'])  # back to the suite's timing
     actions_before_resume = len(ctl.actions())
     resume = playbook('maintenance_resume', kylin_snapshot=str(snapshot), kylin_poll_interval=POLL)
     assert resume.rc == 0, resume

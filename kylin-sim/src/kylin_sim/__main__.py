@@ -70,6 +70,9 @@ def build_parser():
     cluster.add_argument("--owner-node", type=int, default=0, metavar="I", help="the node that owns every project")
     cluster.add_argument("--lb-policy", choices=("round_robin", "random"), default="round_robin",
                          help="how the load balancer picks a node")
+    cluster.add_argument("--no-catchup-after-forward", dest="catchup_after_forward", action="store_false",
+                         help="a node that forwarded a write does not catch up when the write succeeded "
+                              "(Kylin's BaseFilter does)")
     cluster.add_argument("--catchup-interval", type=float, default=5.0, metavar="S",
                          help="kylin.metadata.audit-log.catchup-interval: a node that is not the owner shows the "
                               "owner's state as of its last catch-up, every S seconds")
@@ -98,7 +101,7 @@ def build_parser():
 # Options whose value is the config key of the same name (PUT /_sim/config).
 CONFIG_OPTIONS = ("time_scale", "start_delay", "yarn_accept_delay", "stop_delay", "kill_delay", "kill_idle_delay",
                   "start_work", "stop_work", "retry_interval", "retry_max_interval", "stats_interval", "cluster_mode",
-                  "nodes", "owner_node", "lb_policy", "catchup_interval", "maintenance_mode", "job_node_available",
+                  "nodes", "owner_node", "lb_policy", "catchup_interval", "catchup_after_forward", "maintenance_mode", "job_node_available",
                   "global_retry_enabled")
 # Options whose value is the fault of the same name (PUT /_sim/faults), set when not 0.
 FAULT_OPTIONS = ("error_rate", "latency", "drop_rate", "launch_failure_rate", "epoch_moved", "owner_unreachable")
@@ -115,10 +118,10 @@ def settings(args):
 def main(argv=None):
     parser = build_parser()
     args = process.parse_args(parser, argv)
-    if args.detach:
-        return process.detach(args, argv)
     if args.nodes < 1 or not 0 <= args.owner_node < args.nodes:
         parser.error("--nodes must be at least 1 and --owner-node below it")
+    if args.detach:
+        return process.detach(args, argv)
     config, faults = settings(args)
     config.update(args.config)
     faults.update(args.faults)

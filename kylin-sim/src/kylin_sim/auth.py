@@ -80,7 +80,7 @@ class Auth:
     def __init__(self, config):
         self.config = config
         self.users = {}      # lower-case name -> User
-        self.sessions = {}   # JSESSIONID -> lower-case user name
+        self.sessions = {}   # JSESSIONID -> (lower-case user name, node that issued it)
         self.journal = None  # counts failed and locked logins per user (set by the store)
 
     def reset(self, users):
@@ -134,11 +134,16 @@ class Auth:
 
     # ------------------------------------------------------------------ authentication
 
-    def authenticate(self, headers, now):
-        """Return ``(user, new_session_id_or_None, changed)`` or raise the 401/400 Kylin answers with."""
+    def authenticate(self, headers, now, node=0):
+        """Return ``(user, new_session_id_or_None, changed)`` or raise the 401/400 Kylin answers with.
+
+        Sessions are per node (``spring.session.store-type: NONE``): a session cookie is known only to the
+        node that issued it.
+        """
         header = headers.get("Authorization")
         session = _cookie(headers.get("Cookie"), "JSESSIONID")
-        session_user = self.users.get(self.sessions.get(session, "")) if session else None
+        owner, issuer = self.sessions.get(session, ("", None)) if session else ("", None)
+        session_user = self.users.get(owner) if issuer == node else None
         if not header or not header.lower().startswith("basic "):
             if session_user is not None:
                 return session_user, None, False
@@ -171,7 +176,7 @@ class Auth:
         user.locked = False
         user.locked_time = 0.0
         sid = secrets.token_hex(16).upper()
-        self.sessions[sid] = user.name.lower()
+        self.sessions[sid] = (user.name.lower(), node)
         return user, sid, changed
 
     def _count(self, counter, name):

@@ -96,10 +96,11 @@ class SimControl:
         return self.request("POST", "/_sim/generate", {"project": project, "count": count, "prefix": prefix,
                                                        "status": status, "seed": seed, "retry_enabled": retry_enabled})
 
-    def jobs(self, project=None, job_id=None, status=None):
+    def jobs(self, project=None, job_id=None, status=None, node=None):
+        """The owner's true state of the jobs; with ``node``, what that node's (lagging) view shows."""
         if isinstance(job_id, (list, tuple)):
             job_id = ",".join(job_id)
-        return self.request("GET", "/_sim/jobs", project=project, job_id=job_id, status=status)["jobs"]
+        return self.request("GET", "/_sim/jobs", project=project, job_id=job_id, status=status, node=node)["jobs"]
 
     def job(self, job_id):
         return self.request("GET", "/_sim/jobs/" + job_id)["job"]
@@ -118,6 +119,22 @@ class SimControl:
 
     def transitions(self, job_id=None, since=None):
         return self.request("GET", "/_sim/transitions", job_id=job_id, since=since)["transitions"]
+
+    def kills(self, job_id=None, since=None):
+        """The kills of FORCE_STOP and RESTART, in order: ``{"start", "end", "job_id", "cause", "live_driver"}``."""
+        return self.request("GET", "/_sim/kills", job_id=job_id, since=since)["kills"]
+
+    def users(self):
+        """Users with their lock-out state and their failed and locked logins."""
+        return self.request("GET", "/_sim/users")["users"]
+
+    def nodes(self):
+        """The nodes behind the load balancer and how far each one's view lags."""
+        return self.request("GET", "/_sim/nodes")
+
+    def catch_up(self, node=None):
+        """Let one node (or every node) catch up with the owner now."""
+        return self.request("POST", "/_sim/catchup", {} if node is None else {"node": node})
 
     # ------------------------------------------------------------------ helpers
 

@@ -1,6 +1,6 @@
 """Kylin's error catalogue: the exact codes, texts and HTTP statuses the real server answers with.
 
-Kylin has two message formats (ref section 2.2):
+Kylin has two message formats (docs/kylin-api.md §2.2):
 
 * new ``ErrorCodeProducer`` codes: ``"KE-010043201: Request parameter ..."``, suggestion ``""``;
 * old ``ServerErrorCode`` codes: ``"KE-010035005(Job Start Failure):<detail>"``, suggestion null.

@@ -1,6 +1,6 @@
 """The Kylin REST endpoints under ``/kylin/api/streaming_jobs``: routing, binding, checks, in Kylin's order.
 
-What happens to a request, in the order the real server does it (ref sections 1 and 2):
+What happens to a request, in the order the real server does it (docs/kylin-api.md §1 and §2):
 
 1. ``QueryNodeFilter`` (PUT/POST/DELETE only), before authentication: no active job node
    (KE-010021004), a ``project`` (query string, else JSON body) that does not exist (KE-010001201),
@@ -11,7 +11,8 @@ What happens to a request, in the order the real server does it (ref sections 1 
    unreadable bodies.
 5. The controller and service code, raising the business errors (HTTP 500, ``code`` "999").
 
-The caller (server.py) holds the store lock and has already applied faults.
+The caller (server.py) holds the store lock and has already applied faults. The actions of
+PUT /status release it while they do a real server's work (kills, START/STOP work, ``state.py``).
 """
 
 import datetime
@@ -294,7 +295,7 @@ class KylinApi:
                 store.journal.refusals["KE-040024201"] += 1
                 raise errors.maintenance_mode()
             req.forwarded = True
-        user, session, changed = store.auth.authenticate(req.headers, now)
+        user, session, changed = store.auth.authenticate(req.headers, now, req.node)
         if changed:
             store.dirty = True
         resp = self._route(req, user, now)

@@ -1,4 +1,4 @@
-"""The job list (``StreamingJobService.getStreamingJobList``, ref section 5), quirks included.
+"""The job list (``StreamingJobService.getStreamingJobList``, docs/kylin-api.md §5), quirks included.
 
 Order of work, as in Kylin: take the source rows, decorate every row (LAUNCHING_ERROR shown as
 ERROR, ``data_latency``, ``last_status_duration``), filter, sort with Spring's ``PropertyComparator``
@@ -121,7 +121,7 @@ def filter_rows(store, rows, model_name, model_names, job_types, statuses):
 
 
 def render(store, row, now):
-    """One row of the list response, fields in Kylin's order (ref 5, 'Row JSON')."""
+    """One row of the list response, fields in Kylin's order (docs/kylin-api.md §5.8)."""
     job = row.job
     model = store.model_of(job)
     broken = model is None or model.broken

@@ -9,9 +9,10 @@ Fixtures:
   simulator, a ``SimHandle``. Options come from the marker
   ``@pytest.mark.kylin_sim(seed="empty", config={...}, faults={...}, process=False, args=[...], fast=True)`` on
   the test (or its class or module) for ``kylin_sim``, on the module (``pytestmark``) for ``kylin_sim_module``
-  (or from the fixture ``kylin_sim_module_options``, which a ``conftest.py`` can override), and from the fixture ``kylin_sim_session_options`` (a dict; override it in a ``conftest.py``) for
-  ``kylin_sim_session``. More options: ``state_file`` (a path, or True for one in the test's temporary
-  directory), ``cert``/``key`` (HTTPS), ``host``, ``name``.
+  (or from the fixture ``kylin_sim_module_options``, which a ``conftest.py`` can override), and from the
+  fixture ``kylin_sim_session_options`` (a dict; override it in a ``conftest.py``) for ``kylin_sim_session``.
+  More options: ``state_file`` (a path, or True for one in the test's temporary directory), ``cert``/``key``
+  (HTTPS), ``host``, ``name``.
 - ``kylin_sim_factory``: ``make(**options)`` (or call it) -> ``SimHandle``, for several simulators; all stopped at
   teardown.
 - ``kylin_playbook``: ``run(playbook, ...)`` (or call it) -> ``PlaybookResult``; ``start(...)`` -> a
@@ -82,6 +83,13 @@ class SimHandle:
     @property
     def port(self):
         return self.process.port if self.process is not None else self.server.port
+
+    @property
+    def store(self):
+        """The state of an in-process simulator (hold ``store.lock`` to look inside it)."""
+        if self.server is None:
+            raise RuntimeError("a simulator process has no store here: use process=False to look inside")
+        return self.server.store
 
     def reset(self, seed=None):
         """``POST /_sim/reset`` (to this simulator's seed unless given): start-up config and faults, no logs."""

@@ -1,4 +1,4 @@
-"""The simulated Kylin: projects, models, streaming jobs and their state machine (ref section 3).
+"""The simulated Kylin: projects, models, streaming jobs and their state machine (docs/kylin-api.md §3).
 
 Time is handled lazily: every pending transition (launch finished, graceful stop finished, runtime
 failure, auto-retry) is an event with an absolute due time in a heap, and ``advance(now)`` applies
@@ -41,7 +41,7 @@ RETRY_PARAM = "kylin.streaming.job-retry-enabled"
 REFRESH_PARAM = "kylin.streaming.table-refresh-interval"
 
 DEFAULT_CONFIG = {
-    "time_scale": 1.0,           # every duration below is multiplied by this at use time
+    "time_scale": 1.0,           # every duration below in seconds (not lock_durations) is multiplied by this at use
     "start_delay": 2.0,          # STARTING -> RUNNING (spark-submit + YARN)
     "yarn_accept_delay": 1.0,    # after START, the app is known to YARN (a STOP then gives STOPPING, not ERROR)
     "stop_delay": 1.0,           # STOPPING -> STOPPED (the driver sees the flag at its next micro-batch)
@@ -91,11 +91,6 @@ MERGE_PARAMS = {
     "kylin.streaming.segment-merge-threshold": "3",
     "spark.sql.shuffle.partitions": "8",
 }
-
-# Config keys that are durations in seconds (multiplied by ``time_scale``).
-DURATIONS = ("start_delay", "yarn_accept_delay", "stop_delay", "kill_delay", "kill_idle_delay", "start_work", "stop_work",
-             "retry_interval", "retry_max_interval", "stats_interval", "catchup_interval")
-
 
 class Aborted(Exception):
     """The simulator was reset while this request slept: its connection is dropped, its work forgotten."""
@@ -327,7 +322,7 @@ class Store:
         return model
 
     def delete_model(self, model_uuid, now):
-        """Dropping a model kills both jobs (STOPPED) and deletes their metas (ref 3.5)."""
+        """Dropping a model kills both jobs (STOPPED) and deletes their metas (docs/kylin-api.md §3.5)."""
         model = self.models.pop(model_uuid, None)
         if model is None:
             raise KeyError(model_uuid)
@@ -914,7 +909,7 @@ class Store:
         self.dirty = False
 
     def load(self, path, now=None):
-        """Read a saved state, then apply Kylin's restart behaviour (``resumeJobs``, ref 3.4 item 5)."""
+        """Read a saved state, then apply Kylin's restart behaviour (``resumeJobs``, docs/kylin-api.md §3.4, item 5)."""
         now = time.time() if now is None else now
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)

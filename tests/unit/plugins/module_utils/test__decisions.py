@@ -156,7 +156,7 @@ def test_restart_happens_once():
     assert J.decide(t, J.RESTARTED) == J.act(J.RESTART)
     t.applied(J.RESTART, now=0)
     assert J.decide(t, J.RESTARTED) == J.SETTLE_STEP
-    t.observe(row('RUNNING'), now=1)
+    t.observe(row('RUNNING', yarn_app_id='application_1_0002'), now=1)
     assert J.decide(t, J.RESTARTED) == J.DONE_STEP
 
 
@@ -204,9 +204,111 @@ def test_chunks_and_put_sizes():
     assert J.chunks([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]]
     assert J.chunks([1, 2], 0) == [[1, 2]]
     assert J.chunks([], 3) == []
-    assert J.put_chunk_size(J.START, 60) == 0
-    assert J.put_chunk_size(J.RESTART, 60) == 12
-    assert J.put_chunk_size(J.FORCE_STOP, 3) == 1
+
+
+def test_put_sizes_follow_the_servers_work_per_job():
+    # Real defaults: a kill is 21 s, a START 1 s, a STOP 0.5 s; a PUT's work fills at most half the timeout.
+    assert J.put_chunk_size(J.FORCE_STOP, 60) == 1
+    assert J.put_chunk_size(J.RESTART, 60) == 1
+    assert J.put_chunk_size(J.START, 60) == 30
+    assert J.put_chunk_size(J.STOP, 60) == 60
+    assert J.put_chunk_size(J.RESTART, 600) == 13
+    # No work per job: everything in one PUT.
+    assert J.put_chunk_size(J.START, 60, dict(start_seconds=0)) == 0
+    scaled = dict(kill_seconds=0.21, start_seconds=0.01)
+    assert J.put_chunk_size(J.FORCE_STOP, 5, scaled) == 11
+    # One job whose work alone exceeds the budget gets a read timeout that covers it.
+    assert J.put_read_timeout(J.START, 30, 60) == 60
+    assert J.put_read_timeout(J.RESTART, 1, 30) == 44.0
+    assert J.put_read_timeout(J.FORCE_STOP, 1, 60) == 60
+
+
+def test_global_retry_default_applies_when_the_param_is_missing():
+    assert J.retry_enabled({'params': {}}, True) is True
+    assert J.retry_enabled({'params': {J.RETRY_PARAM: 'false'}}, True) is False
+    assert J.retry_enabled({'params': {J.RETRY_PARAM: 'true'}}, False) is True
+    assert J.decide(track('ERROR', params={}), J.STOPPED_STATE, global_retry=True) == J.act(J.FORCE_STOP)
+    assert J.decide(track('ERROR', params={}), J.STOPPED_STATE) == J.DONE_STEP
+
+
+LAG = 5.0
+
+
+def acted(status, action, at=10.0, **extra):
+    t = track(status, **extra)
+    t.applied(action, now=at, sent_at=at - 1)
+    return t
+
+
+@pytest.mark.parametrize('action,state,stale', [
+    (J.START, J.STARTED, 'STOPPED'),
+    (J.START, J.STARTED, 'ERROR'),
+    (J.RESTART, J.RESTARTED, 'ERROR'),
+    (J.STOP, J.STOPPED_STATE, 'RUNNING'),
+    (J.FORCE_STOP, J.STOPPED_STATE, 'RUNNING'),
+])
+def test_a_read_within_the_lag_that_contradicts_our_action_is_no_verdict(action, state, stale):
+    before = {J.START: 'STOPPED', J.RESTART: 'RUNNING', J.STOP: 'RUNNING', J.FORCE_STOP: 'RUNNING'}[action]
+    t = acted(before, action)
+    t.observe(row(stale), now=12.0)  # asked 2 s after the action: may come from a node not caught up
+    assert J.decide(t, state, now=12.5, read_lag=LAG) == J.SETTLE_STEP
+    t.observe(row(stale), now=16.0)  # asked after the lag: a verdict
+    assert J.decide(t, state, now=16.5, read_lag=LAG).kind == J.FAIL
+
+
+def test_the_old_running_after_a_restart_is_not_done():
+    t = acted('RUNNING', J.RESTART)
+    t.observe(row('RUNNING', last_status_duration=90000), now=11.0)  # old app id, old START record
+    assert J.decide(t, J.RESTARTED, now=11.0, read_lag=LAG) == J.SETTLE_STEP
+    t.observe(row('RUNNING', last_status_duration=90000), now=30.0)  # even later: still no evidence, keep waiting
+    assert J.decide(t, J.RESTARTED, now=30.0, read_lag=LAG) == J.SETTLE_STEP
+    t.observe(row('RUNNING', last_status_duration=500), now=31.0)  # a START record after the PUT was sent
+    assert J.decide(t, J.RESTARTED, now=31.0, read_lag=LAG) == J.DONE_STEP
+    t = acted('RUNNING', J.RESTART)
+    t.observe(row('RUNNING', yarn_app_id='application_1_0009', last_status_duration=90000), now=11.0)
+    assert J.decide(t, J.RESTARTED, now=11.0, read_lag=LAG) == J.DONE_STEP
+
+
+def test_a_job_mid_kill_is_not_a_failure():
+    t = acted('RUNNING', J.FORCE_STOP)
+    t.observe(row('STOPPING'), now=40.0)
+    assert J.decide(t, J.STOPPED_STATE, now=40.0, read_lag=LAG) == J.SETTLE_STEP
+    t.observe(row('STOPPED'), now=60.0)
+    assert J.decide(t, J.STOPPED_STATE, now=60.0, read_lag=LAG) == J.DONE_STEP
+
+
+@pytest.mark.parametrize('status,first', [('RUNNING', J.act(J.STOP)), ('STOPPED', J.act(J.START)),
+                                          ('ERROR', J.act(J.START)), ('STARTING', J.HOLD_STEP),
+                                          ('STOPPING', J.HOLD_STEP)])
+def test_graceful_restart_stops_then_starts(status, first):
+    t = track(status)
+    assert J.decide(t, J.RESTARTED, restart_method=J.GRACEFUL_RESTART) == first
+
+
+def test_graceful_restart_sequence_with_force_after():
+    t = track('RUNNING')
+    kw = dict(restart_method=J.GRACEFUL_RESTART, force_after=30, read_lag=LAG)
+    assert J.decide(t, J.RESTARTED, now=0, **kw) == J.act(J.STOP)
+    t.applied(J.STOP, now=1)
+    t.observe(row('RUNNING'), now=2)  # lagging read: not a verdict
+    assert J.decide(t, J.RESTARTED, now=2, **kw) == J.HOLD_STEP
+    assert J.decide(t, J.RESTARTED, now=2, wait=False, **kw) == J.HOLD_STEP  # still goes on without wait
+    t.observe(row('STOPPING'), now=10)
+    assert J.decide(t, J.RESTARTED, now=20, **kw) == J.HOLD_STEP
+    assert J.decide(t, J.RESTARTED, now=32, **kw) == J.act(J.FORCE_STOP)
+    t.applied(J.FORCE_STOP, now=40)
+    assert J.decide(t, J.RESTARTED, now=40, **kw) == J.act(J.START)  # FORCE_STOP answers once STOPPED
+    t.applied(J.START, now=41)
+    t.observe(row('RUNNING'), now=42)  # the RUNNING from before the STOP, from a lagging node
+    assert J.decide(t, J.RESTARTED, now=42, **kw) == J.SETTLE_STEP
+    t.observe(row('RUNNING', yarn_app_id='application_1_0002'), now=50)
+    assert J.decide(t, J.RESTARTED, now=50, **kw) == J.DONE_STEP
+    assert t.actions == [J.STOP, J.FORCE_STOP, J.START]
+
+
+def test_graceful_restart_refuses_a_broken_model_before_stopping():
+    step = J.decide(track('RUNNING', model_broken=True), J.RESTARTED, restart_method=J.GRACEFUL_RESTART)
+    assert step.kind == J.FAIL and 'broken' in step.reason
 
 
 @pytest.mark.parametrize('action,before,after,since,expected', [

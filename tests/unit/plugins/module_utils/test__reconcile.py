@@ -9,7 +9,7 @@ Every test checks the simulator's own state and logs, not only what the loop ret
 import pytest
 
 from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
-from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinClusterError, KylinOptionError
 from ansible_collections.kylin.streaming.plugins.module_utils._job_options import JobOptions
 from ansible_collections.kylin.streaming.plugins.module_utils._job_params import REFRESH_INTERVAL_PARAM
 from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler, SelectionError
@@ -22,8 +22,13 @@ from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.conftes
 )
 
 
+# What the simulator's fast timing (kylin_sim.testing.FAST) costs the server: kills of 0.01 s, no START or
+# STOP work, one node (no read lag).
+SIM_TIMING = dict(kill_seconds=0.01, start_seconds=0.0, stop_seconds=0.0, read_lag_seconds=0.0)
+
+
 def reconcile(client, check_mode=False, diff=False, **kwargs):
-    options = dict(project='p1', poll_interval=0.05, wait_timeout=20)
+    options = dict(project='p1', poll_interval=0.05, wait_timeout=20, server_timing=SIM_TIMING)
     options.update(kwargs)
     return JobReconciler(client, JobOptions.of(check_mode=check_mode, diff=diff, **options)).run()
 
@@ -255,10 +260,10 @@ def test_start_refused_because_someone_else_started_it(ctl, client_factory):
     real_act = ours.act
     raced = []
 
-    def racing_act(action, job_ids, project=None):
+    def racing_act(action, job_ids, project=None, timeout=None):
         if not raced:
             raced.append(other.act('START', [models['m0'][0]], 'p1'))  # another controller wins the race
-        real_act(action, job_ids, project)
+        real_act(action, job_ids, project, timeout)
     ours.act = racing_act
     result = reconcile(ours, models=['m0', 'm1'], job_types=['build'], state=J.STARTED)
     assert not result['failed']
@@ -309,8 +314,109 @@ def test_project_name_in_another_case_is_written_with_kylins_spelling(ctl, clien
     models = seed_models(ctl, count=1, project='Sales')
     sent = []
     real_act = client.act
-    client.act = lambda action, ids, project=None: sent.append(project) or real_act(action, ids, project)
+    client.act = lambda action, ids, project=None, timeout=None: sent.append(project) or real_act(action, ids, project, timeout)
     result = reconcile(client, project='SALES', models=['m0'], job_types=['build'])
     assert not result['failed'] and result['jobs'][0]['project'] == 'Sales'
     assert sent == ['Sales']
     assert ctl.status(models['m0'][0]) == 'RUNNING'
+
+
+# ------------------------------------------------------------------ a production Kylin (docs/production.md)
+
+def acted_once(ctl):
+    """Every job acted on at most once per action kind, from the simulator's action log."""
+    applied = actions(ctl)
+    return len(applied) == len(set(applied))
+
+
+def test_lost_answer_of_slow_kills_is_followed_not_resent(ctl, client_factory):
+    models = seed_models(ctl, count=3, build={'status': 'RUNNING'}, merge={'status': 'RUNNING'})
+    ctl.set_config(kill_delay=0.35)
+    client = client_factory(timeout=0.5)  # the PUT of 6 kills (2.1 s) outlasts it; the server goes on
+    builds = [models[m][0] for m in sorted(models)]
+    # Underestimated kills put every job in one PUT: the case a cluster slower than configured makes.
+    options = JobOptions.of(project='p1', job_ids=builds, state=J.RESTARTED, poll_interval=0.05, wait_timeout=20,
+                            server_timing=dict(SIM_TIMING, kill_seconds=0.01))
+    reconciler = JobReconciler(client, options)
+    result = reconciler.run()
+    assert not result['failed'], result['msg']
+    assert sorted(actions(ctl)) == sorted((b, 'RESTART') for b in builds)
+    assert requests_of(ctl, PUT_STATUS) == 1
+    assert all(ctl.status(b) in ('STARTING', 'RUNNING') for b in builds)
+    assert any('was lost' in w for w in reconciler.warnings)
+
+
+def test_kills_are_sized_to_the_timeout(ctl, client_factory):
+    models = seed_models(ctl, count=3, build={'status': 'RUNNING'}, merge={'status': 'RUNNING'})
+    ctl.set_config(kill_delay=0.2)
+    client = client_factory(timeout=1)
+    result = reconcile(client, models=list(models), job_types=['build'], state=J.STOPPED_STATE, force=True,
+                       server_timing=dict(SIM_TIMING, kill_seconds=0.2))
+    assert not result['failed'], result['msg']
+    assert requests_of(ctl, PUT_STATUS) == 2  # 0.5 s of work per PUT at most: 2 kills, then 1
+    assert sorted(actions(ctl)) == sorted((models[m][0], 'FORCE_STOP') for m in models)
+
+
+def test_start_put_that_outlasts_the_timeout_starts_each_job_once(ctl, client_factory):
+    models = seed_models(ctl, count=3)
+    ctl.set_config(start_work=0.25)
+    client = client_factory(timeout=0.4)
+    result = reconcile(client, models=list(models), state=J.STARTED, wait_timeout=30)
+    assert not result['failed'], result['msg']
+    assert acted_once(ctl) and len(actions(ctl)) == 6
+    assert not [a for a in ctl.actions() if not a['ok']]  # no START refused because of a resend
+
+
+def test_epoch_hand_over_is_retried_and_converges(ctl, client):
+    models = seed_models(ctl, count=2)
+    ctl.set_faults(epoch_moved=1)
+    result = reconcile(client, models=list(models), state=J.STARTED)
+    assert not result['failed'], result['msg']
+    ok = actions(ctl)
+    assert acted_once(ctl) and len(ok) == 4
+    assert ctl.counters()['refusals'].get('KE-040021201') == 1
+
+
+def test_owner_unreachable_after_applying_is_not_resent(ctl, client):
+    models = seed_models(ctl, count=2)
+    ctl.set_faults(owner_unreachable=1)
+    result = reconcile(client, models=list(models), state=J.STARTED)
+    assert not result['failed'], result['msg']
+    assert acted_once(ctl) and len(actions(ctl)) == 4
+    assert requests_of(ctl, PUT_STATUS) == 1
+
+
+def test_maintenance_mode_ends_the_task_once(ctl, client):
+    models = seed_models(ctl, count=3)
+    ctl.set_config(maintenance_mode=True)
+    result = reconcile(client, models=list(models), state=J.STARTED)
+    assert result['failed'] and result['error_type'] == 'cluster' and result['error_code'] == 'KE-040024201'
+    assert 'maintenance mode' in result['msg'] and 'wait' in result['msg']
+    assert requests_of(ctl, PUT_STATUS) == 1 and actions(ctl) == []
+    assert all(not j['changed'] for j in result['jobs'])
+
+
+def test_streaming_disabled_names_the_setting(ctl, client):
+    seed_models(ctl, count=1)
+    ctl.set_config(streaming_enabled=False)
+    with pytest.raises(KylinClusterError, match='kylin.streaming.enabled=true'):
+        reconcile(client, models=['m0'], state=J.STARTED)
+
+
+def test_global_retry_default_force_stops_error_jobs_without_the_param(ctl, client):
+    models = seed_models(ctl, count=1, build={'status': 'ERROR'}, merge={'status': 'ERROR'})
+    ctl.patch_job(models['m0'][0], retry_enabled=None)  # params without kylin.streaming.job-retry-enabled
+    result = reconcile(client, models=['m0'], job_types=['build'], state=J.STOPPED_STATE, global_retry_enabled=True)
+    assert result['jobs'][0]['action'] == 'FORCE_STOP'
+    assert actions(ctl) == [(models['m0'][0], 'FORCE_STOP')]
+
+
+def test_graceful_restart_stops_all_then_starts(ctl, client):
+    models = seed_models(ctl, count=2, build={'status': 'RUNNING'}, merge={'status': 'RUNNING'})
+    result = reconcile(client, models=list(models), state=J.RESTARTED, restart_method='graceful')
+    assert not result['failed'], result['msg']
+    assert all(j['changed'] and j['status'] == 'RUNNING' and j['action'] == 'START' for j in result['jobs'])
+    log = actions(ctl)
+    ids = [i for pair in models.values() for i in pair]
+    assert sorted(log) == sorted([(i, 'STOP') for i in ids] + [(i, 'START') for i in ids])
+    assert requests_of(ctl, PUT_STATUS) >= 2 and not [a for a in log if a[1] in ('RESTART', 'FORCE_STOP')]

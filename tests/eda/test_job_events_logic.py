@@ -1,0 +1,232 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The source's decisions without a server: JobWatcher (transitions, thresholds, no duplicates), Backoff, options."""
+
+import pytest
+
+CONTRACT_KEYS = {'event', 'status', 'previous_status', 'job'}
+BUILD = 'a' * 36 + '_build'
+MERGE = 'a' * 36 + '_merge'
+
+
+def row(uuid=BUILD, status='RUNNING', latency=1000, duration=None, app='application_1_0001', **extra):
+    data = {'uuid': uuid, 'job_status': status, 'job_type': 'STREAMING_MERGE' if uuid.endswith('_merge') else 'STREAMING_BUILD',
+            'project': 'p1', 'model_alias': 'orders', 'data_latency': latency, 'last_status_duration': duration,
+            'yarn_app_id': app, 'launching_error': False, 'params': {}}
+    data['type'] = 'merge' if uuid.endswith('_merge') else 'build'
+    data.update(extra)
+    return data
+
+
+class Clock:
+    """Polls every ``step`` seconds; each job's last_status_duration grows with the clock unless reset."""
+
+    def __init__(self, watcher, step=10.0):
+        self.watcher = watcher
+        self.step = step
+        self.now = 1000.0
+
+    def poll(self, *rows):
+        self.now += self.step
+        return self.watcher.observe(list(rows), self.now)
+
+
+def kinds(events):
+    return [(e['kylin']['event'], e['kylin']['previous_status'], e['kylin']['status']) for e in events]
+
+
+@pytest.fixture(name='watcher')
+def watcher_fixture(source):
+    return source['JobWatcher'](latency_threshold=60, latency_polls=3, stuck_after=30, snapshot=False, url='http://k/kylin')
+
+
+def test_event_contract(source, watcher):
+    clock = Clock(watcher)
+    assert clock.poll(row()) == []  # no snapshot asked: the first poll only learns
+    events = clock.poll(row(status='ERROR', duration=1000, launching_error=True))
+    assert len(events) == 1
+    body = events[0]['kylin']
+    assert set(events[0]) == {'kylin'}
+    assert CONTRACT_KEYS <= set(body)
+    assert body['event'] == 'status_changed' and body['status'] == 'ERROR' and body['previous_status'] == 'RUNNING'
+    assert body['job']['uuid'] == BUILD and body['job']['type'] == 'build' and body['job']['launching_error'] is True
+    assert body['launching_error'] is True
+
+
+def test_snapshot_once_at_start(source):
+    watcher = source['JobWatcher'](snapshot=True)
+    clock = Clock(watcher)
+    events = clock.poll(row(), row(MERGE, status='STOPPED', latency=None))
+    assert kinds(events) == [('snapshot', None, 'RUNNING'), ('snapshot', None, 'STOPPED')]
+    assert clock.poll(row(duration=15000), row(MERGE, status='STOPPED', latency=None, duration=15000)) == []
+
+
+def test_one_event_per_transition_no_duplicates(watcher):
+    clock = Clock(watcher)
+    clock.poll(row(status='STOPPED', app=None, duration=0))
+    assert kinds(clock.poll(row(status='STARTING', app=None, duration=10000))) == [('status_changed', 'STOPPED', 'STARTING')]
+    assert clock.poll(row(status='STARTING', app=None, duration=20000)) == []
+    assert kinds(clock.poll(row(status='RUNNING', duration=0))) == [('status_changed', 'STARTING', 'RUNNING')]
+    for k in range(1, 5):  # steady: nothing, however often polled
+        assert clock.poll(row(status='RUNNING', duration=10000 * k)) == []
+
+
+def test_reentered_status_between_polls_is_one_repeated_event(watcher):
+    clock = Clock(watcher)
+    clock.poll(row(status='ERROR', duration=50000, app='application_1_0001'))
+    # restarted, RUNNING, failed again, all between two polls: a new app, a new ERROR record
+    events = clock.poll(row(status='ERROR', duration=2000, app='application_1_0002'))
+    assert kinds(events) == [('status_changed', 'ERROR', 'ERROR')]
+    assert events[0]['kylin']['repeated'] is True
+    assert clock.poll(row(status='ERROR', duration=12000, app='application_1_0002')) == []
+
+
+def test_duration_jitter_is_not_a_transition(watcher):
+    clock = Clock(watcher)
+    clock.poll(row(status='RUNNING', duration=50000))
+    assert clock.poll(row(status='RUNNING', duration=59000)) == []  # a second behind: lag, not a new record
+
+
+def test_latency_needs_n_polls_and_hysteresis(watcher):
+    clock = Clock(watcher)
+    high, low = 120000, 5000
+    clock.poll(row(latency=low))
+    assert clock.poll(row(latency=high)) == []
+    assert clock.poll(row(latency=high)) == []
+    events = clock.poll(row(latency=high))
+    assert kinds(events) == [('latency_high', None, 'RUNNING')]
+    assert events[0]['kylin']['latency'] == 120.0 and events[0]['kylin']['threshold'] == 60.0
+    assert clock.poll(row(latency=high)) == []          # still high: no second event
+    assert clock.poll(row(latency=low)) == []
+    assert clock.poll(row(latency=high)) == []          # flapping does not recover it
+    assert clock.poll(row(latency=low)) == []
+    assert clock.poll(row(latency=low)) == []
+    assert kinds(clock.poll(row(latency=low))) == [('latency_recovered', None, 'RUNNING')]
+    assert clock.poll(row(latency=low)) == []
+
+
+def test_latency_only_for_running_build_jobs(watcher):
+    clock = Clock(watcher)
+    for dummy in range(5):
+        assert clock.poll(row(MERGE, latency=999999), row(status='STOPPED', latency=999999, app=None)) == []
+
+
+def test_latency_off(source):
+    clock = Clock(source['JobWatcher'](latency_threshold=0, latency_polls=1))
+    for dummy in range(3):
+        assert clock.poll(row(latency=10 ** 9)) == []
+
+
+def test_stuck_once_per_stay(watcher):
+    clock = Clock(watcher)
+    clock.poll(row(status='STOPPED', app=None))
+    clock.poll(row(status='STARTING', app=None))
+    assert clock.poll(row(status='STARTING', app=None)) == []     # 10 s
+    assert clock.poll(row(status='STARTING', app=None)) == []     # 20 s
+    events = clock.poll(row(status='STARTING', app=None))          # 30 s
+    assert kinds(events) == [('stuck', 'STOPPED', 'STARTING')]
+    assert events[0]['kylin']['stuck_for'] == 30.0 and events[0]['kylin']['stuck_after'] == 30.0
+    assert clock.poll(row(status='STARTING', app=None)) == []
+    clock.poll(row(status='STOPPING'))
+    for dummy in range(2):
+        assert clock.poll(row(status='STOPPING')) == []
+    assert kinds(clock.poll(row(status='STOPPING'))) == [('stuck', 'STARTING', 'STOPPING')]
+
+
+def test_unreachable_once_then_reachable_once(watcher):
+    clock = Clock(watcher)
+    clock.poll(row())
+    first = watcher.failed('connection', 'GET http://k/kylin/api/streaming_jobs: connection refused', clock.now, 10)
+    assert kinds(first) == [('unreachable', None, None)]
+    body = first[0]['kylin']
+    assert body['job'] is None and body['reason'] == 'connection' and body['url'] == 'http://k/kylin'
+    assert watcher.failed('connection', 'again', clock.now + 10, 20) == []
+    assert watcher.failed('connection', 'again', clock.now + 30, 40) == []
+    events = clock.poll(row(duration=60000))
+    assert kinds(events) == [('reachable', None, None)]
+    assert clock.poll(row(duration=70000)) == []
+
+
+def test_outage_keeps_the_state_one_event_for_what_changed_meanwhile(watcher):
+    clock = Clock(watcher)
+    clock.poll(row(status='RUNNING'))
+    watcher.failed('connection', 'down', clock.now, 10)
+    events = clock.poll(row(status='ERROR', duration=100))
+    assert kinds(events) == [('reachable', None, None), ('status_changed', 'RUNNING', 'ERROR')]
+
+
+def test_auth_after_connection_is_reported(watcher):
+    assert len(watcher.failed('connection', 'down', 1.0)) == 1
+    events = watcher.failed('auth', 'HTTP 401', 2.0)
+    assert [e['kylin']['reason'] for e in events] == ['auth']
+    assert watcher.failed('auth', 'HTTP 401', 3.0) == []
+
+
+def test_new_and_vanished_jobs(watcher):
+    clock = Clock(watcher)
+    clock.poll(row())
+    events = clock.poll(row(duration=15000), row(MERGE, status='STOPPED', latency=None))
+    assert kinds(events) == [('status_changed', None, 'STOPPED')]
+    # a row missing from one poll (the list can miss it) is still known when it comes back
+    assert clock.poll(row(duration=25000)) == []
+    assert clock.poll(row(duration=35000), row(MERGE, status='STOPPED', latency=None, duration=30000)) == []
+
+
+def test_secret_params_masked(source, watcher):
+    clock = Clock(watcher)
+    params = {'kylin.streaming.kafka-conf.sasl.jaas.config': 'x password="hunter2";', 'spark.executor.cores': '2',
+              'my.db.password': 'hunter2'}
+    clock.poll(row(params=params))
+    events = clock.poll(row(status='ERROR', duration=100, params=params))
+    job = events[0]['kylin']['job']
+    assert 'hunter2' not in repr(events)
+    assert job['params']['spark.executor.cores'] == '2'
+    assert job['params']['my.db.password'] == source['MASK']
+    assert source['mask_value']('GET http://u:s3cret@h/ failed s3cret', 's3cret') == 'GET http://u:********@h/ failed ********'
+
+
+def test_backoff(source):
+    backoff = source['Backoff'](interval=10, max_backoff=60, auth_backoff=900)
+    assert [backoff.failure() for dummy in range(5)] == [10, 20, 40, 60, 60]
+    assert backoff.success() == 10
+    assert backoff.failure() == 10
+    assert [backoff.auth_failure() for dummy in range(4)] == [900, 1800, 3600, 3600]
+    assert backoff.bad_answer() == 10
+    backoff.success()
+    assert backoff.auth_failure() == 900
+
+
+def test_options_env_fallbacks_and_errors(source, monkeypatch):
+    parse = source['parse_args']
+    monkeypatch.setenv('KYLIN_URL', 'http://env:7070')
+    monkeypatch.setenv('KYLIN_USERNAME', 'ADMIN')
+    monkeypatch.setenv('KYLIN_PASSWORD', 'pw')
+    monkeypatch.setenv('KYLIN_VALIDATE_CERTS', 'false')
+    monkeypatch.setenv('KYLIN_TIMEOUT', '7')
+    settings = parse({'project': 'p1', 'job_types': 'build', 'interval': '2.5', 'snapshot': 'true', 'url': ''})
+    assert settings['url'] == 'http://env:7070' and settings['username'] == 'ADMIN' and settings['password'] == 'pw'
+    assert settings['validate_certs'] is False and settings['timeout'] == 7
+    assert settings['job_types'] == ['build'] and settings['interval'] == 2.5 and settings['snapshot'] is True
+    assert parse({'url': 'http://arg:7070'})['url'] == 'http://arg:7070'
+    assert parse({'eda_feedback_queue': object()})['latency_threshold'] == 300
+    for bad, words in (({'interval': 0}, 'interval'), ({'job_types': ['batch']}, 'job_types'),
+                       ({'snapshot': 'maybe'}, 'snapshot'), ({'timeout': 'soon'}, 'timeout')):
+        with pytest.raises(ValueError, match=words):
+            parse(bad)
+    assert parse({'delay': 3})['interval'] == 3 and parse({'stuck_timeout': 9})['stuck_after'] == 9
+    assert parse({'intervall': 3})['interval'] == 10  # a typo is logged and ignored, not fatal
+    monkeypatch.delenv('KYLIN_URL')
+    with pytest.raises(ValueError, match='url is required'):
+        parse({})
+
+
+def test_classify(source):
+    client = source['_client']
+    assert source['classify'](client.KylinAuthError('401', status=401)) == 'auth'
+    assert source['classify'](client.KylinTransportError('refused')) == 'connection'
+    assert source['classify'](client.KylinResponseError('502 page', status=502)) == 'connection'
+    assert source['classify'](client.KylinResponseError('html', status=200)) == 'bad_answer'
+    assert source['classify'](client.KylinApiError('KE-1', status=500)) == 'bad_answer'
+    assert source['classify'](ValueError('x')) == 'bad_answer'

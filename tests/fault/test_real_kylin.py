@@ -1,0 +1,194 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A production Kylin: slow serialized kills, long PUTs, nodes behind a load balancer, cluster refusals.
+
+docs/production.md says what the module does in each case; docs/kylin-api.md §3.2 and §7 say what the
+server does. The simulator models it with the real proportions, scaled down (``time_scale``). Every
+scenario checks the server's own logs: each job acted on exactly once, no false failure, no early done.
+"""
+
+import collections
+
+import pytest
+
+from conftest import STATUS_PUT, all_ids, job_task, make_models, ok_actions, statuses
+
+SCALE = 0.02  # a 21 s kill takes 0.42 s
+
+
+def scaled(kill=21.0, start=1.0, stop=0.2, lag=0.0):
+    """The module's server_timing for the simulator's real defaults at SCALE."""
+    return dict(kill_seconds=kill * SCALE, start_seconds=start * SCALE, stop_seconds=stop * SCALE,
+                read_lag_seconds=lag)
+
+
+def refused_starts(ctl):
+    return [a for a in ctl.actions() if not a['ok'] and a['action'] == 'START']
+
+
+KILL_CASES = {
+    # id: (state, force, the module's figure for a kill in real seconds)
+    'RESTART-sized': ('restarted', False, 21.0),
+    'FORCE_STOP-sized': ('stopped', True, 21.0),
+    'RESTART-kills-slower-than-configured': ('restarted', False, 3.0),
+    'FORCE_STOP-kills-slower-than-configured': ('stopped', True, 3.0),
+}
+
+
+@pytest.mark.parametrize('case', list(KILL_CASES))
+def test_slow_serialized_kills_with_a_short_timeout(ctl, run, facts, case):
+    """RESTART and FORCE_STOP of running jobs whose kills take 21 s (scaled), one at a time on the node.
+
+    With `timeout: 1` (0.5 s of server work per PUT) the sized cases send one kill per PUT; the
+    "slower than configured" cases tell the module a kill takes 3 s (scaled), so one PUT carries
+    several kills, outlasts the timeout and goes on on the server: the module must follow it, not
+    resend. Checked on the server: each job acted on exactly once, every job in the desired status,
+    no kills overlapping, and the task succeeds."""
+    state, force, kill = KILL_CASES[case]
+    action = 'FORCE_STOP' if force else 'RESTART'
+    aliases, ids = make_models(ctl, 3, 'RUNNING')
+    ctl.set_config(time_scale=SCALE, kill_delay=21.0, start_work=1.0, stop_work=0.2, start_delay=10.0,
+                   yarn_accept_delay=5.0)
+    args = dict(models=aliases, state=state, timeout=1, server_timing=scaled(kill=kill))
+    if force:
+        args['force'] = True
+    res = run([job_task(**args)])
+
+    assert res.rc == 0, res.describe()
+    result = res.result('converge')
+    assert all(j['changed'] and not j['error'] for j in result['jobs']), result['jobs']
+    jobs = all_ids(ids)
+    applied = ok_actions(ctl)
+    assert applied == {(job_id, action): 1 for job_id in jobs}, applied
+    expected = {'stopped': {'STOPPED'}, 'restarted': {'RUNNING'}}[state]
+    assert set(statuses(ctl).values()) == expected, statuses(ctl)
+    kills = ctl.request('GET', '/_sim/kills')
+    kills = kills.get('kills', kills) if isinstance(kills, dict) else kills
+    assert sorted(k['job_id'] for k in kills) == sorted(jobs), kills
+    puts = ctl.counters()['requests'][STATUS_PUT]
+    facts.add('%s of %d running jobs, kills of %.2f s (21 s scaled), timeout 1 s: %d PUT(s), each job %s once, '
+              'all %s, task ok.', action, len(jobs), 21.0 * SCALE, puts, action, '/'.join(expected))
+
+
+def test_start_put_that_outlasts_the_timeout(ctl, run, facts):
+    """One START PUT whose server work (1 s per START, scaled) outlasts `timeout: 1`.
+
+    The module is told START is free (`start_seconds: 0`), so it sends every job in one PUT; the
+    server goes on after the client gave up. Checked: each job started exactly once, no START refused
+    with KE-010035005 (the sign of a resend), every job RUNNING, the task succeeds."""
+    aliases, ids = make_models(ctl, 4, 'STOPPED')
+    ctl.set_config(time_scale=0.25, start_work=1.0)  # 8 STARTs: 2 s in the request thread
+    res = run([job_task(models=aliases, timeout=1, server_timing=dict(kill_seconds=0.01, start_seconds=0,
+                                                                      stop_seconds=0, read_lag_seconds=0))])
+    assert res.rc == 0, res.describe()
+    jobs = all_ids(ids)
+    assert ok_actions(ctl) == {(job_id, 'START'): 1 for job_id in jobs}, ok_actions(ctl)
+    assert refused_starts(ctl) == []
+    assert set(statuses(ctl).values()) == {'RUNNING'}
+    assert ctl.counters()['requests'][STATUS_PUT] == 1
+    facts.add('8 STARTs of 0.25 s each in one PUT, timeout 1 s: 1 PUT, each job started once, no START refused.')
+
+
+LAG_CASES = {
+    # id: (status before, desired state, action, status after)
+    'started': ('STOPPED', 'started', 'START', 'RUNNING'),
+    'stopped': ('RUNNING', 'stopped', 'STOP', 'STOPPED'),
+    'restarted': ('RUNNING', 'restarted', 'RESTART', 'RUNNING'),
+}
+
+
+@pytest.mark.parametrize('case', list(LAG_CASES))
+def test_lagging_reads_behind_a_load_balancer(ctl, run, facts, case):
+    """Three Kylin nodes behind one port; reads from nodes that catch up every second.
+
+    Right after a START a read can say STOPPED, after a STOP RUNNING, after a RESTART the old RUNNING
+    (docs/kylin-api.md §7). The module is told reads may lag 1.2 s. Checked: no false failure, each
+    job acted on once, and no early done: the moment the task ends, the owner's true state (the
+    control API) is already the desired one, and after a RESTART every job runs a new YARN app."""
+    before, state, action, after = LAG_CASES[case]
+    aliases, ids = make_models(ctl, 3, before)
+    old_apps = {job['id']: job.get('yarn_app_id') for job in ctl.jobs(project='p1')}
+    ctl.set_config(nodes=3, catchup_interval=1.0, stop_delay=0.3)
+    res = run([job_task(models=aliases, state=state, server_timing=dict(kill_seconds=0.01, start_seconds=0,
+                                                                        stop_seconds=0, read_lag_seconds=1.2))])
+    now = statuses(ctl)  # read at once: a task that ended early leaves jobs STARTING or STOPPING
+    assert res.rc == 0, res.describe()
+    assert set(now.values()) == {after}, now
+    jobs = all_ids(ids)
+    assert ok_actions(ctl) == {(job_id, action): 1 for job_id in jobs}, ok_actions(ctl)
+    if action == 'RESTART':
+        apps = {job['id']: job.get('yarn_app_id') for job in ctl.jobs(project='p1')}
+        assert all(apps[j] and apps[j] != old_apps.get(j) for j in jobs), (old_apps, apps)
+    facts.add('%s of %d jobs behind 3 nodes lagging up to 1 s: task ok, each job %s once, all %s when the task ended.',
+              action, len(jobs), action, after)
+
+
+def test_maintenance_mode_fails_once_and_job_info_still_works(ctl, run, facts):
+    """Kylin in maintenance mode refuses every write (KE-040024201).
+
+    Checked: the job task fails once with a message that says what to do and `error_type: cluster`,
+    after a single refused status PUT (no PUT per job), nothing applied; job_info in the same play
+    still lists the jobs."""
+    aliases, ids = make_models(ctl, 3, 'STOPPED')
+    ctl.set_config(maintenance_mode=True)
+    tasks = [dict(job_task(models=aliases), ignore_errors=True),
+             {'name': 'inventory', 'kylin.streaming.job_info': {'project': 'p1'}}]
+    res = run(tasks)
+    assert res.task('converge')['status'] == 'failed'
+    result = res.result('converge')
+    assert result['error_type'] == 'cluster' and result['error_code'] == 'KE-040024201', result
+    assert 'maintenance mode' in result['msg'] and 'job_info' in result['msg'], result['msg']
+    counters = ctl.counters()
+    assert counters['requests'].get(STATUS_PUT, 0) == 1, counters['requests']
+    assert counters['refusals'] == {'KE-040024201': 1}, counters['refusals']
+    assert ok_actions(ctl) == collections.Counter() and set(statuses(ctl).values()) == {'STOPPED'}
+    info = res.result('inventory')
+    assert res.task('inventory')['status'] == 'ok' and len(info['jobs']) == len(all_ids(ids))
+    facts.add('Maintenance mode: 1 status PUT (refused), nothing applied, one failure: "%s"; job_info listed %d jobs.',
+              result['msg'][:120], len(info['jobs']))
+
+
+def test_epoch_hand_over_converges(ctl, run, facts):
+    """The project's epoch moves to another node during the first PUT (KE-040021201, nothing applied).
+
+    Checked: the task converges, each job started exactly once, one refusal on the server."""
+    aliases, ids = make_models(ctl, 3, 'STOPPED')
+    ctl.set_faults(epoch_moved=1)
+    res = run([job_task(models=aliases)])
+    assert res.rc == 0, res.describe()
+    jobs = all_ids(ids)
+    assert ok_actions(ctl) == {(job_id, 'START'): 1 for job_id in jobs}
+    assert set(statuses(ctl).values()) == {'RUNNING'}
+    assert ctl.counters()['refusals'] == {'KE-040021201': 1}
+    facts.add('Epoch moved once: %d status PUTs, each job started once, all RUNNING.',
+              ctl.counters()['requests'][STATUS_PUT])
+
+
+def test_owner_unreachable_after_applying_is_not_resent(ctl, run, facts):
+    """The owner applied the PUT but its answer was lost between nodes (KE-010021002).
+
+    Checked: no job started twice, one status PUT, the task succeeds."""
+    aliases, ids = make_models(ctl, 2, 'STOPPED')
+    ctl.set_faults(owner_unreachable=1)
+    res = run([job_task(models=aliases)])
+    assert res.rc == 0, res.describe()
+    assert ok_actions(ctl) == {(job_id, 'START'): 1 for job_id in all_ids(ids)}
+    assert ctl.counters()['requests'][STATUS_PUT] == 1
+    facts.add('Owner unreachable after applying: 1 PUT, each job started once.')
+
+
+def test_streaming_disabled_names_the_setting(ctl, run, facts):
+    """`kylin.streaming.enabled=false`: every call refused with KE-010035014 ("under development").
+
+    Checked: the task fails before any write, and the message names `kylin.streaming.enabled=true`."""
+    aliases, dummy = make_models(ctl, 1, 'STOPPED')
+    ctl.set_config(streaming_enabled=False)
+    res = run([dict(job_task(models=aliases), ignore_errors=True)])
+    assert res.task('converge')['status'] == 'failed'
+    result = res.result('converge')
+    assert result['error_type'] == 'cluster', result
+    assert 'kylin.streaming.enabled=true' in result['msg'], result['msg']
+    assert ctl.counters()['requests'].get(STATUS_PUT, 0) == 0
+    facts.add('Streaming disabled: "%s"', result['msg'][:160])
