@@ -57,6 +57,8 @@ def summary(results, state, check_mode=False):
     verbs = {START: 'started', STOP: 'stopped', FORCE_STOP: 'force-stopped', RESTART: 'restarted'}
     counts = {}
     in_flight = {}
+    untouched = []
+    reached = ('STOPPED', 'ERROR') if state == STOPPED_STATE else ('RUNNING',)
     unchanged = skipped = 0
     for res in results:
         if res['changed'] and res['action'] and res['error']:
@@ -67,6 +69,8 @@ def summary(results, state, check_mode=False):
             counts[res['action']] = counts.get(res['action'], 0) + 1
         elif (res.get('note') or '').startswith(NOT_ATTEMPTED):
             skipped += 1
+        elif not res['error'] and res.get('status') not in (None,) + reached:
+            untouched.append(res['status'])  # not acted on, and not there either (the run ended early)
         elif not res['error']:
             unchanged += 1
     prefix = 'would have ' if check_mode else ''
@@ -80,6 +84,8 @@ def summary(results, state, check_mode=False):
         parts.append('%d already %s' % (unchanged, 'running' if state != STOPPED_STATE else 'stopped'))
     elif unchanged:
         parts.append('%d unchanged' % unchanged)
+    if untouched:
+        parts.append('%d not acted on (still %s)' % (len(untouched), '/'.join(sorted(set(untouched)))))
     if skipped:
         parts.append('%d %s' % (skipped, NOT_ATTEMPTED))
     failed = [r for r in results if r['error']]

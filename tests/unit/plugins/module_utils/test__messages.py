@@ -150,6 +150,12 @@ def test_a_failed_job_is_not_counted_as_restarted():
     assert text == '1 of 2 jobs failed: a build (a_build): failed to launch. Restarted 1', text
 
 
+def test_jobs_left_alone_by_an_early_end_are_not_called_already_stopped():
+    results = [dict(id='a_build', model='a', type='build', action=None, changed=False, error=None, status='RUNNING'),
+               dict(id='a_merge', model='a', type='merge', action=None, changed=False, error=None, status='STOPPED')]
+    assert R.summary(results, J.STOPPED_STATE) == '1 already stopped, 1 not acted on (still RUNNING)'
+
+
 # ---------------------------------------------------------------- 9: did you mean
 
 
