@@ -192,3 +192,20 @@ def test_streaming_disabled_names_the_setting(ctl, run, facts):
     assert 'kylin.streaming.enabled=true' in result['msg'], result['msg']
     assert ctl.counters()['requests'].get(STATUS_PUT, 0) == 0
     facts.add('Streaming disabled: "%s"', result['msg'][:160])
+
+
+def test_wrong_password_is_one_failed_login_and_an_auth_error(ctl, run, conn, facts):
+    """A wrong password: the module tries once, never again (Kylin locks the user at the 3rd), and says `auth`.
+
+    Checked on the server: one failed login for the user, the user not locked, no write."""
+    aliases, dummy = make_models(ctl, 2, 'STOPPED')
+    res = run([dict(job_task(models=aliases), ignore_errors=True)], connection=dict(conn, password='Wr0ng-pw'))
+    assert res.task('converge')['status'] == 'failed'
+    result = res.result('converge')
+    assert result['error_type'] == 'auth' and result['status'] == 401, result
+    assert 'Wr0ng-pw' not in res.output
+    counters = ctl.counters()
+    assert counters['failed_logins'] == {'ADMIN': 1}, counters['failed_logins']
+    assert not counters.get('locked_logins'), counters.get('locked_logins')
+    assert counters['requests'].get(STATUS_PUT, 0) == 0
+    facts.add('Wrong password: 1 failed login, user not locked, error_type auth.')

@@ -92,6 +92,7 @@ MERGE_PARAMS = {
     "spark.sql.shuffle.partitions": "8",
 }
 
+
 class Aborted(Exception):
     """The simulator was reset while this request slept: its connection is dropped, its work forgotten."""
 
