@@ -24,7 +24,9 @@ attributes:
     description: Reads the jobs once and returns the plan (what would be done to each job, and the status it would reach) without changing anything.
     support: full
   diff_mode:
-    description: Returns the status of each job before and after (and the params that change).
+    description:
+      - Returns the status of each job before and after (and the params that change, and the action that follows).
+      - Keyed by model, type and id, e.g. C(orders_rt build (5d9f..._build)).
     support: full
 '''
 

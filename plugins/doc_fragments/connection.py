@@ -15,9 +15,10 @@ options:
       - The servlet path C(/kylin) is added unless the URL already ends with it; a URL behind a
         reverse proxy may carry a path prefix (V(https://gw.example.com/analytics)).
       - Must not contain credentials, a query or an API path.
-      - If not set, the E(KYLIN_URL) environment variable is used.
+      - If not set, the E(KYLIN_URL) environment variable is used. One of them is required; in a playbook, set it
+        once for every module of the collection with C(module_defaults) and C(group/kylin.streaming.kylin). The
+        collection's roles, runbooks and lookup read the variable C(kylin_url).
     type: str
-    required: true
   username:
     description:
       - Kylin user for HTTP Basic authentication.
@@ -44,6 +45,30 @@ options:
     type: path
   timeout:
     description:
+      - Seconds to wait for each HTTP answer.
+      - If not set, the E(KYLIN_TIMEOUT) environment variable is used.
+    type: int
+    default: 60
+  retries:
+    description:
+      - How many times a read is retried after a connection error or an HTTP 502, 503 or 504, with
+        exponential backoff (0.5 s, 1 s, 2 s, ... up to 8 s). An answer HTTP 401 is never retried.
+    type: int
+    default: 3
+requirements:
+  - requests
+notes:
+  - The modules talk to Kylin's REST API from wherever they run. Run them on the controller
+    (C(delegate_to) V(localhost), or a play on V(localhost)) and set the connection options once for
+    all of them with C(module_defaults) and the action group C(group/kylin.streaming.kylin).
+'''
+
+    # What timeout and retries mean for a module that writes (kylin.streaming.job). List it BEFORE
+    # kylin.streaming.connection in extends_documentation_fragment: the first description of an option wins.
+    WRITES = r'''
+options:
+  timeout:
+    description:
       - Seconds to wait for each HTTP answer. FORCE_STOP and RESTART are slow server-side (Kylin kills a
         process per job before answering), so those requests are sent in chunks sized to answer within it.
       - If not set, the E(KYLIN_TIMEOUT) environment variable is used.
@@ -57,12 +82,6 @@ options:
         unknown the jobs are re-read and only those that did not move are sent again.
     type: int
     default: 3
-requirements:
-  - requests
-notes:
-  - The modules talk to Kylin's REST API from wherever they run. Run them on the controller
-    (C(delegate_to) V(localhost), or a play on V(localhost)) and set the connection options once for
-    all of them with C(module_defaults) and the action group C(group/kylin.streaming.kylin).
 '''
 
     PLUGINS = r'''

@@ -312,8 +312,15 @@ class KylinClient:
 
     def _describe(self, exc):
         reason = _root_reason(exc)
+        https = self.base_url.startswith('https:')
+        if isinstance(exc, requests.exceptions.SSLError) and _PLAIN_HTTP_ANSWER.search(reason):
+            return ('TLS error: the server answers plain HTTP, not TLS; use an http:// url (url is %s): %s'
+                    % (_scheme_host(self.base_url), reason))
         if isinstance(exc, requests.exceptions.SSLError):
             return 'TLS error (certificate not trusted? set ca_path, or validate_certs: false for a test server): %s' % reason
+        if not https and isinstance(exc, requests.exceptions.ConnectionError) and _TLS_SERVER_HANGUP.search(reason):
+            return ('connection failed: %s; the server closed the connection on a plain HTTP request: if it speaks '
+                    'HTTPS, use an https:// url (url is %s)' % (reason, _scheme_host(self.base_url)))
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             return 'no connection within %ss (timeout)' % self.timeout
         if isinstance(exc, requests.exceptions.ReadTimeout):
@@ -381,6 +388,19 @@ class KylinClient:
     def _raise(error_type, msg, method, url, status, error_code=None, kylin_msg=None, maybe_applied=False):
         raise error_type(msg, method=method, url=url, status=status, error_code=error_code, kylin_msg=kylin_msg,
                          maybe_applied=maybe_applied)
+
+
+# OpenSSL's words for a plain-HTTP answer to a TLS hello, across versions.
+_PLAIN_HTTP_ANSWER = re.compile(r'WRONG_VERSION_NUMBER|wrong version number|record layer failure|packet length too long|'
+                                r'HTTP_REQUEST|http request', re.I)
+# What a plain-HTTP client sees when a TLS server hangs up on it (or answers with a TLS alert).
+_TLS_SERVER_HANGUP = re.compile(r'ConnectionResetError|Connection reset|RemoteDisconnected|closed connection without|'
+                                r'BadStatusLine|\\x15\\x03|Connection aborted', re.I)
+
+
+def _scheme_host(url):
+    parts = urlsplit(url)
+    return '%s://%s' % (parts.scheme, parts.netloc)
 
 
 def _root_reason(exc):

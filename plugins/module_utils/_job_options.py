@@ -114,6 +114,9 @@ class JobOptions:
                 return 'force_after only applies to state=stopped, and to state=restarted with restart_method=graceful'
             if self.force:
                 return 'force and force_after are mutually exclusive: force already force-stops at once'
+            if not self.wait:
+                return ('force_after needs wait=true: it force-stops the jobs still not STOPPED after force_after '
+                        'seconds of waiting, and wait=false does not wait (use force=true to force-stop at once)')
         for name, value in self.timing.items():
             if value < 0:
                 return 'server_timing.%s must be 0 or more (got %s)' % (name, value)

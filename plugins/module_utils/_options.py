@@ -26,7 +26,8 @@ CONNECTION_OPTIONS = ('url', 'username', 'password', 'validate_certs', 'ca_path'
 
 def connection_argument_spec():
     return dict(
-        url=dict(type='str', required=True, fallback=(env_fallback, [CONNECTION_ENV['url']])),
+        # Not required=True: its message ("missing required arguments: url") names none of the ways to set it.
+        url=dict(type='str', fallback=(env_fallback, [CONNECTION_ENV['url']])),
         username=dict(type='str', fallback=(env_fallback, [CONNECTION_ENV['username']])),
         password=dict(type='str', no_log=True, fallback=(env_fallback, [CONNECTION_ENV['password']])),
         validate_certs=dict(type='bool', default=True, fallback=(env_fallback, [CONNECTION_ENV['validate_certs']])),
@@ -78,6 +79,11 @@ class OptionAdapter:
         return {name: self.get_option(name) for name in names}
 
 
+MISSING_URL = ('url is required: set the url option, or KYLIN_URL in the environment; in a playbook, once for every '
+               'module of the collection with module_defaults: {group/kylin.streaming.kylin: {url: ...}}; the '
+               'collection\'s roles, runbooks and lookup read the variable kylin_url')
+
+
 def check_connection(adapter):
     """Raise ``KylinOptionError`` for connection values no request could succeed with."""
     timeout, retries = adapter.get_option('timeout'), adapter.get_option('retries')
@@ -87,3 +93,5 @@ def check_connection(adapter):
         raise KylinOptionError('retries must be 0 or more (got %s)' % retries)
     if adapter.get_option('password') and not adapter.get_option('username'):
         raise KylinOptionError('password is set but username is not')
+    if not (adapter.get_option('url') or '').strip():
+        raise KylinOptionError(MISSING_URL)

@@ -12,6 +12,7 @@ awaited jobs with one list read. PUTs are never blindly resent: a failed or unan
 followed by a re-read, and only jobs that did not move are sent again (docs/design.md §4).
 """
 
+import difflib
 import re
 import time
 
@@ -120,14 +121,28 @@ class JobReconciler:
             found = set(row.get('model_alias') for row in rows)
             missing = [m for m in opts.models if m not in found]
             if missing:
-                raise KylinSelectionError('model(s) not found in project %s: %s (aliases are exact and case-sensitive)' % (
-                    self.project, ', '.join(missing)))
+                raise KylinSelectionError('model(s) not found in project %s: %s (aliases are exact and case-sensitive)%s' % (
+                    self.project, ', '.join(missing), self.suggest(missing)))
             rank = {alias: i for i, alias in enumerate(opts.models)}
             ordered_rows = sorted(rows, key=lambda r: (rank.get(r.get('model_alias'), 0), J.job_type(r) != 'build'))
         if ordered_rows and ordered_rows[0].get('project'):
             # Kylin matches project names case-insensitively on reads; write with its own spelling.
             self.project = ordered_rows[0]['project']
         return [J.JobTrack(row, order=i) for i, row in enumerate(ordered_rows)]
+
+    def suggest(self, missing):
+        """'; did you mean orders_rt?' from one read of the project's aliases (only on this error path)."""
+        try:
+            known = sorted(set(row.get('model_alias') for row in read_jobs(self.client, self.project) if row.get('model_alias')))
+        except KylinError:
+            return ''
+        hints = []
+        for alias in missing:
+            lowered = dict((k.lower(), k) for k in known)
+            close = [lowered[alias.lower()]] if alias.lower() in lowered else difflib.get_close_matches(alias, known, n=2, cutoff=0.6)
+            if close:
+                hints.append('%s: did you mean %s?' % (alias, ' or '.join(close)))
+        return ('; ' + '; '.join(hints)) if hints else ''
 
     # ------------------------------------------------------------------ params
 

@@ -41,20 +41,42 @@ def job_result(track, with_params=False):
     return result
 
 
+# A job still in one of these after its action was not waited for (wait=false): say so, not "stopped 2".
+IN_FLIGHT = {START: ('STARTING',), RESTART: ('STARTING', 'STOPPING'), STOP: ('STOPPING',), FORCE_STOP: ('STOPPING',)}
+
+
+def label(res):
+    """How a person recognises a job: its model and type beside the id (``orders_rt build (5d9f..._build)``)."""
+    if res.get('model'):
+        return '%s %s (%s)' % (res['model'], res.get('type') or '?', res['id'])
+    return res['id']
+
+
 def summary(results, state, check_mode=False):
     """One line for ``msg``: what was (or would be) done, what failed."""
     verbs = {START: 'started', STOP: 'stopped', FORCE_STOP: 'force-stopped', RESTART: 'restarted'}
     counts = {}
+    in_flight = {}
+    untouched = []
+    reached = ('STOPPED', 'ERROR') if state == STOPPED_STATE else ('RUNNING',)
     unchanged = skipped = 0
     for res in results:
-        if res['changed'] and res['action']:
+        if res['changed'] and res['action'] and res['error']:
+            continue  # counted with the failures, not as done
+        if res['changed'] and res['action'] and not check_mode and res.get('status') in IN_FLIGHT.get(res['action'], ()):
+            in_flight.setdefault(res['action'], []).append(res['status'])
+        elif res['changed'] and res['action']:
             counts[res['action']] = counts.get(res['action'], 0) + 1
         elif (res.get('note') or '').startswith(NOT_ATTEMPTED):
             skipped += 1
+        elif not res['error'] and res.get('status') not in (None,) + reached:
+            untouched.append(res['status'])  # not acted on, and not there either (the run ended early)
         elif not res['error']:
             unchanged += 1
     prefix = 'would have ' if check_mode else ''
     parts = ['%s%s %d' % (prefix, verbs[a], counts[a]) for a in KIND_ORDER[::-1] if a in counts]
+    parts += ['sent %s to %d, still %s' % (a, len(in_flight[a]), '/'.join(sorted(set(in_flight[a]))))
+              for a in KIND_ORDER[::-1] if a in in_flight]
     params_only = sum(1 for r in results if r.get('params_changed') and not r['action'])
     if params_only:
         parts.append('%supdated params of %d' % (prefix, params_only))
@@ -62,26 +84,34 @@ def summary(results, state, check_mode=False):
         parts.append('%d already %s' % (unchanged, 'running' if state != STOPPED_STATE else 'stopped'))
     elif unchanged:
         parts.append('%d unchanged' % unchanged)
+    if untouched:
+        parts.append('%d not acted on (still %s)' % (len(untouched), '/'.join(sorted(set(untouched)))))
     if skipped:
         parts.append('%d %s' % (skipped, NOT_ATTEMPTED))
     failed = [r for r in results if r['error']]
     text = ', '.join(parts) if parts else 'no jobs selected'
     if failed:
         text = '%d of %d jobs failed: %s. %s' % (
-            len(failed), len(results), '; '.join('%s: %s' % (r['id'], r['error']) for r in failed[:10]) +
+            len(failed), len(results), '; '.join('%s: %s' % (label(r), r['error']) for r in failed[:10]) +
             ('; ...' if len(failed) > 10 else ''), text[0].upper() + text[1:])
     return text
 
 
 def diff_of(tracks, results, with_params):
-    """``{before, after}`` per job id: the status, and with params the keys that change."""
+    """``{before, after}`` per job, keyed ``<model> <type> (<id>)``: the status, and with params the keys that
+    change, and after them the action that follows (a restart, so that they take effect)."""
     before, after = {}, {}
     for res, track in zip(results, tracks):
+        key = label(res)
         if not with_params:
-            before[res['id']] = res['status_before']
-            after[res['id']] = res['status']
+            before[key] = res['status_before']
+            after[key] = res['status']
         else:
             changes = track.params_changes
-            before[res['id']] = dict(status=res['status_before'], params={k: v['before'] for k, v in changes.items()})
-            after[res['id']] = dict(status=res['status'], params={k: v['after'] for k, v in changes.items()})
+            before[key] = dict(status=res['status_before'], params={k: v['before'] for k, v in changes.items()})
+            after[key] = dict(status=res['status'], params={k: v['after'] for k, v in changes.items()})
+            if changes and res['action']:
+                after[key]['then'] = '%s, so that the new params take effect' % res['action']
+            elif changes:
+                after[key]['then'] = 'no restart: the params take effect at the next start'
     return dict(before=before, after=after)

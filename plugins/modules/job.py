@@ -78,6 +78,7 @@ options:
       - With O(state=stopped) and O(wait=true), stop gracefully first, then FORCE_STOP the jobs that are
         still not V(STOPPED) this many seconds later.
       - With O(state=restarted) and O(restart_method=graceful), the same bound for the graceful STOP.
+      - Refused with O(wait=false), where nothing waits for the graceful stop; use O(force=true) to force-stop at once.
     type: int
   wait:
     description:
@@ -190,6 +191,7 @@ options:
         type: float
         default: 5
 extends_documentation_fragment:
+  - kylin.streaming.connection.writes
   - kylin.streaming.connection
   - kylin.streaming.attributes
   - kylin.streaming.attributes.changes

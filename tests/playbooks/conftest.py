@@ -12,6 +12,11 @@ simulator's own state and logs (``/_sim/jobs``, ``/_sim/actions``, ``/_sim/trans
 ``/_sim/counters``), not only from what the playbook printed.
 """
 
+import os
+import shutil
+import subprocess
+import sys
+
 import pytest
 
 from kylin_sim.control import SimControl
@@ -20,6 +25,72 @@ from kylin_sim.playbook import collections_root
 # Poll the simulator often: the playbooks' own default (5 s) would only make the suite slow.
 POLL = 0.2
 PROJECT = 'streaming_demo'
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def collections_path():
+    """Where kylin.streaming is installed for ansible-playbook: the build copy made by ``make``."""
+    path = os.environ.get('ANSIBLE_COLLECTIONS_PATH') or os.path.join(ROOT, '.build')
+    if not os.path.isdir(os.path.join(path, 'ansible_collections', 'kylin', 'streaming', 'playbooks')):
+        pytest.fail('kylin.streaming is not in %s: run `make playbooks-test`, or `make collection` first' % path)
+    return path
+
+
+def ansible_playbook():
+    """ansible-playbook of the Python running the tests (the venv), else the one on PATH."""
+    here = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+    return here if os.path.exists(here) else shutil.which('ansible-playbook')
+
+
+class PlaybookRun:
+    """The outcome of one ``ansible-playbook`` run with an inventory (the fleet tests)."""
+
+    def __init__(self, args, proc):
+        self.args = args
+        self.rc = proc.returncode
+        self.output = proc.stdout
+
+    @property
+    def recaps(self):
+        """Every host's PLAY RECAP line: ``{'prod': {'ok': 7, 'changed': 0, ...}, ...}``."""
+        recaps, seen = {}, False
+        for line in self.output.splitlines():
+            if line.startswith('PLAY RECAP'):
+                seen = True
+            elif seen and ' : ' in line and 'ok=' in line:
+                host, dummy, fields = line.partition(' : ')
+                recaps[host.strip()] = dict((key, int(value)) for key, value in (field.split('=') for field in fields.split()))
+        return recaps
+
+    def __repr__(self):
+        return 'ansible-playbook %s -> rc=%s\n%s' % (' '.join(self.args), self.rc, self.output)
+
+
+def playbook_env(tmp_path, **kylin):
+    """The environment of ``ansible-playbook``: the build copy of the collection, no stray KYLIN_* or config."""
+    env = dict(os.environ)
+    for name in list(env):
+        if name.startswith('KYLIN_') or name == 'ANSIBLE_CONFIG':
+            del env[name]
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': collections_path(),
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_FORCE_COLOR': '0',
+        'ANSIBLE_LOCALHOST_WARNING': 'false',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+        'ANSIBLE_LOCAL_TEMP': str(tmp_path / '.ansible-tmp'),
+    })
+    env.update(kylin)
+    return env
+
+
+def run_playbook(args, cwd, env, timeout=300):
+    """``ansible-playbook ARGS`` in ``cwd``: a ``PlaybookRun``."""
+    proc = subprocess.run([ansible_playbook()] + list(args), cwd=str(cwd), env=env, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          timeout=timeout, check=False)
+    return PlaybookRun(list(args), proc)
 
 
 class Control(SimControl):

@@ -95,7 +95,7 @@ def test_entry_without_models_and_bad_state_are_refused(ctl, playbook):
     assert 'entry 1: no models' in run.output
     run = converge(playbook, [{'project': PROJECT, 'model': 'orders_rt', 'state': 'restarted'}])
     assert run.rc != 0, run
-    assert 'restarted' in run.output and 'started, stopped' in run.output  # the role's argument spec
+    assert 'state restarted is not a desired state' in run.output and 'kylin.streaming.rolling_restart' in run.output
     run = playbook('converge')
     assert run.rc != 0, run
     assert 'kylin_streaming_jobs is missing or empty' in run.output
@@ -118,3 +118,75 @@ def test_broken_model_fails_but_the_other_groups_converge(ctl, playbook):
     assert jobs[('iot', 'smart_meter', 'build')]['status'] == 'STOPPED'
     assert jobs[('iot', 'sensor_readings', 'build')]['status'] == 'STOPPED'
     assert jobs[('iot', 'sensor_readings', 'merge')]['status'] == 'STOPPED'
+
+
+def failed_logins(ctl):
+    """Failed logins the simulator counted: its per-user count when it has one, else its 401 answers."""
+    counters = ctl.counters()
+    per_user = counters.get('failed_logins')
+    if isinstance(per_user, dict):
+        return sum(per_user.values())
+    return counters['statuses'].get('401', 0)
+
+
+def test_a_wrong_password_costs_one_failed_login_whatever_the_number_of_calls(ctl, playbook):
+    """Five module calls, a wrong password: one failed login, and the user is not locked (3 in a row lock it)."""
+    ctl.clear_counters()
+    run = converge(playbook, DESIRED, kylin_username='ADMIN', kylin_password='Not-The-Pa55word')
+    assert run.rc != 0, run
+    assert 'None of the 5 module calls was made' in run.output, run
+    assert 'Not-The-Pa55word' not in run.output  # the password is never printed
+    assert failed_logins(ctl) == 1, ctl.counters()
+    assert ctl.actions() == []
+
+    # Not locked: the right password works at once, and converges.
+    again = converge(playbook, DESIRED)
+    assert again.rc == 0, again
+    assert 'KE-010003005' not in again.output
+    jobs = ctl.by_name()
+    assert dict((name, jobs[name]['status']) for name in EXPECTED) == EXPECTED
+
+
+def test_every_runbook_stops_at_the_first_failed_login(ctl, playbook, tmp_path):
+    """Runbooks over several projects or with several reads make one failed login each, then stop."""
+    runs = [('rolling_restart', dict(kylin_project=PROJECT)),
+            ('restart_errored', dict(kylin_latency_threshold=1)),
+            ('maintenance_stop', dict(kylin_snapshot=str(tmp_path / 'window.yml'))),
+            ('report', dict(kylin_streaming_report_dir=str(tmp_path / 'report')))]
+    for name, extra in runs:
+        ctl.clear_counters()
+        run = playbook(name, kylin_username='ADMIN', kylin_password='Not-The-Pa55word', **extra)
+        assert run.rc != 0, (name, run)
+        assert failed_logins(ctl) == 1, (name, ctl.counters())
+        ctl.reset('demo')  # the simulator's count of wrong passwords in a row starts again
+    assert not (tmp_path / 'window.yml').exists()  # maintenance_stop stopped before writing its snapshot
+
+
+def test_typos_get_one_line_with_a_suggestion_not_the_whole_spec(ctl, playbook):
+    run = converge(playbook, [{'project': PROJECT, 'modles': ['orders_rt'], 'state': 'stoped'},
+                              {'project': PROJECT, 'model': 'clickstream', 'job_types': ['biuld']}],
+                   kylin_streaming_jobs_wait_timout=30)
+    assert run.rc != 0, run
+    assert 'unknown key modles; did you mean models?' in run.output, run
+    assert 'state stoped is not one of started, stopped; did you mean stopped?' in run.output
+    assert 'job_types biuld is not one of build, merge; did you mean build?' in run.output
+    assert 'unknown variable kylin_streaming_jobs_wait_timout; did you mean kylin_streaming_jobs_wait_timeout?' in run.output
+    assert 'argument_spec_data' not in run.output and 'Validation of arguments failed' not in run.output
+    assert ctl.actions() == [] and ctl.counters()['requests'] == {}  # refused before any request
+
+
+def test_the_role_in_a_users_own_play_gives_the_same_short_line(ctl, tmp_path):
+    """Not only through the runbook: the role itself checks its entries (its argument spec's elements are raw)."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    from conftest import playbook_env, run_playbook  # pylint: disable=import-outside-toplevel
+    (tmp_path / 'site.yml').write_text(yaml.safe_dump([{
+        'name': 'Mine', 'hosts': 'localhost', 'gather_facts': False,
+        'roles': [{'role': 'kylin.streaming.jobs',
+                   'vars': {'kylin_streaming_jobs': [{'project': PROJECT, 'modles': ['orders_rt'], 'state': 'stoped'}]}}]}]))
+    run = run_playbook(['site.yml'], tmp_path, playbook_env(tmp_path, KYLIN_URL=ctl.url, KYLIN_USERNAME='ADMIN',
+                                                            KYLIN_PASSWORD='KYLIN'))
+    assert run.rc != 0, run
+    assert 'unknown key modles; did you mean models?' in run.output, run
+    assert 'state stoped is not one of started, stopped; did you mean stopped?' in run.output
+    assert 'argument_spec_data' not in run.output and 'Validation of arguments failed' not in run.output
+    assert ctl.actions() == [] and ctl.counters()['requests'] == {}

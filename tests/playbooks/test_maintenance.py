@@ -37,6 +37,7 @@ def test_stop_then_resume_restores_exactly_the_running_jobs(ctl, playbook, tmp_p
     resume = playbook('maintenance_resume', kylin_snapshot=str(snapshot), kylin_poll_interval=POLL)
     assert resume.rc == 0, resume
     assert 'Started 9 of the 9 jobs of the snapshot' in resume.output
+    assert 'already running' not in resume.output  # there were no others
     after = ctl.statuses()
     assert sorted(job for job, status in after.items() if status == 'RUNNING') == running
     for job, status in before.items():  # stopped and errored before the window: still so

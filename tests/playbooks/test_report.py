@@ -36,6 +36,9 @@ class ReportPage(HTMLParser):
         self.title = ''
         self.verdict = ''
         self.external = []
+        self.links = []
+        self.axis = []
+        self.reasons = []
         self._card = None
         self._in = None
 
@@ -53,12 +56,19 @@ class ReportPage(HTMLParser):
             self._in = 'verdict'
         elif tag == 'title' and not self.title:
             self._in = 'title'
-        for name in ('src', 'href'):
-            if name in attrs:
-                self.external.append(attrs[name])
+        if tag == 'a' and 'href' in attrs:
+            self.links.append(attrs['href'])  # a link is followed by a person, not loaded with the page
+        elif 'href' in attrs:
+            self.external.append(attrs['href'])
+        if 'src' in attrs:
+            self.external.append(attrs['src'])
+        if tag == 'text' and 'axis' in attrs.get('class', '').split():
+            self._in = 'axis'
+        elif tag == 'div' and 'reason' in attrs.get('class', '').split():
+            self._in = 'reason'
 
     def handle_endtag(self, tag):
-        if tag in ('div', 'title'):
+        if tag in ('div', 'title', 'text'):
             self._in = None
 
     def handle_data(self, data):
@@ -69,6 +79,10 @@ class ReportPage(HTMLParser):
             self.verdict += data.strip()
         elif self._in == 'title':
             self.title += data
+        elif self._in == 'axis':
+            self.axis.append(data.strip())
+        elif self._in == 'reason':
+            self.reasons.append(data.strip())
 
 
 def browser():
@@ -150,6 +164,15 @@ def test_html_report_renders_every_job_problems_first(ctl, report, tmp_path):
     assert page.verdict == '8 jobs need attention'
     assert page.svgs == 4  # orders_rt, clickstream, user_sessions, sensor_readings: running, micro-batches in the window
     assert page.external == []
+
+    # What on-call needs: why each ERROR job is down, links to the YARN application, values on the chart axes.
+    assert len(page.reasons) == 2, page.reasons
+    assert any('failed to launch' in reason and 'kylin.log' in reason for reason in page.reasons), page.reasons
+    assert any(reason.startswith('last records: ERROR ') and ' ago' in reason for reason in page.reasons), page.reasons
+    running = [job for job in ctl.jobs() if job['status'] == 'RUNNING' and job.get('yarn_app_url')]
+    assert running and all(job['yarn_app_url'] in page.links for job in running)
+    assert page.axis.count('now') == page.svgs and page.axis.count('-60 min') == page.svgs
+    assert all(label.endswith('s') and float(label[:-1]) > 0 for label in page.axis if label not in ('now', '-60 min'))
 
     # A screenshot a person can look at: docs/_artifacts/report.png.
     os.makedirs(ARTIFACTS, exist_ok=True)

@@ -32,7 +32,13 @@ def test_rolling_restart_keeps_at_most_batch_size_jobs_down(ctl, playbook):
 
     run = playbook('rolling_restart', kylin_project=PROJECT, kylin_batch_size=2, kylin_poll_interval=POLL)
     assert run.rc == 0, run
-    assert 'Restarted 6 running jobs of streaming_demo, at most 2 at a time' in run.output
+    assert 'Restarted 6 running jobs of streaming_demo, at most 2 at a time, in 3 batches' in run.output
+    # Progress as it goes: a line per batch, once that batch is RUNNING again, before the next batch starts.
+    lines = [run.output.index('batch %d of 3 RUNNING again' % number) for number in (1, 2, 3)]
+    assert lines == sorted(lines), run
+    assert '2 of 6 jobs done, 4 to go' in run.output and '6 of 6 jobs done, 0 to go' in run.output, run
+    restarts = [index for index in range(len(run.output)) if run.output.startswith('TASK [Restart the batch', index)]
+    assert len(restarts) == 3 and restarts[0] < lines[0] < restarts[1] < lines[1] < restarts[2] < lines[2], run
 
     after = dict((job['id'], job) for job in ctl.jobs(project=PROJECT))
     for job in running:  # each running job was restarted once: a new launch, RUNNING again
@@ -63,6 +69,10 @@ def test_rolling_restart_stops_at_the_first_failing_batch(ctl, playbook):
     assert run.rc != 0, run
     assert 'Rolling restart of streaming_demo stopped at the first failing batch' in run.output, run
     assert 'Failed: orders_rt build failed to launch' in run.output, run
+    # An honest count: the jobs really RUNNING again on a new launch, not every job the module touched.
+    restarted = [job for job, row in before.items() if row['status'] == 'RUNNING' and job != failing
+                 and ctl.job(job)['job_execution_id'] == row['job_execution_id'] + 1]
+    assert 'Restarted: %d of 6.' % len(restarted) in ' '.join(run.output.split()), run
 
     acted = [action['job_id'] for action in ctl.actions()]
     assert failing in acted[-2:], acted  # the failing job was in the last batch acted on

@@ -167,7 +167,8 @@ def test_a_failed_batch_stops_the_rollout(ctl, client):
     assert result['failed']
     assert [j['action'] for j in result['jobs']] == ['RESTART', None, None]
     assert all('not attempted' in j['note'] for j in result['jobs'][1:])
-    assert result['msg'].endswith('Restarted 1, 2 not attempted')
+    assert result['msg'].endswith('. 2 not attempted')  # the failed job is not also counted as restarted
+    assert 'Restarted' not in result['msg']
     assert ctl.status(models['m1'][0]) == 'RUNNING' and len(actions(ctl)) == 1
 
 
@@ -294,7 +295,8 @@ def test_params_are_written_before_and_restart_a_running_job_once(ctl, client):
         'spark.executor.instances': {'before': '2', 'after': '4'}}
     assert ctl.job(build)['params'] == dict(before, **{'spark.executor.instances': '4'})
     assert actions(ctl) == [(build, 'RESTART')]
-    assert result['diff']['after'][build] == {'status': 'RUNNING', 'params': {'spark.executor.instances': '4'}}
+    assert result['diff']['after']['m0 build (%s)' % build] == {
+        'status': 'RUNNING', 'params': {'spark.executor.instances': '4'}, 'then': 'RESTART, so that the new params take effect'}
     ctl.clear_counters()
     again = reconcile(client, job_ids=[build], params={'spark.executor.instances': '4'})
     assert not again['changed'] and requests_of(ctl, PUT_PARAMS) == 0

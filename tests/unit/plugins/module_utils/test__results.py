@@ -32,7 +32,8 @@ def test_job_result_and_diff():
     res = R.job_result(t, with_params=True)
     assert res == dict(id='m_build', project='p', model='m', type='build', status_before='RUNNING', status='STOPPING',
                        action='STOP', changed=True, error=None, params_changed=t.params_changes)
-    assert R.diff_of([t], [res], with_params=False) == dict(before={'m_build': 'RUNNING'}, after={'m_build': 'STOPPING'})
+    key = 'm build (m_build)'  # a person recognises the job by its model and type
+    assert R.diff_of([t], [res], with_params=False) == dict(before={key: 'RUNNING'}, after={key: 'STOPPING'})
     assert R.diff_of([t], [res], with_params=True) == dict(
-        before={'m_build': dict(status='RUNNING', params={'k': '1'})},
-        after={'m_build': dict(status='STOPPING', params={'k': '2'})})
+        before={key: dict(status='RUNNING', params={'k': '1'})},
+        after={key: dict(status='STOPPING', params={'k': '2'}, then='STOP, so that the new params take effect')})

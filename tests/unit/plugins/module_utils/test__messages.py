@@ -1,0 +1,204 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a new user reads when something is off (issue "rough edges"): each message names what to do.
+
+Jobs by model and type beside the id; TLS/HTTP mismatches; a missing url; honest summaries; "did you
+mean" for model typos; force_after that could never act; job_info's docs about reads only.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import socket
+import threading
+
+import pytest
+import yaml
+
+from ansible_collections.kylin.streaming.plugins.doc_fragments.connection import ModuleDocFragment
+from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
+from ansible_collections.kylin.streaming.plugins.module_utils import _results as R
+from ansible_collections.kylin.streaming.plugins.module_utils._client import KylinClient
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
+    KylinOptionError,
+    KylinSelectionError,
+    KylinTransportError,
+)
+from ansible_collections.kylin.streaming.plugins.module_utils._job_options import JobOptions
+from ansible_collections.kylin.streaming.plugins.module_utils._module import build_client
+from ansible_collections.kylin.streaming.plugins.module_utils._options import OptionAdapter, connection_argument_spec
+from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler
+from ansible_collections.kylin.streaming.plugins.modules import job as job_module
+from ansible_collections.kylin.streaming.plugins.modules import job_info as job_info_module
+from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.conftest import seed_models
+
+
+def reconcile(client, **kwargs):
+    options = dict(project='p1', poll_interval=0.05, wait_timeout=20)
+    options.update(kwargs)
+    return JobReconciler(client, JobOptions.of(**options)).run()
+
+
+# ---------------------------------------------------------------- 3: names beside ids
+
+
+def test_failures_and_diffs_name_the_model_and_type(ctl, client):
+    models = seed_models(ctl, count=2)
+    ctl.patch_job(models['m1'][0], fail_launch=True)
+    result = JobReconciler(client, JobOptions.of(project='p1', models=['m0', 'm1'], job_types=['build'], diff=True,
+                                                 poll_interval=0.05, wait_timeout=20)).run()
+    assert result['failed']
+    assert 'm1 build (%s): ' % models['m1'][0] in result['msg'], result['msg']
+    assert set(result['diff']['after']) == {'m0 build (%s)' % models['m0'][0], 'm1 build (%s)' % models['m1'][0]}
+
+
+def test_the_params_diff_says_a_restart_follows(ctl, client):
+    models = seed_models(ctl, count=1, build={'status': 'RUNNING'}, merge={'status': 'STOPPED'})
+    result = JobReconciler(client, JobOptions.of(project='p1', models=['m0'], params={'spark.executor.instances': '4'},
+                                                 check_mode=True, diff=True, poll_interval=0.05)).run()
+    after = result['diff']['after']
+    assert after['m0 build (%s)' % models['m0'][0]]['then'] == 'RESTART, so that the new params take effect'
+    assert after['m0 merge (%s)' % models['m0'][1]]['then'] == 'START, so that the new params take effect'
+    assert ctl.actions() == []
+
+
+# ---------------------------------------------------------------- 4: TLS and plain HTTP mismatched
+
+
+def test_https_url_to_a_plain_http_server_says_so(sim_server):
+    client = KylinClient(url=sim_server.url.replace('http://', 'https://'), username='ADMIN', password='KYLIN',
+                         timeout=5, retries=0, sleep=lambda seconds: None)
+    with pytest.raises(KylinTransportError) as caught:
+        client.list_jobs(project='p1')
+    client.close()
+    text = str(caught.value)
+    assert 'the server answers plain HTTP, not TLS; use an http:// url' in text, text
+    assert 'certificate not trusted' not in text
+
+
+class HangUp(threading.Thread):
+    """A server that treats every plain HTTP request as a TLS server does: an alert, or a reset, then gone."""
+
+    def __init__(self, how):
+        super().__init__(daemon=True)
+        self.how = how
+        self.sock = socket.socket()
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(5)
+        self.port = self.sock.getsockname()[1]
+
+    def run(self):
+        while True:
+            try:
+                conn, dummy = self.sock.accept()
+            except OSError:
+                return
+            conn.recv(65536)
+            if self.how == 'alert':
+                conn.sendall(b'\x15\x03\x01\x00\x02\x02\x46')  # TLS alert: protocol version
+            else:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b'\x01\x00\x00\x00\x00\x00\x00\x00')
+            conn.close()
+
+
+@pytest.mark.parametrize('how', ['alert', 'reset'])
+def test_http_url_to_a_tls_server_suggests_https(how):
+    server = HangUp(how)
+    server.start()
+    client = KylinClient(url='http://127.0.0.1:%d' % server.port, username='ADMIN', password='KYLIN', timeout=5, retries=0,
+                         sleep=lambda seconds: None)
+    try:
+        with pytest.raises(KylinTransportError) as caught:
+            client.list_jobs(project='p1')
+    finally:
+        client.close()
+        server.sock.close()
+    text = str(caught.value)
+    assert 'if it speaks HTTPS, use an https:// url (url is http://127.0.0.1:%d)' % server.port in text, text
+
+
+# ---------------------------------------------------------------- 5: no url
+
+
+def test_a_missing_url_names_every_way_to_set_it():
+    with pytest.raises(KylinOptionError) as caught:
+        build_client(OptionAdapter.from_dict(dict(url=None, username='ADMIN', password='KYLIN')))
+    text = str(caught.value)
+    for way in ('url', 'KYLIN_URL', 'module_defaults', 'group/kylin.streaming.kylin', 'kylin_url'):
+        assert way in text, (way, text)
+    # Not required=True in the argspec: Ansible's own "missing required arguments: url" names none of them.
+    assert not connection_argument_spec()['url'].get('required')
+
+
+# ---------------------------------------------------------------- 7: honest summaries
+
+
+def test_wait_false_does_not_claim_stopped(ctl, client):
+    seed_models(ctl, count=1, build={'status': 'RUNNING'}, merge={'status': 'RUNNING'})
+    ctl.set_config(stop_delay=30)
+    result = reconcile(client, models=['m0'], state=J.STOPPED_STATE, wait=False)
+    assert [job['status'] for job in result['jobs']] == ['STOPPING', 'STOPPING']
+    assert result['msg'] == 'sent STOP to 2, still STOPPING', result['msg']
+    assert 'stopped 2' not in result['msg']
+
+
+def test_a_failed_job_is_not_counted_as_restarted():
+    results = [dict(id='a_build', model='a', type='build', action='RESTART', changed=True, error='failed to launch'),
+               dict(id='b_build', model='b', type='build', action='RESTART', changed=True, error=None, status='RUNNING')]
+    text = R.summary(results, J.RESTARTED)
+    assert text == '1 of 2 jobs failed: a build (a_build): failed to launch. Restarted 1', text
+
+
+def test_jobs_left_alone_by_an_early_end_are_not_called_already_stopped():
+    results = [dict(id='a_build', model='a', type='build', action=None, changed=False, error=None, status='RUNNING'),
+               dict(id='a_merge', model='a', type='merge', action=None, changed=False, error=None, status='STOPPED')]
+    assert R.summary(results, J.STOPPED_STATE) == '1 already stopped, 1 not acted on (still RUNNING)'
+
+
+# ---------------------------------------------------------------- 9: did you mean
+
+
+def test_a_model_typo_gets_a_suggestion(ctl, client):
+    ctl.add_project('p1')
+    ctl.add_model('p1', 'orders_rt')
+    ctl.add_model('p1', 'payments_rt')
+    with pytest.raises(KylinSelectionError) as caught:
+        reconcile(client, models=['orders_rtt', 'Payments_RT', 'zzz'], state=J.STARTED)
+    text = str(caught.value)
+    assert 'orders_rtt: did you mean orders_rt?' in text, text
+    assert 'Payments_RT: did you mean payments_rt?' in text
+    assert 'zzz: did you mean' not in text
+    assert ctl.actions() == []
+
+
+# ---------------------------------------------------------------- 10: force_after that can never act
+
+
+def test_force_after_with_wait_false_is_refused():
+    with pytest.raises(KylinOptionError) as caught:
+        JobOptions.of(project='p', models=['m'], state='stopped', force_after=60, wait=False).check()
+    assert 'force_after needs wait=true' in str(caught.value)
+    JobOptions.of(project='p', models=['m'], state='stopped', force_after=60, wait=True).check()
+
+
+# ---------------------------------------------------------------- 13: job_info's docs are about reads
+
+
+def fragment_options(text):
+    return yaml.safe_load(text)['options']
+
+
+def test_job_info_docs_do_not_talk_about_writes():
+    common = fragment_options(ModuleDocFragment.DOCUMENTATION)
+    for name in ('timeout', 'retries'):
+        text = ' '.join(common[name]['description'])
+        assert 'FORCE_STOP' not in text and 'RESTART' not in text and 'Writes' not in text and 'write' not in text, text
+    writes = fragment_options(ModuleDocFragment.WRITES)
+    assert 'FORCE_STOP' in ' '.join(writes['timeout']['description'])
+    assert 'Writes' in ' '.join(writes['retries']['description'])
+    # job lists the writes fragment first (the first description of an option wins); job_info does not list it.
+    job = yaml.safe_load(job_module.DOCUMENTATION)['extends_documentation_fragment']
+    assert job.index('kylin.streaming.connection.writes') < job.index('kylin.streaming.connection')
+    info = yaml.safe_load(job_info_module.DOCUMENTATION)['extends_documentation_fragment']
+    assert 'kylin.streaming.connection.writes' not in info
