@@ -212,3 +212,14 @@ def test_markdown_and_csv_variants(ctl, report):
     assert table[-1].startswith('| 🟢 | RUNNING |')
     # The same order as the CSV.
     assert [line.split('|')[3].strip().strip('*') for line in table[1:]] == [row['model'] for row in rows]
+
+
+def test_check_mode_writes_no_file_and_says_so(ctl, playbook, tmp_path):
+    """`--check` reads and writes nothing: the closing line must not claim files were written."""
+    out = tmp_path / 'report'
+    result = playbook('report', check=True, kylin_streaming_report_dir=str(out))
+    assert result.rc == 0, result.describe()
+    assert not out.exists()
+    msg = result.result('Say where the report is')['msg']
+    assert 'check mode, nothing written; would write: ' + str(out / 'kylin-streaming-jobs.html') in msg, msg
+    assert ctl.actions() == []  # nothing acted on
