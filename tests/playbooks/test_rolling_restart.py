@@ -97,3 +97,24 @@ def test_rolling_restart_selection_and_unknown_models(ctl, playbook):
 
     run = playbook('rolling_restart')
     assert run.rc != 0 and 'Set kylin_project' in run.output, run
+
+
+def test_graceful_rolling_restart_stops_and_starts_each_batch(ctl, playbook):
+    before = dict((job['id'], job) for job in ctl.jobs(project=PROJECT))
+    running = sorted(job for job, row in before.items() if row['status'] == 'RUNNING')
+
+    run = playbook('rolling_restart', kylin_project=PROJECT, kylin_batch_size=3, kylin_poll_interval=POLL,
+                   kylin_restart_method='graceful', kylin_force_after=120)
+    assert run.rc == 0, run
+    assert 'Restarted 6 running jobs of streaming_demo, at most 3 at a time, in 2 batches' in run.output
+
+    actions = ctl.actions()
+    # Graceful: a STOP then a START per job, never Kylin's RESTART (nor a FORCE_STOP within force_after).
+    assert set(action['action'] for action in actions) == {'STOP', 'START'}, actions
+    for job in running:
+        assert [action['action'] for action in actions if action['job_id'] == job] == ['STOP', 'START']
+        assert ctl.job(job)['status'] == 'RUNNING'
+        assert ctl.job(job)['job_execution_id'] == before[job]['job_execution_id'] + 1
+    for job in set(before) - set(running):
+        assert ctl.job(job)['status'] == before[job]['status']
+    assert most_down_at_once(ctl.transitions(), running) == 3
