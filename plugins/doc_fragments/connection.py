@@ -69,8 +69,9 @@ notes:
 options:
   timeout:
     description:
-      - Seconds to wait for each HTTP answer. FORCE_STOP and RESTART are slow server-side (Kylin kills a
-        process per job before answering), so those requests are sent in chunks sized to answer within it.
+      - Seconds to wait for each HTTP answer. Kylin does the work of a status request before it answers
+        (FORCE_STOP and RESTART kill a driver per job, about 21 seconds each, one at a time on the node), so
+        status requests are sent in chunks whose expected work (O(server_timing)) fills at most half of it.
       - If not set, the E(KYLIN_TIMEOUT) environment variable is used.
     type: int
     default: 60
