@@ -161,6 +161,19 @@ def test_cli_bad_config_json_is_refused():
     assert proc.returncode == 2 and "not a JSON object" in proc.stderr
 
 
+def test_cli_port_in_use_is_one_line_not_a_traceback():
+    import socket  # pylint: disable=import-outside-toplevel
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "kylin_sim", "--port", str(port), "--seed", "empty"],
+                              capture_output=True, text=True, check=False, timeout=30)
+    assert proc.returncode == 2, proc.stderr
+    assert "kylin-sim: cannot listen on 127.0.0.1:%d: Address already in use" % port in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and "--port 0" in proc.stderr, proc.stderr
+
+
 def test_cli_detach_pid_file_and_exit_with_pid(tmp_path, wait_until):
     owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # pylint: disable=consider-using-with
     pid_file, log_file = tmp_path / "sim.pid", tmp_path / "sim.log"

@@ -128,7 +128,10 @@ def main(argv=None):
     sim = SimServer(host=args.host, port=args.port, seed=args.seed, state_file=args.state_file, certfile=args.cert,
                     keyfile=args.key, config=config, faults=faults, log_requests=args.log_requests)
 
+    listening = []
+
     def ready(server):
+        listening.append(server.port)
         if args.port_file:
             tmp = args.port_file + ".tmp"
             with open(tmp, "w", encoding="utf-8") as handle:
@@ -147,6 +150,13 @@ def main(argv=None):
         sim.serve_forever(ready)
     except KeyboardInterrupt:
         pass
+    except OSError as exc:
+        if listening:
+            raise
+        # The bind failed (port taken, address not ours): one line, not a traceback.
+        sys.stderr.write("kylin-sim: cannot listen on %s:%s: %s (another simulator or server there? pick another "
+                         "--port, or --port 0 for any free one)\n" % (args.host, args.port, exc.strerror or exc))
+        return 2
     return 0
 
 
