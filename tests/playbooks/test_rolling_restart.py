@@ -118,3 +118,12 @@ def test_graceful_rolling_restart_stops_and_starts_each_batch(ctl, playbook):
     for job in set(before) - set(running):
         assert ctl.job(job)['status'] == before[job]['status']
     assert most_down_at_once(ctl.transitions(), running) == 3
+
+
+def test_check_mode_plans_the_batches_and_sends_nothing(ctl, playbook):
+    run = playbook('rolling_restart', check=True, kylin_project=PROJECT, kylin_batch_size=2, kylin_poll_interval=POLL)
+    assert run.rc == 0, run
+    assert 'batch 1 of 3 would be restarted' in run.output, run
+    assert '2 of 6 jobs planned, 4 to go' in run.output and 'jobs done' not in run.output, run
+    assert 'Would restart 6 running jobs of streaming_demo' in run.output, run
+    assert ctl.actions() == []
