@@ -197,7 +197,8 @@ extends_documentation_fragment:
   - kylin.streaming.attributes.changes
 notes:
   - Requests in the usual case are one list read for all selected jobs, one PUT per kind of action
-    (per batch), and one list read per poll, however many jobs are selected.
+    (per batch, and per chunk sized by O(server_timing) to half of O(timeout)), and one list read per
+    poll, however many jobs are selected.
 seealso:
   - module: kylin.streaming.job_info
   - plugin: kylin.streaming.jobs
