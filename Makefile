@@ -271,6 +271,28 @@ galaxy-importer: venv-galaxy build ## Galaxy's importer on the built artifact (f
 	if grep -qE '^(WARNING|ERROR)' $$log; then echo "galaxy-importer: warnings above (log: $$log)"; exit 1; fi; \
 	grep -q '^Importer processing completed successfully' $$log || { cat $$log; exit 1; }
 
+# Execution environment (execution-environment.yml) and decision environment
+# (decision-environment.yml), ansible-builder definitions version 3 (docs/execution-environment.md).
+# ee-context writes both build contexts (.tmp/ee/context, .tmp/de/context) from the built artifact;
+# ee-test checks them without a container (~1 min); ee builds the images: podman or docker needed.
+EE_ENGINE ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
+.PHONY: ee-artifact ee-context ee-test ee
+ee-artifact: build
+	@mkdir -p $(TMP)/ee && cp $(ARTIFACT) $(TMP)/ee/kylin-streaming.tar.gz
+
+ee-context: venv-2.21 ee-artifact ## ansible-builder create for the EE and the DE (.tmp/ee/context, .tmp/de/context)
+	$(VENV_221)/bin/ansible-builder create -f execution-environment.yml -c $(TMP)/ee/context --output-filename Containerfile
+	$(VENV_221)/bin/ansible-builder create -f decision-environment.yml -c $(TMP)/de/context --output-filename Containerfile
+
+ee-test: venv-2.21 ee-artifact ## ansible-builder create, then the collection's build steps run on the context (tests/ee)
+	$(VENV_221)/bin/python -m pytest tests/ee -q -p no:cacheprovider
+
+ee: ee-context ## Build the EE and DE images (needs podman or docker: EE_ENGINE=podman|docker)
+	@$(EE_ENGINE) info >/dev/null 2>&1 || { echo "ee: '$(EE_ENGINE) info' fails: building an image needs a running" \
+	  "container engine (podman, or docker with its daemon); make ee-context writes the build contexts without one"; exit 1; }
+	$(VENV_221)/bin/ansible-builder build -f execution-environment.yml -c $(TMP)/ee/context --container-runtime $(EE_ENGINE) -t kylin-streaming-ee:latest
+	$(VENV_221)/bin/ansible-builder build -f decision-environment.yml -c $(TMP)/de/context --container-runtime $(EE_ENGINE) -t kylin-streaming-de:latest
+
 ##@ Linters
 
 .PHONY: lint
