@@ -324,26 +324,37 @@ build: venv docs-rst ## Build the collection artifact into .tmp/dist (needs READ
 docs-rst: venv
 	@$(VENV)/bin/python scripts/docs_rst.py $(ROOT)
 
-# The docs site, built from the artifact as installed by ansible-galaxy (what users get):
-# plugins, roles, the docs/*.md pages as extra docs; .tmp/docs-site/build/html/index.html. ~40 s.
-DOCS_COLLECTIONS := $(BUILD)/docs-collections
+# The built artifact installed by ansible-galaxy (offline) into .build/installed, as users get it:
+# what the docs site, the docs lint and the AWX run use.
+INSTALLED := $(BUILD)/installed
+INSTALLED_ENV = PATH=$(VENV_221)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(INSTALLED)
+.PHONY: install-artifact
+install-artifact: venv-2.21 build
+	@rm -rf $(INSTALLED)
+	@$(INSTALLED_ENV) $(VENV_221)/bin/ansible-galaxy collection install --offline -p $(INSTALLED) $(ARTIFACT) | tail -1
+
+# The docs site, built from the installed artifact: plugins, roles, the docs/*.md pages as extra
+# docs; .tmp/docs-site/build/html/index.html. ~40 s.
 DOCS_SITE := $(TMP)/docs-site
-DOCS_ENV = PATH=$(VENV_221)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(DOCS_COLLECTIONS)
-.PHONY: docs docs-install docs-lint docs-test
-docs-install: venv-2.21 build
-	@rm -rf $(DOCS_COLLECTIONS)
-	@$(DOCS_ENV) $(VENV_221)/bin/ansible-galaxy collection install --offline -p $(DOCS_COLLECTIONS) $(ARTIFACT) | tail -1
+.PHONY: docs docs-lint docs-test
 
-docs: docs-install ## Build the docs site with antsibull-docs (.tmp/docs-site/build/html)
-	$(DOCS_ENV) $(VENV_221)/bin/python scripts/docs_site.py $(DOCS_SITE)
+docs: install-artifact ## Build the docs site with antsibull-docs (.tmp/docs-site/build/html)
+	$(INSTALLED_ENV) $(VENV_221)/bin/python scripts/docs_site.py $(DOCS_SITE)
 
-docs-lint: docs-install ## antsibull-docs lint-collection-docs --plugin-docs on the built artifact
-	$(DOCS_ENV) $(VENV_221)/bin/antsibull-docs lint-collection-docs --plugin-docs $(DOCS_COLLECTIONS)/ansible_collections/kylin/streaming
+docs-lint: install-artifact ## antsibull-docs lint-collection-docs --plugin-docs on the built artifact
+	$(INSTALLED_ENV) $(VENV_221)/bin/antsibull-docs lint-collection-docs --plugin-docs $(INSTALLED)/ansible_collections/kylin/streaming
 
 # Renders the site's pages in headless chromium and checks what they show against ansible-doc;
 # screenshot: docs/_artifacts/docs-job-module.png. ~1.5 min with the build.
 docs-test: docs browser ## The docs site rendered in headless chromium (tests/docs)
-	$(DOCS_ENV) KYLIN_DOCS_SITE=$(DOCS_SITE)/build/html $(VENV_221)/bin/python -m pytest tests/docs -q -p no:cacheprovider
+	$(INSTALLED_ENV) KYLIN_DOCS_SITE=$(DOCS_SITE)/build/html $(VENV_221)/bin/python -m pytest tests/docs -q -p no:cacheprovider
+
+# AWX / AAP: the converge runbook as a job template runs it, through ansible-runner with the
+# environment the credential type (extensions/awx/credential_type.yml) injects, against an HTTPS
+# simulator; the installed artifact plays the execution environment's collection. ~40 s.
+.PHONY: awx-test
+awx-test: install-artifact ## ansible-runner runs the converge job template with the Kylin credential (tests/awx)
+	$(INSTALLED_ENV) $(VENV_221)/bin/python -m pytest tests/awx -q -p no:cacheprovider
 
 ##@ Housekeeping
 
