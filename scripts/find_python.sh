@@ -17,7 +17,7 @@ for version in "$@"; do
   for root in "${roots[@]}"; do
     # newest patch release first
     while IFS= read -r dir; do candidates+=("$dir/bin/python$version"); done \
-      < <(ls -d "$root/versions/$version"* 2>/dev/null | sort -rV)
+      < <(find "$root/versions" -mindepth 1 -maxdepth 1 -name "$version*" 2>/dev/null | sort -rV)
   done
   found=$(command -v "python$version" 2>/dev/null || true)
   [ -n "$found" ] && candidates+=("$found")
