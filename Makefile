@@ -168,6 +168,13 @@ sanity: venv bootstrap collection ## ansible-test sanity (ansible-core 2.19, no 
 	  echo "sanity: ignore files are not allowed here: fix the code instead"; ls tests/sanity/ignore-*.txt; exit 1; fi
 	$(call ansible_test,$(VENV),$(COLLECTION),sanity)
 
+# The same, on ansible-core 2.21 (its sanity tests are newer and stricter; no ignore files either).
+.PHONY: sanity-2.21
+sanity-2.21: venv-2.21 bootstrap collection-2.21 ## ansible-test sanity on ansible-core 2.21 (no ignore files)
+	@if ls tests/sanity/ignore-*.txt >/dev/null 2>&1; then \
+	  echo "sanity: ignore files are not allowed here: fix the code instead"; ls tests/sanity/ignore-*.txt; exit 1; fi
+	$(call ansible_test,$(VENV_221),$(COLLECTION_221),sanity,$(TEST_PYTHON_221),$(PATH_221))
+
 .PHONY: units units-2.16 units-2.21
 units: venv bootstrap collection ## ansible-test units (ansible-core 2.19)
 	@$(if $(HAS_UNIT_TESTS),$(call ansible_test,$(VENV),$(COLLECTION),units),$(call skip,unit tests))

@@ -164,7 +164,7 @@ def test_plugin_pages_show_every_option(tmp_path, kind, name, page):
     # Aliases get anchors of their own in the same row; every real option must have one.
     assert documented <= shown <= anchors(doc['options']), (documented, shown)
     # The examples are on the page, with the plugin's FQCN in them.
-    examples = rendered.body.split('Examples')[-1]
+    examples = rendered.body.rsplit('Examples', maxsplit=1)[-1]
     assert name in examples.replace(' ', '')
 
 
@@ -204,7 +204,7 @@ def test_every_docs_page_is_in_the_site_under_its_title(tmp_path):
             title = next(line[2:].strip() for line in handle if line.startswith('# '))
         page = render(tmp_path, PAGES + 'docsite/%s.html' % name)
         want = ' '.join(title.replace('`', '').split())
-        assert ' '.join(page.h1.replace('\u2019', "'").split()) == want, (name, page.h1)  # smartypants: ’
+        assert ' '.join(page.h1.replace('\u2019', "'").split()) == want, (name, page.h1)  # smartypants' right single quote
         # Links between the pages point into the site, not at Markdown files.
         assert not [link for link in page.links if link.endswith('.md') and '://' not in link], name
 
