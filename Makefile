@@ -267,9 +267,11 @@ molecule: venv collection ## molecule test for every role scenario (roles/*/mole
 
 # Galaxy's importer on the built artifact, as Galaxy runs it (flake8, ansible-lint, ansible-doc and
 # the metadata checks; ansible-test off: it needs a container, and `make sanity` runs it). Offline.
+# tests/galaxy first checks galaxy.yml against Galaxy's release rules as if it were 1.0.0.
 # Any WARNING or ERROR line fails the step; the log is kept in .tmp/galaxy-importer.log. ~40 s.
 .PHONY: galaxy-importer
 galaxy-importer: venv-galaxy build ## Galaxy's importer on the built artifact (flake8, ansible-lint); no warning allowed
+	$(VENV_GALAXY)/bin/python -m pytest tests/galaxy -q -p no:cacheprovider
 	@log=$(TMP)/galaxy-importer.log; cd $(TMP); \
 	GALAXY_IMPORTER_CONFIG=$(ROOT)/tests/galaxy/galaxy-importer.cfg PATH=$(VENV_GALAXY)/bin:$$PATH \
 	  $(VENV_GALAXY)/bin/python -m galaxy_importer.main $(ARTIFACT) > $$log 2>&1 || \
