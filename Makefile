@@ -191,11 +191,9 @@ units-2.21: venv-2.21 bootstrap collection-2.21 ## ansible-test units (ansible-c
 # Integration: `ansible-test integration --venv --python 3.11`, no containers. --venv makes
 # ansible-test create and manage a controller virtualenv in the copy's tests/output/.tmp, and
 # because it manages it, it installs tests/integration/requirements.txt (requests) there. Targets
-# run on the controller with that venv's Python (connection local), so they can start the
-# simulator as a local process: `{{ ansible_playbook_python }} -m kylin_sim` with PYTHONPATH set to
-# "{{ lookup('env', 'ANSIBLE_COLLECTIONS_PATH') }}/ansible_collections/kylin/streaming/kylin-sim/src"
-# (ansible-test points ANSIBLE_COLLECTIONS_PATH at the copy's collection root). Give each target
-# the alias `context/controller`. One target: make integration TEST_ARGS=job_info
+# run on the controller with that venv's Python (connection local); the setup_kylin_sim target
+# starts the simulator there from the copy's kylin-sim/src (that venv does not install it). Give
+# each target the alias `context/controller`. One target: make integration TEST_ARGS=job_info
 .PHONY: integration integration-2.16 integration-2.21
 integration: venv bootstrap collection ## ansible-test integration against the simulator (ansible-core 2.19)
 	@$(if $(HAS_INTEGRATION_TARGETS),$(call ansible_test,$(VENV),$(COLLECTION),integration),$(call skip,integration targets))
@@ -209,6 +207,26 @@ integration-2.21: venv-2.21 bootstrap collection-2.21 ## ansible-test integratio
 .PHONY: sim-test
 sim-test: venv ## pytest the simulator package itself (kylin-sim/tests)
 	@$(if $(HAS_SIM_TESTS),$(VENV)/bin/python -m pytest kylin-sim/tests -q,$(call skip,simulator tests))
+
+# The simulator as a user installs it: `pip install ./kylin-sim` (not editable) into a fresh virtualenv
+# with pytest, plus ansible-core and requests for the README's example (a test of a user's playbook,
+# which plays kylin.streaming.job from the build copy). Checks the command, that pytest lists the
+# plugin's fixtures, kylin-sim/tests/package/test_installed.py, and the README's examples.
+SIM_PACKAGE := $(TMP)/sim-package
+.PHONY: sim-package-test
+sim-package-test: venv collection ## pip install ./kylin-sim into a fresh venv: kylin-sim --help, its fixtures, the README example
+	rm -rf $(SIM_PACKAGE)
+	$(PYTHON) -m venv $(SIM_PACKAGE)/venv
+	$(SIM_PACKAGE)/venv/bin/python -m pip install --quiet --disable-pip-version-check ./kylin-sim \
+	  $$(grep -E '^(pytest|ansible-core)==' requirements-dev.txt) -r requirements.txt
+	$(SIM_PACKAGE)/venv/bin/kylin-sim --help | grep -q '^usage: kylin-sim '
+	mkdir -p $(SIM_PACKAGE)/example
+	cd $(SIM_PACKAGE)/example && ../venv/bin/python -m pytest --fixtures -p no:cacheprovider \
+	  | grep -E '^(kylin_sim|kylin_sim_module|kylin_sim_session|kylin_sim_factory|kylin_playbook|wait_until)( |$$)' \
+	  | sort | awk '{print "sim-package-test: fixture", $$1} END {if (NR != 6) {print "sim-package-test: want 6 fixtures"; exit 1}}'
+	$(SIM_PACKAGE)/venv/bin/python kylin-sim/tests/package/extract_examples.py kylin-sim/README.md $(SIM_PACKAGE)/example
+	cp kylin-sim/tests/package/test_installed.py $(SIM_PACKAGE)/example/
+	cd $(SIM_PACKAGE)/example && $(COLLECTIONS_ENV) ../venv/bin/python -m pytest -q -p no:cacheprovider
 
 # Fault injection: the real modules (ansible-playbook subprocesses, collection from the synced copy in
 # $(BUILD)) against simulator processes with faults on; ~2 minutes. FAULT_REPORT=docs/reliability.md

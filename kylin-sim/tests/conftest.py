@@ -1,20 +1,14 @@
-"""Fixtures for the simulator's own tests: one server per session, reset before each test."""
-
-import os
-import sys
+"""Fixtures for the simulator's own tests: one server per session (the plugin's ``kylin_sim_session``),
+reset before each test. Run them with the package installed (``make sim-test``)."""
 
 import pytest
 import requests
 
-# src/ on the path, so that "import kylin_sim" works from a checkout without installing it
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src"))
+from kylin_sim.testing import FAST  # noqa: F401  pylint: disable=unused-import  (tests import it from here)
 
 PUBLIC = "application/vnd.apache.kylin-v4-public+json"
 INTERNAL = "application/vnd.apache.kylin-v4+json"
 API = "/kylin/api/streaming_jobs"
-
-FAST = {"start_delay": 0.3, "yarn_accept_delay": 0.15, "stop_delay": 0.2, "kill_delay": 0.01, "retry_interval": 0.3,
-        "retry_max_interval": 1.0}
 
 
 class Kylin:
@@ -72,20 +66,22 @@ def error_of(resp, status, error_code=None):
     return body
 
 
+@pytest.fixture(scope="session")
+def kylin_sim_session_options():
+    """The fast timing settings, and a server-side auto-retry within a second (for the auto-retry tests)."""
+    return {"config": {"retry_interval": 0.3, "retry_max_interval": 1.0}}
+
+
 @pytest.fixture(name="sim", scope="session")
-def sim_fixture():
-    from kylin_sim.server import SimServer  # pylint: disable=import-outside-toplevel
-    server = SimServer(port=0, seed="empty", config=FAST).start()
-    yield server
-    server.stop()
+def sim_fixture(kylin_sim_session):
+    """The session's simulator (in-process, empty seed, the fast timing settings)."""
+    return kylin_sim_session
 
 
 @pytest.fixture(name="ctl")
 def ctl_fixture(sim):
-    from kylin_sim.control import SimControl  # pylint: disable=import-outside-toplevel
-    control = SimControl(sim.url)
-    control.reset("empty")
-    return control
+    """Its control client, after a reset to the empty seed."""
+    return sim.reset("empty")
 
 
 @pytest.fixture(name="kylin")

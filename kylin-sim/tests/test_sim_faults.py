@@ -1,18 +1,12 @@
 """One test per fault kind, and a server restart with --state-file (in a subprocess)."""
 
 import os
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
 from conftest import API, PUBLIC, Kylin
-from kylin_sim.control import SimControl, wait_until
-
-TESTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
 
 
 def test_error_count_answers_proxy_errors_without_processing(ctl, kylin, model):
@@ -129,48 +123,31 @@ def test_bad_fault_settings_are_refused(ctl):
 
 # ---------------------------------------------------------------- restart with --state-file
 
-def _start_process(tmp_path, name):
-    port_file = tmp_path / ("%s.port" % name)
-    cmd = [sys.executable, "-m", "kylin_sim", "--port", "0", "--port-file", str(port_file), "--seed", "empty",
-           "--state-file", str(tmp_path / "state.json"), "--start-delay", "0.4", "--yarn-accept-delay", "0.2",
-           "--stop-delay", "5", "--kill-delay", "0.01"]
-    env = dict(os.environ, PYTHONPATH=TESTS_DIR)
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # pylint: disable=consider-using-with
-    wait_until(lambda: port_file.exists() or proc.poll() is not None, timeout=15)
-    assert proc.poll() is None, proc.stderr.read().decode()
-    return proc, "http://127.0.0.1:%d" % int(port_file.read_text())
-
-
-def test_restart_with_state_file_applies_kylin_resume_semantics(tmp_path):
-    proc, url = _start_process(tmp_path, "first")
-    try:
-        ctl = SimControl(url)
-        kylin = Kylin(url)
-        running, stopping = ctl.add_model("p1", "a", build={"status": "RUNNING"}, merge={"status": "STOPPING"})["job_ids"]
-        error, stopped = ctl.add_model("p1", "b", build={"status": "ERROR"})["job_ids"]
-        starting, launching = ctl.add_model("p1", "c", merge={"status": "LAUNCHING_ERROR"})["job_ids"]
-        assert kylin.act("START", [starting], "p1").status_code == 200
-        first_app = ctl.job(running)["yarn_app_id"]
-        records_before = {j: len(kylin.records(j)) for j in (running, stopping, error, stopped, starting, launching)}
-    finally:
-        proc.send_signal(signal.SIGKILL)  # no goodbye: the state was saved after every change
-        proc.wait(10)
-    proc, url = _start_process(tmp_path, "second")
-    try:
-        ctl = SimControl(url)
-        kylin = Kylin(url)
-        statuses = {j["id"]: j["status"] for j in ctl.jobs()}
-        assert statuses == {running: "STARTING", stopping: "ERROR", error: "ERROR", stopped: "STOPPED",
-                            starting: "STARTING", launching: "LAUNCHING_ERROR"}
-        assert kylin.records(running)[0]["action"] == "STOP"  # killed and set STOPPED, then resubmitted
-        assert kylin.records(starting)[0]["action"] == "STOP"
-        assert kylin.records(stopping)[0]["action"] == "ERROR"
-        assert len(kylin.records(error)) == records_before[error]  # ERROR -> ERROR writes nothing
-        assert len(kylin.records(stopped)) == records_before[stopped]
-        assert {t["cause"] for t in ctl.transitions()} == {"restart_resume"}
-        ctl.wait_for_status(running, "RUNNING", timeout=5)
-        assert ctl.job(running)["yarn_app_id"] != first_app
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
-    assert (tmp_path / "state.json").exists()
+@pytest.mark.kylin_sim(process=True, state_file=True, config={"start_delay": 0.4, "yarn_accept_delay": 0.2,
+                                                               "stop_delay": 5})
+def test_restart_with_state_file_applies_kylin_resume_semantics(kylin_sim):
+    ctl = kylin_sim.ctl
+    kylin = Kylin(kylin_sim.url)
+    running, stopping = ctl.add_model("p1", "a", build={"status": "RUNNING"}, merge={"status": "STOPPING"})["job_ids"]
+    error, stopped = ctl.add_model("p1", "b", build={"status": "ERROR"})["job_ids"]
+    starting, launching = ctl.add_model("p1", "c", merge={"status": "LAUNCHING_ERROR"})["job_ids"]
+    assert kylin.act("START", [starting], "p1").status_code == 200
+    first_app = ctl.job(running)["yarn_app_id"]
+    records_before = {j: len(kylin.records(j)) for j in (running, stopping, error, stopped, starting, launching)}
+    first_pid = kylin_sim.process.pid
+    kylin_sim.kill()  # no goodbye: the state was saved after every change
+    kylin_sim.start()  # same port, same state file
+    assert kylin_sim.process.pid != first_pid
+    kylin = Kylin(kylin_sim.url)
+    statuses = {j["id"]: j["status"] for j in ctl.jobs()}
+    assert statuses == {running: "STARTING", stopping: "ERROR", error: "ERROR", stopped: "STOPPED",
+                        starting: "STARTING", launching: "LAUNCHING_ERROR"}
+    assert kylin.records(running)[0]["action"] == "STOP"  # killed and set STOPPED, then resubmitted
+    assert kylin.records(starting)[0]["action"] == "STOP"
+    assert kylin.records(stopping)[0]["action"] == "ERROR"
+    assert len(kylin.records(error)) == records_before[error]  # ERROR -> ERROR writes nothing
+    assert len(kylin.records(stopped)) == records_before[stopped]
+    assert {t["cause"] for t in ctl.transitions()} == {"restart_resume"}
+    ctl.wait_for_status(running, "RUNNING", timeout=5)
+    assert ctl.job(running)["yarn_app_id"] != first_app
+    assert os.path.isfile(kylin_sim.state_file)

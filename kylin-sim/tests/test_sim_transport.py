@@ -9,9 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import API, FAST, PUBLIC, Kylin, error_of
+from conftest import API, PUBLIC, Kylin, error_of
 from kylin_sim.control import SimControl
-from kylin_sim.server import SimServer
 
 
 @pytest.fixture(name="certificate", scope="module")
@@ -26,9 +25,9 @@ def certificate_fixture(tmp_path_factory):
     return str(cert), str(key)
 
 
-def test_https(certificate):
+def test_https(certificate, kylin_sim_factory):
     cert, key = certificate
-    sim = SimServer(port=0, seed="demo", certfile=cert, keyfile=key, config=FAST).start()
+    sim = kylin_sim_factory.make(seed="demo", cert=cert, key=key)
     try:
         assert sim.url.startswith("https://")
         kylin = Kylin(sim.url, verify=cert)

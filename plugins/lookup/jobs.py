@@ -3,9 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 name: jobs
 short_description: Kylin streaming jobs, for loops and templates
@@ -104,63 +101,39 @@ from ansible import constants as C
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.kylin.streaming.plugins.module_utils._client import SORT_KEYS, KylinError
-from ansible_collections.kylin.streaming.plugins.module_utils._inventory import JOB_TYPES, STATUSES, inventory
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinError
+from ansible_collections.kylin.streaming.plugins.module_utils._filters import check_filters
+from ansible_collections.kylin.streaming.plugins.module_utils._inventory import inventory
 from ansible_collections.kylin.streaming.plugins.module_utils._module import build_client
-
-CONNECTION_OPTIONS = ('url', 'username', 'password', 'validate_certs', 'ca_path', 'timeout', 'retries')
+from ansible_collections.kylin.streaming.plugins.module_utils._options import OptionAdapter
 
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=self._option_vars(variables), direct=kwargs)
-        options = dict((name, self.get_option(name)) for name in CONNECTION_OPTIONS)
-        filters = self._filters()
+        adapter = OptionAdapter.from_plugin(self)
         projects = [t for t in terms if t] or [self.get_option('project')]
         if len(projects) > 1 and self.get_option('project'):
             raise AnsibleLookupError('kylin.streaming.jobs: give projects as terms or as project=, not both')
-        if filters['job_ids'] and not all(projects):
-            raise AnsibleLookupError('kylin.streaming.jobs: job_ids needs a project')
-        if not options.get('url'):
+        if not self.get_option('url'):
             raise AnsibleLookupError('kylin.streaming.jobs: url is required (option url, variable kylin_url or KYLIN_URL)')
-
-        def fail(msg):
-            raise AnsibleLookupError('kylin.streaming.jobs: %s' % msg)
-
-        client = build_client(options, fail)
+        client = None
         try:
+            filters = check_filters(adapter, projects)
+            client = build_client(adapter)
             jobs = []
             for project in projects:
                 jobs.extend(inventory(client, project=project, **filters)['jobs'])
             return jobs
         except KylinError as exc:
-            raise AnsibleLookupError('kylin.streaming.jobs: %s' % exc)
+            raise AnsibleLookupError('kylin.streaming.jobs: %s' % exc) from None
         finally:
-            client.close()
+            if client is not None:
+                client.close()
 
     def _option_vars(self, variables):
         """The option variables (kylin_url, ...) templated: Ansible hands them to lookups raw."""
         variables = variables or {}
         names = C.config.get_plugin_vars('lookup', self._load_name)
-        return dict((name, self._templar.template(variables[name])) for name in names if name in variables)
-
-    def _filters(self):
-        job_types = self.get_option('job_types') or None
-        statuses = self.get_option('statuses') or None
-        bad = [t for t in job_types or [] if t not in JOB_TYPES]
-        if bad:
-            raise AnsibleLookupError('kylin.streaming.jobs: job_types must be build and/or merge; got %s' % ', '.join(bad))
-        bad = [s for s in statuses or [] if str(s).upper() not in STATUSES]
-        if bad:
-            raise AnsibleLookupError('kylin.streaming.jobs: statuses must be among %s; got %s' % (
-                ', '.join(STATUSES), ', '.join(bad)))
-        sort_by = self.get_option('sort_by')
-        if sort_by not in SORT_KEYS:
-            raise AnsibleLookupError('kylin.streaming.jobs: sort_by must be one of %s; got %s' % (', '.join(SORT_KEYS), sort_by))
-        limit, page_size = self.get_option('limit'), self.get_option('page_size')
-        if limit < 0 or page_size < 1:
-            raise AnsibleLookupError('kylin.streaming.jobs: limit must be 0 or more and page_size 1 or more')
-        return dict(model_name=self.get_option('model_name'), models=self.get_option('models') or None,
-                    job_types=job_types, statuses=statuses, job_ids=self.get_option('job_ids') or None,
-                    sort_by=sort_by, reverse=self.get_option('reverse'), limit=limit, page_size=page_size)
+        return {name: self._templar.template(variables[name]) for name in names if name in variables}

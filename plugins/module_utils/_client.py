@@ -12,9 +12,6 @@ outcome of a write unknown is raised with ``maybe_applied`` so the caller can re
 reconcile instead of blindly resending.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import base64
 import json
 import re
@@ -31,6 +28,17 @@ except ImportError as exc:  # pragma: no cover - exercised by the import sanity 
     REQUESTS_IMPORT_ERROR = exc
 
 from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import (  # noqa: F401  re-exported; pylint: disable=unused-import
+    KylinApiError,
+    KylinAuthError,
+    KylinError,
+    KylinNotFoundError,
+    KylinPermissionError,
+    KylinResponseError,
+    KylinTransportError,
+)
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import SORT_KEYS
 
 
 PUBLIC_ACCEPT = 'application/vnd.apache.kylin-v4-public+json'
@@ -49,49 +57,6 @@ CODE_ACCESS_DENIED = 'KE-010024001'
 CODE_USER_LOCKED = 'KE-010003005'
 CODE_PROJECT_NOT_FOUND = 'KE-010001201'
 CODE_EMPTY_PROJECT = 'KE-010001002'
-
-
-class KylinError(Exception):
-    """Base of every error the client raises; ``str()`` is a message fit for users.
-
-    Never carries credentials: messages are built from the method, the URL (without any
-    userinfo), the HTTP status and Kylin's own ``error_code`` and ``msg``.
-    """
-
-    def __init__(self, message, method=None, url=None, status=None, error_code=None, kylin_msg=None,
-                 maybe_applied=False):
-        super(KylinError, self).__init__(message)
-        self.message = message
-        self.method = method
-        self.url = url
-        self.status = status
-        self.error_code = error_code
-        self.kylin_msg = kylin_msg
-        self.maybe_applied = maybe_applied
-
-
-class KylinTransportError(KylinError):
-    """No usable answer: connection refused or reset, timeout, TLS failure."""
-
-
-class KylinResponseError(KylinError):
-    """An answer that is not Kylin's JSON envelope (a proxy's HTML page, an empty or garbled body)."""
-
-
-class KylinAuthError(KylinError):
-    """401, or a locked user. Never retried: Kylin locks users after repeated bad passwords."""
-
-
-class KylinPermissionError(KylinError):
-    """The user lacks the project permission the call needs (Kylin answers 400 KE-010024001)."""
-
-
-class KylinNotFoundError(KylinError):
-    """Unknown project, or no Kylin API at the configured URL."""
-
-
-class KylinApiError(KylinError):
-    """Any other error envelope from Kylin; ``error_code`` and ``kylin_msg`` say what."""
 
 
 def normalize_base_url(url):
@@ -146,9 +111,6 @@ def _shorten(url, limit=300):
     return url if len(url) <= limit else url[:limit] + '...'
 
 
-SORT_KEYS = ('last_modified', 'data_latency', 'last_status_duration', 'model_alias')
-
-
 def _list_query(page_offset, page_size, project=None, model_name=None, model_names=None, job_types=None,
                 statuses=None, job_ids=None, sort_by=None, reverse=None):
     """The query of ``GET /streaming_jobs``; list filters go comma-separated, as Spring binds them."""
@@ -191,7 +153,7 @@ def _never_sent(exc):
                isinstance(err, (ConnectionRefusedError, socket.gaierror)) for err in _causes(exc))
 
 
-class KylinClient(object):
+class KylinClient:
     """A thin, typed client of ``/kylin/api/streaming_jobs``.
 
     ``warn`` is called with a short text for each retry (modules pass ``module.warn``-like

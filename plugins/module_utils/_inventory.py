@@ -5,7 +5,7 @@
 """Internal use only: reading the job list the way the real server needs to be read.
 
 Shared by ``job_info``, the ``jobs`` lookup and the ``job`` module. The server's quirks it copes
-with (reference §5 and DESIGN §2.3, §2.5):
+with (docs/kylin-api.md §5 and docs/design.md §2.3, §2.5):
 
 * paging is unstable under the default sort (running build jobs rewrite ``last_modified``), so
   multi-page reads go in storage order (``sort_by=model_alias``, a property the server cannot
@@ -17,48 +17,21 @@ with (reference §5 and DESIGN §2.3, §2.5):
   project once when the selection is large.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 from ansible_collections.kylin.streaming.plugins.module_utils._client import (
     MAX_URL_LENGTH,
     KylinApiError,
 )
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import (  # noqa: F401  re-exported; pylint: disable=unused-import
+    JOB_TYPES,
+    STATUSES,
+    STORAGE_ORDER,
+    count_statuses,
+    job_type,
+    sort_rows,
+    with_type,
+)
 
-JOB_TYPES = {'build': 'STREAMING_BUILD', 'merge': 'STREAMING_MERGE'}
-STATUSES = ('STARTING', 'RUNNING', 'STOPPING', 'ERROR', 'STOPPED')
-STORAGE_ORDER = 'model_alias'
 READ_PAGE_SIZE = 2000
-
-
-def job_type(row):
-    """``build`` or ``merge`` for a list row (from ``job_type``, else from the id's suffix)."""
-    kind = row.get('job_type') or ''
-    if kind == 'STREAMING_MERGE' or (not kind and str(row.get('uuid', '')).endswith('_merge')):
-        return 'merge'
-    return 'build'
-
-
-def with_type(row):
-    row = dict(row)
-    row['type'] = job_type(row)
-    return row
-
-
-def sort_rows(rows, sort_by='last_modified', reverse=True):
-    """Sort like the server's stable ``PropertyComparator``: nulls last ascending, first descending."""
-    def key(row):
-        value = row.get(sort_by)
-        return (value is None, value if value is not None else 0)
-    return sorted(rows, key=key, reverse=bool(reverse))
-
-
-def count_statuses(rows):
-    counts = dict((status, 0) for status in STATUSES)
-    for row in rows:
-        status = row.get('job_status')
-        counts[status] = counts.get(status, 0) + 1
-    return counts
 
 
 def chunk_values(client, key, values, **query):

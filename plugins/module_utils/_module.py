@@ -4,94 +4,126 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Internal use only: what every module of the collection shares.
 
-The connection options of DESIGN §2.1 with their environment fallbacks (documented once in the
-``kylin.streaming.connection`` doc fragment), the client built from them, and the one place where
-client errors become ``fail_json``.
+``KylinModule`` is an ``AnsibleModule`` whose spec carries the connection options, and ``run()`` is
+the one place where the collection's errors become ``fail_json``: with the message, Kylin's status
+and error code, ``error_type`` (``auth`` for a refused login, ...) and every warning gathered so
+far. Any other exception is a bug and fails with its traceback.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
+import traceback
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.kylin.streaming.plugins.module_utils._client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     KylinClient,
 )
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
+    KylinApiError,
+    KylinAuthError,
+    KylinClusterError,
+    KylinError,
+    KylinNotFoundError,
+    KylinOptionError,
+    KylinPermissionError,
+    KylinResponseError,
+    KylinSelectionError,
+    KylinTransportError,
+)
+from ansible_collections.kylin.streaming.plugins.module_utils._options import (
+    OptionAdapter,
+    check_connection,
+    generate_argspec,
+)
 
-CONNECTION_ENV = dict(
-    url='KYLIN_URL',
-    username='KYLIN_USERNAME',
-    password='KYLIN_PASSWORD',
-    validate_certs='KYLIN_VALIDATE_CERTS',
-    ca_path='KYLIN_CA_PATH',
-    timeout='KYLIN_TIMEOUT',
+# error_type of each error class, most specific first (returned by failing tasks).
+ERROR_TYPES = (
+    (KylinAuthError, 'auth'),
+    (KylinPermissionError, 'permission'),
+    (KylinNotFoundError, 'not_found'),
+    (KylinClusterError, 'cluster'),
+    (KylinApiError, 'api'),
+    (KylinTransportError, 'transport'),
+    (KylinResponseError, 'response'),
+    (KylinOptionError, 'options'),
+    (KylinSelectionError, 'selection'),
+    (KylinError, 'kylin'),
 )
 
 
-def connection_argument_spec():
-    return dict(
-        url=dict(type='str', required=True, fallback=(env_fallback, [CONNECTION_ENV['url']])),
-        username=dict(type='str', fallback=(env_fallback, [CONNECTION_ENV['username']])),
-        password=dict(type='str', no_log=True, fallback=(env_fallback, [CONNECTION_ENV['password']])),
-        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, [CONNECTION_ENV['validate_certs']])),
-        ca_path=dict(type='path', fallback=(env_fallback, [CONNECTION_ENV['ca_path']])),
-        timeout=dict(type='int', default=60, fallback=(env_fallback, [CONNECTION_ENV['timeout']])),
-        retries=dict(type='int', default=3),
-    )
+def error_type(exc):
+    for cls, name in ERROR_TYPES:
+        if isinstance(exc, cls):
+            return name
+    return 'kylin'
 
 
-def build_module(argument_spec, **kwargs):
-    """An ``AnsibleModule`` whose spec is the connection options plus the module's own."""
-    spec = connection_argument_spec()
-    spec.update(argument_spec)
-    module = AnsibleModule(argument_spec=spec, **kwargs)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=str(REQUESTS_IMPORT_ERROR))
-    return module
+def error_fields(exc):
+    """What a failing task returns about a ``KylinError`` besides ``msg``; never credentials."""
+    return dict(error_type=error_type(exc), status=exc.status, error_code=exc.error_code)
 
 
-def check_connection_values(options):
-    """Return an error text for connection values no request could succeed with, else None."""
-    if options.get('timeout') is not None and options['timeout'] <= 0:
-        return 'timeout must be a positive number of seconds (got %s)' % options['timeout']
-    if options.get('retries') is not None and options['retries'] < 0:
-        return 'retries must be 0 or more (got %s)' % options['retries']
-    if options.get('password') and not options.get('username'):
-        return 'password is set but username is not'
-    return None
-
-
-def build_client(options, fail):
-    """A ``KylinClient`` from module or plugin options; ``fail(msg)`` is called on bad values."""
-    problem = check_connection_values(options)
-    if problem:
-        fail(problem)
+def build_client(adapter, warn=None):
+    """A ``KylinClient`` from an ``OptionAdapter``; ``KylinOptionError`` on values no request could use."""
+    check_connection(adapter)
+    retries = adapter.get_option('retries')
     try:
         return KylinClient(
-            url=options['url'],
-            username=options.get('username'),
-            password=options.get('password'),
-            validate_certs=options.get('validate_certs', True),
-            ca_path=options.get('ca_path'),
-            timeout=options.get('timeout') or 60,
-            retries=options.get('retries') if options.get('retries') is not None else 3,
+            url=adapter.get_option('url'),
+            username=adapter.get_option('username'),
+            password=adapter.get_option('password'),
+            validate_certs=adapter.get_option('validate_certs') is not False,
+            ca_path=adapter.get_option('ca_path'),
+            timeout=adapter.get_option('timeout') or 60,
+            retries=retries if retries is not None else 3,
+            warn=warn,
         )
     except ValueError as exc:
-        fail(str(exc))
+        raise KylinOptionError(str(exc)) from None
 
 
-def client_for(module):
-    return build_client(module.params, lambda msg: module.fail_json(msg=msg))
+def retry_warning(client):
+    """One warning for every request the client retried, or None."""
+    if client is None or not client.retried:
+        return None
+    return '%d request(s) were retried after transient errors; the last: %s' % (len(client.retried), client.retried[-1])
 
 
-def warn_retries(module, client):
-    if client.retried:
-        module.warn('%d request(s) were retried after transient errors; the last: %s' % (
-            len(client.retried), client.retried[-1]))
+class KylinModule(AnsibleModule):
+    """An ``AnsibleModule`` with the connection options; ``run()`` calls into module_utils once."""
 
+    def __init__(self, argument_spec, **kwargs):
+        super().__init__(argument_spec=generate_argspec(**argument_spec), **kwargs)
+        if not HAS_REQUESTS:
+            self.fail_json(msg=missing_required_lib('requests'), exception=str(REQUESTS_IMPORT_ERROR))
+        self.adapter = OptionAdapter.from_module(self)
 
-def fail_with(module, exc, **result):
-    """``fail_json`` for a ``KylinError``: Kylin's status, code and message, never credentials."""
-    module.fail_json(msg=str(exc), status=exc.status, error_code=exc.error_code, **result)
+    def run(self, operation, **fail_result):
+        """``operation(client)`` -> result dict (``failed`` in it fails the task); exits the module.
+
+        ``fail_result``: the return values a failure still carries (``jobs=[]``, ...).
+        """
+        client = None
+        try:
+            client = build_client(self.adapter)
+            result = operation(client)
+        except KylinError as exc:
+            self._close(client)
+            self.fail_json(msg=str(exc), **dict(fail_result, **error_fields(exc)))
+        except Exception as exc:  # pylint: disable=broad-except
+            self._close(client)
+            self.fail_json(msg='unexpected error in kylin.streaming (please report it): %s: %s' % (type(exc).__name__, exc),
+                           exception=traceback.format_exc(), **fail_result)
+        self._close(client)
+        if result.pop('failed', False):
+            self.fail_json(**result)
+        self.exit_json(**result)
+
+    def _close(self, client):
+        if client is None:
+            return
+        client.close()
+        warning = retry_warning(client)
+        if warning:
+            self.warn(warning)

@@ -4,27 +4,32 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Internal use only: the reconcile loop behind ``kylin.streaming.job``.
 
-read -> plan (``_jobs.decide``) -> act -> wait -> result. The I/O lives here; every decision is
-delegated to the pure functions of ``_jobs``. A round decides every unfinished job, sends one PUT
+read -> plan (``_decisions.decide``) -> act -> wait -> result. The I/O lives here; every decision
+is delegated to the pure functions of ``_decisions``, params to ``_job_params`` and the report to
+``_results``. A round decides every unfinished job, sends one PUT
 per action kind (builds first when starting, merges first when stopping), and otherwise polls all
 awaited jobs with one list read. PUTs are never blindly resent: a failed or unanswered PUT is
-followed by a re-read, and only jobs that did not move are sent again (DESIGN §4).
+followed by a re-read, and only jobs that did not move are sent again (docs/design.md §4).
 """
-
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import re
 import time
 
-from ansible_collections.kylin.streaming.plugins.module_utils import _jobs as J
-from ansible_collections.kylin.streaming.plugins.module_utils._client import (
+from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
     KylinAuthError,
     KylinError,
     KylinNotFoundError,
     KylinPermissionError,
+    KylinSelectionError,
 )
 from ansible_collections.kylin.streaming.plugins.module_utils._inventory import read_jobs
+from ansible_collections.kylin.streaming.plugins.module_utils._job_params import (
+    desired_params,
+    params_changes,
+    validate_params,
+)
+from ansible_collections.kylin.streaming.plugins.module_utils._results import NOT_ATTEMPTED, diff_of, job_result, summary
 
 START_REFUSED = 'KE-010035005'
 JOB_ID_RE = re.compile(r'^[0-9A-Za-z][0-9A-Za-z-]*_(build|merge)$')
@@ -32,36 +37,24 @@ POLL_MAX = 30.0
 POLL_BACKOFF = 1.5
 
 
-class SelectionError(Exception):
-    """Bad selection (unknown names or ids): reported before anything changes."""
+SelectionError = KylinSelectionError  # the name earlier callers import
 
 
-class JobReconciler(object):
-    """Converges the selected jobs of one project to ``state``; ``run()`` returns the result dict."""
+class JobReconciler:
+    """Converges the selected jobs of one project to ``options.state``; ``run()`` returns the result dict.
 
-    def __init__(self, client, project, state=J.STARTED, models=None, job_ids=None, job_types=None, force=False,
-                 force_after=None, wait=True, wait_timeout=600, poll_interval=5.0, batch_size=0, params=None,
-                 params_purge=False, apply_params='restart', check_mode=False, diff=False,
-                 clock=time.monotonic, sleep=time.sleep):
+    ``options``: a ``_job_options.JobOptions``. ``warn(text)`` is called for each warning as it
+    arises (the module passes ``module.warn``); they are also kept in ``warnings``.
+    """
+
+    def __init__(self, client, options, warn=None, clock=time.monotonic, sleep=time.sleep):
         self.client = client
-        self.project = project
-        self.state = state
-        self.models = models
-        self.job_ids = job_ids
-        self.job_types = job_types
-        self.force = force
-        self.force_after = force_after
-        self.wait = wait
-        self.wait_timeout = wait_timeout
-        self.poll_interval = poll_interval
-        self.batch_size = batch_size or 0
-        self.params = params
-        self.params_purge = params_purge
-        self.apply_params = apply_params
-        self.check_mode = check_mode
-        self.diff = diff
+        self.opts = options
+        self.project = options.project
+        self.state = options.state
         self.clock = clock
         self.sleep = sleep
+        self._warn = warn
         self.tracks = []
         self.timed_out = False
         self.aborted = False
@@ -70,14 +63,20 @@ class JobReconciler(object):
         self.last_poll_error = None
         self.error = None
 
+    def warn(self, text):
+        self.warnings.append(text)
+        if self._warn:
+            self._warn(text)
+
     # ------------------------------------------------------------------ entry point
 
     def run(self):
         started = self.clock()
+        self.opts.check()
         self.validate()
         self.tracks = self.select()
         self.plan_params()
-        if self.check_mode:
+        if self.opts.check_mode:
             return self.result(started, self.predictions())
         try:
             self.write_params()
@@ -88,27 +87,29 @@ class JobReconciler(object):
         return self.result(started)
 
     def validate(self):
-        if self.params is not None:
-            J.validate_params(self.params)
-        for job_id in self.job_ids or []:
+        if self.opts.params is not None:
+            validate_params(self.opts.params)
+        for job_id in self.opts.job_ids or []:
             if not JOB_ID_RE.match(job_id):
-                raise SelectionError('job id %r is not of the form <model uuid>_build or <model uuid>_merge' % job_id)
+                raise KylinSelectionError('job id %r is not of the form <model uuid>_build or <model uuid>_merge' % job_id)
 
     def select(self):
-        rows = read_jobs(self.client, self.project, job_ids=self.job_ids, models=self.models, job_types=self.job_types)
-        if self.job_ids:
+        opts = self.opts
+        rows = read_jobs(self.client, self.project, job_ids=opts.job_ids, models=opts.models,
+                         job_types=opts.selected_job_types)
+        if opts.job_ids:
             by_id = dict((row.get('uuid'), row) for row in rows)
-            missing = [i for i in self.job_ids if i not in by_id]
+            missing = [i for i in opts.job_ids if i not in by_id]
             if missing:
-                raise SelectionError('job id(s) not found in project %s: %s' % (self.project, ', '.join(missing)))
-            ordered_rows = [by_id[i] for i in dict.fromkeys(self.job_ids)]
+                raise KylinSelectionError('job id(s) not found in project %s: %s' % (self.project, ', '.join(missing)))
+            ordered_rows = [by_id[i] for i in dict.fromkeys(opts.job_ids)]
         else:
             found = set(row.get('model_alias') for row in rows)
-            missing = [m for m in self.models if m not in found]
+            missing = [m for m in opts.models if m not in found]
             if missing:
-                raise SelectionError('model(s) not found in project %s: %s (aliases are exact and case-sensitive)' % (
+                raise KylinSelectionError('model(s) not found in project %s: %s (aliases are exact and case-sensitive)' % (
                     self.project, ', '.join(missing)))
-            rank = dict((alias, i) for i, alias in enumerate(self.models))
+            rank = {alias: i for i, alias in enumerate(opts.models)}
             ordered_rows = sorted(rows, key=lambda r: (rank.get(r.get('model_alias'), 0), J.job_type(r) != 'build'))
         if ordered_rows and ordered_rows[0].get('project'):
             # Kylin matches project names case-insensitively on reads; write with its own spelling.
@@ -118,14 +119,15 @@ class JobReconciler(object):
     # ------------------------------------------------------------------ params
 
     def plan_params(self):
-        if self.params is None:
+        opts = self.opts
+        if opts.params is None:
             return
         for track in self.tracks:
             current = track.row.get('params') or {}
-            desired = J.desired_params(current, self.params, self.params_purge)
-            track.params_changes = J.params_changes(current, desired)
+            desired = desired_params(current, opts.params, opts.params_purge)
+            track.params_changes = params_changes(current, desired)
             track.desired_params = desired
-            if track.params_changes and self.state == J.STARTED and self.apply_params == 'restart':
+            if track.params_changes and self.state == J.STARTED and opts.apply_params == 'restart':
                 track.restart_for_params = True
 
     def write_params(self):
@@ -141,7 +143,7 @@ class JobReconciler(object):
         now = self.clock()
         plan = {}
         for track in self.tracks:
-            step = J.decide(track, self.state, self.force, self.force_after, self.wait, now)
+            step = J.decide(track, self.state, self.opts.force, self.opts.force_after, self.opts.wait, now)
             action, changed, status = J.predict(track, step, self.state)
             if step.kind == J.FAIL:
                 track.error = step.reason
@@ -151,36 +153,36 @@ class JobReconciler(object):
     # ------------------------------------------------------------------ converge
 
     def converge_all(self):
-        if not self.batch_size:
+        if not self.opts.batch_size:
             self.converge(self.tracks)
             return
         # Rolling: only jobs that need an action go in batches; the rest are awaited at the end.
         now = self.clock()
         pending, others = [], []
         for track in self.tracks:
-            step = J.decide(track, self.state, self.force, self.force_after, self.wait, now)
+            step = J.decide(track, self.state, self.opts.force, self.opts.force_after, self.opts.wait, now)
             (pending if step.kind in (J.ACT, J.HOLD) else others).append(track)
-        batches = J.chunks(J.ordered(pending, self.state), self.batch_size)
+        batches = J.chunks(J.ordered(pending, self.state), self.opts.batch_size)
         for number, batch in enumerate(batches, 1):
             self.converge(batch)
             if self.aborted or self.timed_out or any(t.error for t in batch):
                 for later in batches[number:]:
                     for track in later:
-                        track.note = '%s: batch %d of %d did not converge' % (J.NOT_ATTEMPTED, number, len(batches))
+                        track.note = '%s: batch %d of %d did not converge' % (NOT_ATTEMPTED, number, len(batches))
                         track.finished = True
                 return
         self.converge(others)
 
     def converge(self, group):
-        deadline = self.clock() + self.wait_timeout
-        delay = self.poll_interval
+        deadline = self.clock() + self.opts.wait_timeout
+        delay = self.opts.poll_interval
         while True:
             now = self.clock()
             acts, waiting = {}, []
             for track in group:
                 if track.finished:
                     continue
-                step = J.decide(track, self.state, self.force, self.force_after, self.wait, now)
+                step = J.decide(track, self.state, self.opts.force, self.opts.force_after, self.opts.wait, now)
                 if step.kind == J.ACT:
                     acts.setdefault(step.action, []).append(track)
                 elif step.kind == J.FAIL:
@@ -204,7 +206,7 @@ class JobReconciler(object):
             if remaining <= 0:
                 self.timed_out = True
                 for track in waiting:
-                    track.failed('timed out after %ss; last status %s' % (self.wait_timeout, track.status))
+                    track.failed('timed out after %ss; last status %s' % (self.opts.wait_timeout, track.status))
                 return
             self.sleep(min(delay, remaining))
             delay = min(delay * POLL_BACKOFF, POLL_MAX)
@@ -230,7 +232,7 @@ class JobReconciler(object):
 
     def read(self, ids):
         rows = read_jobs(self.client, self.project, job_ids=ids)
-        return dict((row.get('uuid'), row) for row in rows)
+        return {row.get('uuid'): row for row in rows}
 
     # ------------------------------------------------------------------ act
 
@@ -243,7 +245,7 @@ class JobReconciler(object):
                 self.put(action, chunk)
 
     def put(self, action, tracks):
-        before = dict((t.id, dict(t.row)) for t in tracks)
+        before = {t.id: dict(t.row) for t in tracks}
         sent_at = self.clock()
         try:
             self.client.act(action, [t.id for t in tracks], self.project)
@@ -257,7 +259,7 @@ class JobReconciler(object):
             track.applied(action, now)
 
     def recover(self, action, tracks, before, sent_at, exc):
-        """After a failed PUT: re-read, keep what moved, blame or resend the rest (DESIGN §4)."""
+        """After a failed PUT: re-read, keep what moved, blame or resend the rest (docs/design.md §4)."""
         uncertain = exc.maybe_applied
         ids = [t.id for t in tracks]
         try:
@@ -305,7 +307,7 @@ class JobReconciler(object):
             else:
                 track.observe(row, now)
         if blamed is None:
-            self.warnings.append('Kylin answered %s with an error no job can be blamed for (every job moved): %s' % (action, exc))
+            self.warn('Kylin answered %s with an error no job can be blamed for (every job moved): %s' % (action, exc))
 
     @staticmethod
     def blame(action, tracks, rows, exc):
@@ -335,7 +337,7 @@ class JobReconciler(object):
         """Re-read until two reads agree on the statuses, so a PUT still running server-side is not resent."""
         rows = self.read(ids)
         for dummy in range(5):
-            self.sleep(min(2.0, max(0.2, self.poll_interval)))
+            self.sleep(min(2.0, max(0.2, self.opts.poll_interval)))
             again = self.read(ids)
             if dict((k, v.get('job_status')) for k, v in again.items()) == dict((k, v.get('job_status')) for k, v in rows.items()):
                 return again
@@ -345,20 +347,20 @@ class JobReconciler(object):
     # ------------------------------------------------------------------ result
 
     def result(self, started, plan=None):
-        with_params = self.params is not None
+        with_params = self.opts.params is not None
         jobs = []
         for track in self.tracks:
-            res = J.job_result(track, with_params)
+            res = job_result(track, with_params)
             if plan is not None:
                 action, changed, status = plan[track.id]
                 res.update(action=action, changed=changed, status=status)
             jobs.append(res)
         failed = any(r['error'] for r in jobs) or self.timed_out or bool(self.error)
-        msg = J.summary(jobs, self.state, check_mode=plan is not None)
+        msg = summary(jobs, self.state, check_mode=plan is not None)
         if self.error:
             msg = '%s. So far: %s' % (self.error, msg)
         if self.timed_out:
-            msg = 'timed out after %ss waiting for the jobs to settle. %s' % (self.wait_timeout, msg)
+            msg = 'timed out after %ss waiting for the jobs to settle. %s' % (self.opts.wait_timeout, msg)
         result = dict(
             changed=any(r['changed'] for r in jobs),
             jobs=jobs,
@@ -367,21 +369,8 @@ class JobReconciler(object):
             failed=failed,
         )
         if self.poll_errors:
-            self.warnings.append('%d status poll(s) failed and were retried; last error: %s' % (
+            self.warn('%d status poll(s) failed and were retried; last error: %s' % (
                 self.poll_errors, self.last_poll_error))
-        if self.diff:
-            result['diff'] = self.diff_of(jobs)
+        if self.opts.diff:
+            result['diff'] = diff_of(self.tracks, jobs, with_params)
         return result
-
-    def diff_of(self, jobs):
-        before, after = {}, {}
-        for res, track in zip(jobs, self.tracks):
-            if self.params is None:
-                before[res['id']] = res['status_before']
-                after[res['id']] = res['status']
-            else:
-                changes = track.params_changes
-                before[res['id']] = dict(status=res['status_before'],
-                                         params=dict((k, v['before']) for k, v in changes.items()))
-                after[res['id']] = dict(status=res['status'], params=dict((k, v['after']) for k, v in changes.items()))
-        return dict(before=before, after=after)

@@ -4,9 +4,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: job
 short_description: Desired state of Kylin streaming jobs (started, stopped, restarted)
@@ -295,109 +292,15 @@ elapsed:
   sample: 12.408
 '''
 
-from ansible_collections.kylin.streaming.plugins.module_utils._client import KylinError
-from ansible_collections.kylin.streaming.plugins.module_utils._module import (
-    build_module,
-    client_for,
-    fail_with,
-    warn_retries,
-)
-from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler, SelectionError
+from ansible_collections.kylin.streaming.plugins.module_utils._job_options import JOB_SPEC, JOB_SPEC_RULES, JobOptions
+from ansible_collections.kylin.streaming.plugins.module_utils._module import KylinModule
+from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler
 
 
 def main():
-    module = build_module(
-        argument_spec=dict(
-            project=dict(type='str', required=True),
-            models=dict(type='list', elements='str', aliases=['model']),
-            job_ids=dict(type='list', elements='str', aliases=['job_id']),
-            job_types=dict(type='list', elements='str', choices=['build', 'merge'], default=['build', 'merge']),
-            state=dict(type='str', choices=['started', 'stopped', 'restarted'], default='started'),
-            force=dict(type='bool', default=False),
-            force_after=dict(type='int'),
-            wait=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=600),
-            poll_interval=dict(type='float', default=5),
-            batch_size=dict(type='int', default=0),
-            params=dict(type='dict'),
-            params_purge=dict(type='bool', default=False),
-            apply_params=dict(type='str', choices=['restart', 'next_start'], default='restart'),
-        ),
-        mutually_exclusive=[('models', 'job_ids')],
-        required_one_of=[('models', 'job_ids')],
-        supports_check_mode=True,
-    )
-    p = module.params
-    problem = check_options(p)
-    if problem:
-        module.fail_json(msg=problem)
-
-    client = client_for(module)
-    reconciler = JobReconciler(
-        client,
-        project=p['project'],
-        state=p['state'],
-        models=p['models'],
-        job_ids=p['job_ids'],
-        job_types=p['job_types'] if p['models'] else None,
-        force=p['force'],
-        force_after=p['force_after'],
-        wait=p['wait'],
-        wait_timeout=p['wait_timeout'],
-        poll_interval=p['poll_interval'],
-        batch_size=p['batch_size'],
-        params=p['params'],
-        params_purge=p['params_purge'],
-        apply_params=p['apply_params'],
-        check_mode=module.check_mode,
-        diff=module._diff,
-    )
-    result = None
-    try:
-        result = reconciler.run()
-    except (SelectionError, ValueError) as exc:
-        module.fail_json(msg=str(exc), changed=False, jobs=[])
-    except KylinError as exc:
-        fail_with(module, exc, changed=False, jobs=[])
-    finally:
-        client.close()
-        warn_retries(module, client)
-    for warning in reconciler.warnings:
-        module.warn(warning)
-    if result.pop('failed'):
-        module.fail_json(**result)
-    module.exit_json(**result)
-
-
-def check_options(p):
-    """Errors in the options that no request needs to reveal, so they fail before any change."""
-    if not p['project'].strip():
-        return 'project must not be empty'
-    for name in ('models', 'job_ids'):
-        values = p[name]
-        if values is not None and (not values or any(not v or not v.strip() for v in values)):
-            return '%s must be a non-empty list of non-empty strings' % name
-    if not p['job_types']:
-        return 'job_types must not be empty'
-    if p['job_ids'] and set(p['job_types']) != {'build', 'merge'}:
-        return 'job_types only applies to models; with job_ids the ids say the type'
-    for name in ('wait_timeout', 'batch_size'):
-        if p[name] < 0:
-            return '%s must be 0 or more (got %s)' % (name, p[name])
-    if p['poll_interval'] <= 0:
-        return 'poll_interval must be more than 0 (got %s)' % p['poll_interval']
-    if p['force_after'] is not None:
-        if p['force_after'] < 0:
-            return 'force_after must be 0 or more (got %s)' % p['force_after']
-        if p['state'] != 'stopped':
-            return 'force_after only applies to state=stopped'
-        if p['force']:
-            return 'force and force_after are mutually exclusive: force already force-stops at once'
-    if p['params'] is None and p['params_purge']:
-        return 'params_purge needs params'
-    if p['params'] is not None and p['state'] == 'restarted' and p['apply_params'] == 'next_start':
-        return 'apply_params=next_start contradicts state=restarted'
-    return None
+    module = KylinModule(argument_spec=JOB_SPEC, supports_check_mode=True, **JOB_SPEC_RULES)
+    options = JobOptions.from_module(module)
+    module.run(lambda client: JobReconciler(client, options, warn=module.warn).run(), changed=False, jobs=[])
 
 
 if __name__ == '__main__':

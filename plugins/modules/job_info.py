@@ -4,9 +4,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: job_info
 short_description: Inventory of Kylin streaming jobs
@@ -211,62 +208,33 @@ counts:
   sample: {"STARTING": 0, "RUNNING": 30, "STOPPING": 0, "ERROR": 2, "STOPPED": 10}
 '''
 
-from ansible_collections.kylin.streaming.plugins.module_utils._client import KylinError
-from ansible_collections.kylin.streaming.plugins.module_utils._inventory import STATUSES, inventory
-from ansible_collections.kylin.streaming.plugins.module_utils._module import (
-    build_module,
-    client_for,
-    fail_with,
-    warn_retries,
-)
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError
+from ansible_collections.kylin.streaming.plugins.module_utils._filters import FILTER_SPEC, check_filters
+from ansible_collections.kylin.streaming.plugins.module_utils._inventory import inventory
+from ansible_collections.kylin.streaming.plugins.module_utils._module import KylinModule
 
-INFO_OPTIONS = dict(
-    project=dict(type='str'),
-    model_name=dict(type='str'),
-    models=dict(type='list', elements='str'),
-    job_types=dict(type='list', elements='str', choices=['build', 'merge']),
-    statuses=dict(type='list', elements='str'),
-    job_ids=dict(type='list', elements='str'),
-    sort_by=dict(type='str', default='last_modified',
-                 choices=['last_modified', 'data_latency', 'last_status_duration', 'model_alias']),
-    reverse=dict(type='bool', default=True),
-    limit=dict(type='int', default=0),
-    page_size=dict(type='int', default=500),
+INFO_SPEC = dict(
+    FILTER_SPEC,
     include=dict(type='list', elements='str', choices=['records', 'stats'], default=[]),
     stats_minutes=dict(type='int', default=30),
 )
 
 
-def main():
-    module = build_module(argument_spec=INFO_OPTIONS, supports_check_mode=True)
-    p = module.params
-    bad = [s for s in p['statuses'] or [] if s.upper() not in STATUSES]
-    if bad:
-        module.fail_json(msg='statuses must be among %s (any case); got %s' % (', '.join(STATUSES), ', '.join(bad)))
-    if p['job_ids'] and not p['project']:
-        module.fail_json(msg='job_ids needs project (Kylin looks job ids up in one project)')
-    if p['limit'] < 0:
-        module.fail_json(msg='limit must be 0 or more (got %s)' % p['limit'])
-    if p['page_size'] < 1:
-        module.fail_json(msg='page_size must be 1 or more (got %s)' % p['page_size'])
-    if not 1 <= p['stats_minutes'] <= 10080:
-        module.fail_json(msg='stats_minutes must be between 1 and 10080 (got %s)' % p['stats_minutes'])
-
-    client = client_for(module)
-    answer = None
-    try:
-        answer = inventory(client, project=p['project'], model_name=p['model_name'], models=p['models'],
-                           job_types=p['job_types'], statuses=p['statuses'], job_ids=p['job_ids'],
-                           sort_by=p['sort_by'], reverse=p['reverse'], limit=p['limit'], page_size=p['page_size'],
-                           include=p['include'], stats_minutes=p['stats_minutes'])
-    except KylinError as exc:
-        fail_with(module, exc, jobs=[], total=0, counts={})
-    finally:
-        client.close()
-        warn_retries(module, client)
+def list_jobs(module, client):
+    filters = check_filters(module.adapter)
+    minutes = module.params['stats_minutes']
+    if not 1 <= minutes <= 10080:
+        raise KylinOptionError('stats_minutes must be between 1 and 10080 (got %s)' % minutes)
+    answer = inventory(client, project=module.params['project'], include=module.params['include'],
+                       stats_minutes=minutes, **filters)
     for warning in answer.pop('warnings'):
         module.warn(warning)
-    module.exit_json(changed=False, **answer)
+    return dict(changed=False, **answer)
+
+
+def main():
+    module = KylinModule(argument_spec=INFO_SPEC, supports_check_mode=True)
+    module.run(lambda client: list_jobs(module, client), jobs=[], total=0, counts={})
 
 
 if __name__ == '__main__':

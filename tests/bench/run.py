@@ -33,19 +33,30 @@ import sys
 import tempfile
 import time
 
+from kylin_sim.playbook import PlaybookRunner, clean_env, collections_root
+from kylin_sim.process import SimProcess
+from kylin_sim.testing import ADMIN, play
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS_DIR = os.path.dirname(HERE)
 ROOT = os.path.dirname(TESTS_DIR)
-sys.path.insert(0, os.path.join(TESTS_DIR, 'fault'))
-
-import harness  # noqa: E402  pylint: disable=wrong-import-position
 
 PROJECT = 'bench'
 LIST = 'GET /kylin/api/streaming_jobs'
 PUT = 'PUT /kylin/api/streaming_jobs/status'
-SIM_OPTIONS = {'start-delay': 1.0, 'yarn-accept-delay': 0.5, 'stop-delay': 1.0}
+# Slower than the tests' fast settings, so that waiting is a visible part of the figures.
+SIM_CONFIG = {'start_delay': 1.0, 'yarn_accept_delay': 0.5, 'stop_delay': 1.0}
 POLL = 1.0
 PUBLIC_ACCEPT = 'application/vnd.apache.kylin-v4-public+json'
+
+
+HINT = 'run this through `make bench`, which syncs the build copy first'
+
+
+def collection_finder(root):
+    """Import ``ansible_collections.*`` from ``root`` in this process, as ansible-playbook does."""
+    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # pylint: disable=import-outside-toplevel
+    _AnsibleCollectionFinder(paths=[root])._install()  # pylint: disable=protected-access
 
 
 # ------------------------------------------------------------------------------------------ playbooks
@@ -53,7 +64,7 @@ PUBLIC_ACCEPT = 'application/vnd.apache.kylin-v4-public+json'
 def module_converge_play(conn):
     task = {'name': 'converge', 'kylin.streaming.job': {
         'project': PROJECT, 'models': '{{ bench_models }}', 'state': 'started', 'poll_interval': POLL}}
-    return [harness.play([task], conn, name='kylin.streaming.job')]
+    return [play([task], conn, name='kylin.streaming.job')]
 
 
 def uri_converge_play():
@@ -72,7 +83,7 @@ def uri_converge_play():
          'until': "poll.json.data.value | rejectattr('job_status', 'eq', 'RUNNING') | list | length == 0",
          'retries': 600, 'delay': POLL},
     ]
-    return [harness.play(tasks, name='ansible.builtin.uri loop')]
+    return [play(tasks, name='ansible.builtin.uri loop')]
 
 
 # ------------------------------------------------------------------------------------------ runner
@@ -81,9 +92,9 @@ class Bench(object):
     def __init__(self, args):
         self.args = args
         self.workdir = tempfile.mkdtemp(prefix='kylin-bench-')
-        self.sim = harness.SimProcess(self.workdir, options=SIM_OPTIONS).start()
+        self.sim = SimProcess(self.workdir, seed='empty', config=SIM_CONFIG).start()
         self.ctl = self.sim.ctl
-        self.conn = dict(url=self.sim.url, **harness.ADMIN)
+        self.conn = dict(url=self.sim.url, **ADMIN)
         self.uri_vars = dict(kylin_url=self.sim.url, kylin_username='ADMIN', kylin_password='KYLIN',
                              kylin_project=PROJECT)
         self.runs = 0
@@ -102,8 +113,7 @@ class Bench(object):
         self.runs += 1
         workdir = os.path.join(self.workdir, 'run%03d' % self.runs)
         os.mkdir(workdir)
-        env = {'KYLIN_RESULTS_SUMMARY': '1'} if summary else None
-        res = harness.run_playbook(workdir, plays, extra_vars=extra_vars, timeout=timeout, name='bench', env=env)
+        res = PlaybookRunner(workdir).run(plays, extra_vars=extra_vars, timeout=timeout, name='bench', summary=summary)
         if res.rc != 0:
             raise RuntimeError('benchmark playbook failed: %s' % res.describe())
         return res
@@ -136,7 +146,7 @@ class Bench(object):
                 res = self.playbook(module_converge_play(self.conn), extra_vars={'bench_models': models})
                 wall = time.monotonic() - started
                 assert self.server_statuses() == {'RUNNING': size}, self.server_statuses()
-                record = res.record('converge')
+                record = res.task('converge')
                 module_runs.append(dict(wall=wall, task=record['seconds'], elapsed=record['result']['elapsed'],
                                         requests=self.requests()))
             module = sorted(module_runs, key=lambda r: r['wall'])[len(module_runs) // 2]
@@ -158,6 +168,7 @@ class Bench(object):
 
     def converge_breakdown(self, size):
         """The module's reconcile loop in this process, every request and every sleep timed."""
+        from ansible_collections.kylin.streaming.plugins.module_utils._job_options import JobOptions  # pylint: disable=import-outside-toplevel
         from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler  # pylint: disable=import-outside-toplevel
         models = self.fresh(size)
         client = self.client()
@@ -177,7 +188,8 @@ class Bench(object):
             timed.append(('sleep', time.monotonic() - began))
 
         client.request = request
-        reconciler = JobReconciler(client, PROJECT, state='started', models=models, poll_interval=POLL, sleep=sleep)
+        reconciler = JobReconciler(client, JobOptions.of(project=PROJECT, state='started', models=models, poll_interval=POLL),
+                                   sleep=sleep)
         began = time.monotonic()
         reconciler.run()
         total = time.monotonic() - began
@@ -196,9 +208,9 @@ class Bench(object):
             self.ctl.clear_counters()
             task = {'name': 'inventory', 'kylin.streaming.job_info': {'project': PROJECT, 'page_size': page_size}}
             started = time.monotonic()
-            res = self.playbook([harness.play([task], self.conn)], summary=True)
+            res = self.playbook([play([task], self.conn)], summary=True)
             wall = time.monotonic() - started
-            record = res.record('inventory')
+            record = res.task('inventory')
             assert record['result']['jobs'] == {'length': jobs}, record['result']['jobs']
             requests = self.requests().get(LIST, 0)
             library = self.library_inventory(page_size)
@@ -215,11 +227,12 @@ class Bench(object):
         workdir = os.path.join(self.workdir, 'anatomy%03d' % self.runs)
         os.mkdir(workdir)
         task = {'name': 'inventory', 'kylin.streaming.job_info': {'project': PROJECT, 'page_size': page_size}}
-        path, inventory = harness.write_playbook(workdir, [harness.play([task], self.conn)])
+        runner = PlaybookRunner(workdir)
+        path, inventory = runner.playbook_file([play([task], self.conn)]), runner.inventory_file()
         script = os.path.join(HERE, 'anatomy.py')
         out = os.path.join(workdir, 'playbook.json')
         subprocess.run([sys.executable, script, 'playbook', path, inventory, out], cwd=workdir, check=True,
-                       env=harness.playbook_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                       env=runner.environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         with open(out) as handle:
             steps = json.load(handle)
         args = os.path.join(workdir, 'args.json')
@@ -228,8 +241,7 @@ class Bench(object):
         out = os.path.join(workdir, 'module.json')
         began = time.monotonic()
         subprocess.run([sys.executable, script, 'module', 'ansible_collections.kylin.streaming.plugins.modules.job_info',
-                        args, out], cwd=workdir, check=True, env=dict(harness.clean_env(),
-                                                                      PYTHONPATH=harness.collections_path()),
+                        args, out], cwd=workdir, check=True, env=dict(clean_env(), PYTHONPATH=collections_root(hint=HINT)),
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         process = time.monotonic() - began
         with open(out) as handle:
@@ -275,11 +287,11 @@ class Bench(object):
             self.ctl.set_config(start_delay=delay)
             task = {'name': 'converge', 'kylin.streaming.job': {'project': PROJECT, 'models': '{{ bench_models }}',
                                                                 'state': 'started', 'poll_interval': poll}}
-            res = self.playbook([harness.play([task], self.conn)], extra_vars={'bench_models': models})
+            res = self.playbook([play([task], self.conn)], extra_vars={'bench_models': models})
             assert self.server_statuses() == {'RUNNING': size}
             reqs = self.requests()
             rows.append(dict(jobs=size, poll=poll, lists=reqs.get(LIST, 0), puts=reqs.get(PUT, 0),
-                             task=res.record('converge')['seconds'], expected=expected_polls(poll, delay)))
+                             task=res.task('converge')['seconds'], expected=expected_polls(poll, delay)))
             self.say('wait %4d jobs, start %.0fs, poll_interval %.0f: %d list reads in all (%d polls), %d PUT',
                      size, delay, poll, rows[-1]['lists'], rows[-1]['lists'] - 1, rows[-1]['puts'])
         models = self.fresh(10)
@@ -307,7 +319,7 @@ class Bench(object):
         for number, (label, body) in enumerate(kinds):
             for rep in range(repeat):
                 tasks.append(dict(body, name='k%d-%d' % (number, rep)))
-        res = self.playbook([harness.play(tasks, self.conn)])
+        res = self.playbook([play(tasks, self.conn)])
         rows = []
         for number, (label, body) in enumerate(kinds):
             records = [r for r in res.records if r['task'].startswith('k%d-' % number)]
@@ -317,7 +329,7 @@ class Bench(object):
                              inside=statistics.median(inside) if inside else None))
         reqs = self.requests()
         started = time.monotonic()
-        self.playbook([harness.play([{'name': 'noop', 'meta': 'noop'}])])
+        self.playbook([play([{'name': 'noop', 'meta': 'noop'}])])
         empty = time.monotonic() - started
         self.sections['overhead'] = dict(rows=rows, repeat=repeat, requests=reqs, empty_playbook=empty)
         for row in rows:
@@ -677,7 +689,7 @@ def main(argv=None):
         args.output = None
     args.sizes = [int(v) for v in args.sizes.split(',')]
     args.page_sizes = [int(v) for v in args.page_sizes.split(',')]
-    sys.path.insert(0, harness.collections_path())  # the module code, for the in-process measurements
+    collection_finder(collections_root(hint=HINT))  # the module code, for the in-process measurements
 
     started = datetime.datetime.now()
     bench = Bench(args)

@@ -19,18 +19,11 @@ import datetime
 import os
 import platform
 import re
-import sys
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
+from kylin_sim.testing import ADMIN, FAST, play
 
-import harness  # noqa: E402  pylint: disable=wrong-import-position
-
-# Fast but realistic orderings: YARN accepts before the launch completes, a stop takes a trigger.
-FAST = {'start-delay': 0.5, 'yarn-accept-delay': 0.2, 'stop-delay': 0.3, 'kill-delay': 0.01}
 POLL = 0.2
 PROJECT = 'p1'
 STATUS_PUT = 'PUT /kylin/api/streaming_jobs/status'
@@ -41,36 +34,45 @@ REPORT = collections.OrderedDict()
 
 # ---------------------------------------------------------------------------------------- fixtures
 
+def collections_path():
+    """The build copy's collections root, from ``ANSIBLE_COLLECTIONS_PATH`` (set by the Makefile)."""
+    for root in (os.environ.get('ANSIBLE_COLLECTIONS_PATH') or '').split(os.pathsep):
+        if root and os.path.isdir(os.path.join(root, 'ansible_collections', 'kylin', 'streaming', 'plugins')):
+            return root
+    raise RuntimeError('ANSIBLE_COLLECTIONS_PATH does not hold kylin.streaming; run this through '
+                       '`make BUILD=/tmp/some-build fault` (or bench), which syncs the build copy first')
+
+
+@pytest.fixture(scope='session')
+def kylin_sim_session_options():
+    """The session's simulator (the plugin's ``kylin_sim_session``) is a process: empty seed, fast timing."""
+    collections_path()  # fail early, with the reason, outside make
+    return {'process': True}
+
+
 @pytest.fixture(name='sim', scope='session')
-def sim_fixture(tmp_path_factory):
+def sim_fixture(kylin_sim_session):
     """One simulator process for the scenarios that need no restart, TLS or state file."""
-    harness.collections_path()  # fail early, with the reason, outside make
-    server = harness.SimProcess(str(tmp_path_factory.mktemp('sim')), options=FAST).start()
-    yield server
-    server.stop()
+    return kylin_sim_session
 
 
 @pytest.fixture(name='ctl')
 def ctl_fixture(sim):
     """The control client, after a reset: empty seed, start-up config, no faults, no counters, no logs."""
-    sim.ctl.reset('empty')
-    return sim.ctl
+    return sim.reset('empty')
 
 
 @pytest.fixture(name='conn')
 def conn_fixture(sim):
-    return dict(url=sim.url, **harness.ADMIN)
+    return dict(url=sim.url, **ADMIN)
 
 
 @pytest.fixture(name='run')
-def run_fixture(tmp_path, conn):
-    """``run(tasks, connection=conn, **start_playbook options)`` -> ``PlaybookRun``."""
-    counter = [0]
+def run_fixture(kylin_playbook, conn):
+    """``run(tasks, connection=conn, **kylin_playbook.run options)`` -> ``PlaybookResult`` (one play on localhost)."""
 
     def runner(tasks, connection=None, **kwargs):
-        counter[0] += 1
-        kwargs.setdefault('name', 'playbook%d' % counter[0])
-        return harness.run_playbook(str(tmp_path), [harness.play(tasks, connection or conn)], **kwargs)
+        return kylin_playbook.run([play(tasks, connection or conn)], **kwargs)
 
     return runner
 
@@ -198,7 +200,7 @@ def render_report():
         'and judges the outcome from the **server\'s** state and logs (`/_sim/jobs`, `/_sim/actions`, '
         '`/_sim/transitions`, `/_sim/counters`), not from what the module reports about itself. '
         'The figures below were observed in the run that generated this page. The rules being checked are those of '
-        'DESIGN.md section 4 (reliability) and 2.2 (the job module); the code is in `tests/fault/`, run it with '
+        '`docs/design.md` §4 (reliability) and §2.2 (the job module); the code is in `tests/fault/`, run it with '
         '`make BUILD=/tmp/some-build fault` (part of `make test`).',
         '',
         '- Run: %s: %d of %d cases passed, %.0f s in all (pytest time, set-up included).' % (
@@ -207,7 +209,7 @@ def render_report():
             cpu_model(), os.cpu_count() or 0, platform.python_version(), ansible.release.__version__),
         '- Simulator timing unless a scenario says otherwise: START takes %.1f s (YARN accepts after %.1f s), STOP %.1f s; '
         'the modules poll every %.1f s (backing off x1.5).' % (
-            FAST['start-delay'], FAST['yarn-accept-delay'], FAST['stop-delay'], POLL),
+            FAST['start_delay'], FAST['yarn_accept_delay'], FAST['stop_delay'], POLL),
         '',
         '| # | scenario | cases | result | time |',
         '|---|---|---:|---|---:|',

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-import harness
+from kylin_sim.testing import play
 from conftest import PARAMS_PUT, PROJECT, STATUS_PUT, job_task, make_models, statuses
 
 USER = 'ops'
@@ -131,10 +131,10 @@ def test_bad_input(ctl, sim, ops_conn, run, facts, case):
     if faults:
         ctl.set_faults(**faults)
 
-    res = run([task], connection=conn, verbosity=3)
+    res = run([task], connection=conn, args=['-vvv'])
 
     assert res.rc != 0, res.describe()
-    record = res.record('converge')
+    record = res.task('converge')
     assert record['status'] == 'failed'
     msg = record['result']['msg']
     assert re.search(expected, msg), msg
@@ -150,7 +150,7 @@ def test_bad_input(ctl, sim, ops_conn, run, facts, case):
     facts.add('%s', msg if len(msg) < 400 else msg[:400] + '...')
 
 
-def test_special_password_works_and_stays_hidden(ctl, sim, ops_conn, tmp_path, facts):
+def test_special_password_works_and_stays_hidden(ctl, sim, ops_conn, kylin_playbook, facts):
     """A password with special characters works, and is never printed.
 
     User `ops` with a password full of special characters (colon, space, quotes, `%`, `&`, `#`, `@`, `/`,
@@ -160,12 +160,12 @@ def test_special_password_works_and_stays_hidden(ctl, sim, ops_conn, tmp_path, f
     the password and its Basic-auth token appear nowhere in the output or the results."""
     aliases, ids = make_models(ctl, 2, 'STOPPED')
     plays = [
-        harness.play([job_task(models=aliases)], ops_conn, name='password in module_defaults'),
-        harness.play([{'name': 'inventory', 'kylin.streaming.job_info': {'project': PROJECT}}],
+        play([job_task(models=aliases)], ops_conn, name='password in module_defaults'),
+        play([{'name': 'inventory', 'kylin.streaming.job_info': {'project': PROJECT}}],
                      name='connection from the environment'),
     ]
     env = {'KYLIN_URL': sim.url, 'KYLIN_USERNAME': USER, 'KYLIN_PASSWORD': SECRET}
-    res = harness.run_playbook(str(tmp_path), plays, verbosity=3, env=env)
+    res = kylin_playbook.run(plays, args=['-vvv'], env=env)
 
     assert res.rc == 0, res.describe()
     jobs = [j for pair in ids.values() for j in pair]

@@ -8,7 +8,7 @@ import collections
 import random
 import sys
 
-import harness
+from kylin_sim.testing import play
 from conftest import all_ids, job_task, make_models, statuses
 from kylin_sim.control import wait_until
 
@@ -20,7 +20,7 @@ while not os.path.exists(sys.argv[2]):
 """
 
 
-def test_four_playbooks_start_the_same_jobs(ctl, conn, tmp_path, facts):
+def test_four_playbooks_start_the_same_jobs(ctl, conn, kylin_playbook, tmp_path, facts):
     """Four playbooks converge the same 50 jobs at once.
 
     Four `ansible-playbook` processes converge the same 50 STOPPED jobs to `started` (one by model list,
@@ -54,7 +54,7 @@ def test_four_playbooks_start_the_same_jobs(ctl, conn, tmp_path, facts):
         ready.append(workdir / 'ready')
         wait = {'name': 'start line', 'ansible.builtin.command': {
             'argv': [sys.executable, str(barrier), str(ready[-1]), str(go)]}, 'changed_when': False}
-        running.append(harness.start_playbook(str(workdir), [harness.play([wait, task], conn)]))
+        running.append(kylin_playbook.start([play([wait, task], conn)]))
     wait_until(lambda: all(path.exists() for path in ready) or any(not p.running() for p in running), timeout=60,
                what='all four playbooks at the start line')
     ctl.set_faults(latency=0.2)

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes whose outcome the module cannot see: applied but unanswered, or refused by a proxy.
 
-DESIGN section 4: a PUT is never blindly resent; after a failed PUT the jobs are re-read and only
+docs/design.md §4: a PUT is never blindly resent; after a failed PUT the jobs are re-read and only
 those that did not move are sent again. So: no job acted on twice, and no false failure.
 """
 
@@ -41,7 +41,7 @@ def test_put_outcome_unknown(ctl, run, facts, case):
     closed without an answer), held past the client's `timeout: 2`, or answered 503 by a proxy without
     being applied. Checked on the server: every job ends in the desired status, each job got the action
     exactly once (`/_sim/actions`), and the task succeeds and reports every job as changed. The RESTART of
-    STARTING jobs is the hard case of DESIGN section 4: the status reads STARTING before and after."""
+    STARTING jobs is the hard case of docs/design.md §4: the status reads STARTING before and after."""
     state, before, after, action, faults = CASES[case]
     if before == 'STARTING':
         # STARTING -> (RESTART) -> STARTING: the status alone shows nothing; the module must find the

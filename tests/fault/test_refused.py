@@ -29,7 +29,7 @@ def test_job_refused_by_kylin_mid_put(ctl, run, facts):
 
     assert res.rc != 0, res.describe()
     result = res.result('converge')
-    assert res.record('converge')['status'] == 'failed'
+    assert res.task('converge')['status'] == 'failed'
     by_id = dict((job['id'], job) for job in result['jobs'])
     error = by_id[refused]['error']
     assert 'KE-010035007' in error and 'as it has an ongoing one at the moment' in error, error
@@ -53,7 +53,7 @@ def test_job_refused_by_kylin_mid_put(ctl, run, facts):
 def test_broken_model_in_the_middle(ctl, run, facts):
     """A broken model in the middle of the selection: not started, the others converge.
 
-    12 STOPPED jobs of 6 models are started by model list; the 3rd model is broken. DESIGN 2.2: its
+    12 STOPPED jobs of 6 models are started by model list; the 3rd model is broken. docs/design.md §2.2: its
     jobs are not sent START, the others converge, the task fails at the end naming them. Checked on the
     server: no action at all on the broken model's jobs, one START on each of the 10 others, all RUNNING."""
     aliases, ids = make_models(ctl, MODELS, 'STOPPED')
@@ -64,7 +64,7 @@ def test_broken_model_in_the_middle(ctl, run, facts):
 
     assert res.rc != 0, res.describe()
     result = res.result('converge')
-    assert res.record('converge')['status'] == 'failed'
+    assert res.task('converge')['status'] == 'failed'
     by_id = dict((job['id'], job) for job in result['jobs'])
     for job_id in ids[broken]:
         assert 'is broken' in by_id[job_id]['error'] and broken in by_id[job_id]['error'], by_id[job_id]
@@ -84,7 +84,7 @@ def test_launch_failure_fails_fast(ctl, run, facts):
     """A job fails to launch: the task fails at once, not after the timeout.
 
     4 STOPPED jobs are started with `wait_timeout: 300`; the launch of one of them fails (Kylin marks
-    it ERROR with `launching_error`). DESIGN 2.2: a job that falls into ERROR while RUNNING is awaited
+    it ERROR with `launching_error`). docs/design.md §2.2: a job that falls into ERROR while RUNNING is awaited
     fails the task at once, never after the whole timeout. Checked: the task fails in under 30 s (a tenth
     of the timeout) naming the job and its launching error; the server applied exactly one START per job
     (no restart storm) and shows the failed job in LAUNCHING_ERROR."""
@@ -96,7 +96,7 @@ def test_launch_failure_fails_fast(ctl, run, facts):
     res = run([job_task(models=aliases, wait_timeout=300)])
 
     assert res.rc != 0, res.describe()
-    record = res.record('converge')
+    record = res.task('converge')
     assert record['status'] == 'failed'
     assert record['seconds'] < 30, record['seconds']
     result = record['result']

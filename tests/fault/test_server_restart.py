@@ -9,9 +9,8 @@ import time
 
 import pytest
 
-import harness
-from conftest import FAST, STATUS_PUT, all_ids, job_task, make_models
-from kylin_sim.control import wait_until
+from conftest import STATUS_PUT, all_ids, job_task, make_models
+from kylin_sim.testing import ADMIN, play, wait_until
 
 CASES = {
     # state: (status before, action, what Kylin's restart does to the waited-for jobs, final status)
@@ -21,7 +20,7 @@ CASES = {
 
 
 @pytest.mark.parametrize('state', list(CASES))
-def test_server_killed_and_restarted_during_wait(tmp_path, facts, state):
+def test_server_killed_and_restarted_during_wait(kylin_sim_factory, kylin_playbook, facts, state):
     """The server killed and restarted (same port, same state file) while the task waits.
 
     10 jobs are started (launch time 3 s), or stopped (stop time 3 s); as soon as the server has applied
@@ -32,14 +31,12 @@ def test_server_killed_and_restarted_during_wait(tmp_path, facts, state):
     job is in the expected status on the restarted server, went through the server's `restart_resume`,
     and got the action exactly once (the restarted server received no PUT at all)."""
     before, action, resumed, final = CASES[state]
-    workdir = str(tmp_path)
-    options = dict(FAST, **{'start-delay': 3.0, 'stop-delay': 3.0})
-    sim = harness.SimProcess(workdir, state_file=str(tmp_path / 'state.json'), options=options).start()
+    sim = kylin_sim_factory.make(process=True, state_file=True, config={'start_delay': 3.0, 'stop_delay': 3.0})
     try:
         aliases, ids = make_models(sim.ctl, 5, before)
         jobs = all_ids(ids)
-        conn = dict(url=sim.url, **harness.ADMIN)
-        playbook = harness.start_playbook(workdir, [harness.play([job_task(models=aliases, state=state)], conn)])
+        conn = dict(url=sim.url, **ADMIN)
+        playbook = kylin_playbook.start([play([job_task(models=aliases, state=state)], conn)])
 
         def applied_all():
             return set(a['job_id'] for a in sim.ctl.actions() if a['action'] == action and a['ok']) == set(jobs)

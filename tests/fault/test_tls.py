@@ -8,8 +8,9 @@ import subprocess
 
 import pytest
 
-import harness
-from conftest import FAST, job_task, make_models, statuses
+from conftest import job_task, make_models, statuses
+from kylin_sim.pytest_plugin import SimFactory
+from kylin_sim.testing import ADMIN, play
 
 
 @pytest.fixture(name='tls_sim', scope='module')
@@ -19,19 +20,19 @@ def tls_sim_fixture(tmp_path_factory):
     subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2',
                     '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
                     '-keyout', key, '-out', cert], check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    server = harness.SimProcess(str(workdir), name='tls-sim', cert=cert, key=key, options=FAST).start()
+    factory = SimFactory(tmp_path_factory)
+    server = factory.make(process=True, name='tls-sim', cert=cert, key=key)
     server.cafile = cert
     yield server
-    server.stop()
+    factory.stop_all()
 
 
 @pytest.fixture(name='tls_ctl')
 def tls_ctl_fixture(tls_sim):
-    tls_sim.ctl.reset('empty')
-    return tls_sim.ctl
+    return tls_sim.reset('empty')
 
 
-def test_self_signed_refused_by_default(tls_sim, tls_ctl, tmp_path, facts):
+def test_self_signed_refused_by_default(tls_sim, tls_ctl, kylin_playbook, facts):
     """TLS: a self-signed certificate is refused by default, with a clear error.
 
     Default `validate_certs: true` against a self-signed certificate: the task fails with an error that
@@ -39,11 +40,11 @@ def test_self_signed_refused_by_default(tls_sim, tls_ctl, tmp_path, facts):
     fast (no retries: `timeout: 300`, the task must end in under 30 s) and nothing reaches the Kylin API
     (the server's request counters stay at zero)."""
     aliases, ids = make_models(tls_ctl, 1, 'STOPPED')
-    conn = dict(url=tls_sim.url, timeout=300, **harness.ADMIN)
-    res = harness.run_playbook(str(tmp_path), [harness.play([job_task(models=aliases)], conn)])
+    conn = dict(url=tls_sim.url, timeout=300, **ADMIN)
+    res = kylin_playbook.run([play([job_task(models=aliases)], conn)])
 
     assert res.rc != 0, res.describe()
-    record = res.record('converge')
+    record = res.task('converge')
     assert record['status'] == 'failed'
     msg = record['result']['msg']
     assert tls_sim.url in msg and 'TLS error' in msg and 'CERTIFICATE_VERIFY_FAILED' in msg, msg
@@ -57,18 +58,18 @@ def test_self_signed_refused_by_default(tls_sim, tls_ctl, tmp_path, facts):
 
 
 @pytest.mark.parametrize('how', ['ca_path', 'validate_certs_false'])
-def test_self_signed_accepted_when_configured(tls_sim, tls_ctl, tmp_path, facts, how):
+def test_self_signed_accepted_when_configured(tls_sim, tls_ctl, kylin_playbook, facts, how):
     """TLS: the self-signed certificate is accepted with `ca_path`, and with `validate_certs: false`.
 
     The same server, trusted through `ca_path` (the certificate as CA bundle) or with
     `validate_certs: false`: the task starts the jobs; the server shows them RUNNING with one START each."""
     aliases, ids = make_models(tls_ctl, 1, 'STOPPED')
-    conn = dict(url=tls_sim.url, **harness.ADMIN)
+    conn = dict(url=tls_sim.url, **ADMIN)
     if how == 'ca_path':
         conn['ca_path'] = tls_sim.cafile
     else:
         conn['validate_certs'] = False
-    res = harness.run_playbook(str(tmp_path), [harness.play([job_task(models=aliases)], conn)])
+    res = kylin_playbook.run([play([job_task(models=aliases)], conn)])
 
     assert res.rc == 0, res.describe()
     assert statuses(tls_ctl) == dict((job_id, 'RUNNING') for job_id in ids[aliases[0]])

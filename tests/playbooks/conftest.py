@@ -12,61 +12,14 @@ simulator's own state and logs (``/_sim/jobs``, ``/_sim/actions``, ``/_sim/trans
 ``/_sim/counters``), not only from what the playbook printed.
 """
 
-import json
-import os
-import shutil
-import subprocess
-import sys
-
 import pytest
 
-TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ROOT = os.path.dirname(TESTS)
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)  # for kylin_sim
+from kylin_sim.control import SimControl
+from kylin_sim.playbook import collections_root
 
-from kylin_sim.control import SimControl  # noqa: E402  pylint: disable=wrong-import-position
-from kylin_sim.server import SimServer  # noqa: E402  pylint: disable=wrong-import-position
-
-# Short but realistically ordered delays: YARN accepts before the launch completes.
-FAST = {'start_delay': 0.3, 'yarn_accept_delay': 0.1, 'stop_delay': 0.2, 'kill_delay': 0.01}
 # Poll the simulator often: the playbooks' own default (5 s) would only make the suite slow.
 POLL = 0.2
 PROJECT = 'streaming_demo'
-
-
-def collections_path():
-    """Where kylin.streaming is installed for ansible-playbook: the build copy made by ``make``."""
-    path = os.environ.get('ANSIBLE_COLLECTIONS_PATH') or os.path.join(ROOT, '.build')
-    if not os.path.isdir(os.path.join(path, 'ansible_collections', 'kylin', 'streaming', 'playbooks')):
-        pytest.fail('kylin.streaming is not in %s: run `make BUILD=<dir> playbooks-test`, or `make collection` first' % path)
-    return path
-
-
-def ansible_playbook():
-    """ansible-playbook of the Python running the tests (the venv), else the one on PATH."""
-    here = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-    return here if os.path.exists(here) else shutil.which('ansible-playbook')
-
-
-class PlaybookRun:
-    """The outcome of one ``ansible-playbook`` run."""
-
-    def __init__(self, args, proc):
-        self.args = args
-        self.rc = proc.returncode
-        self.output = proc.stdout
-
-    @property
-    def recap(self):
-        """The PLAY RECAP line of localhost, e.g. ``{'ok': 7, 'changed': 0, 'failed': 0, ...}``."""
-        for line in reversed(self.output.splitlines()):
-            if line.startswith('localhost') and 'ok=' in line:
-                return dict((key, int(value)) for key, value in (field.split('=') for field in line.split()[2:]))
-        raise AssertionError('no PLAY RECAP in the output:\n' + self.output)
-
-    def __repr__(self):
-        return 'ansible-playbook %s -> rc=%s\n%s' % (' '.join(self.args), self.rc, self.output)
 
 
 class Control(SimControl):
@@ -85,56 +38,35 @@ class Control(SimControl):
         return dict((job['id'], job['status']) for job in self.jobs(project=project))
 
 
+@pytest.fixture(scope='module')
+def kylin_sim_module_options():
+    """One simulator per test module (the plugin's ``kylin_sim_module``): in-process, demo seed, fast timing."""
+    return {'seed': 'demo'}
+
+
 @pytest.fixture(name='sim', scope='module')
-def sim_fixture():
-    """One simulator per test module, on a free port."""
-    server = SimServer(host='127.0.0.1', port=0, seed='demo', config=FAST).start()
-    yield server
-    server.stop()
+def sim_fixture(kylin_sim_module):
+    return kylin_sim_module
 
 
 @pytest.fixture(name='ctl')
 def ctl_fixture(sim):
     """The control client, after a reset to the demo seed (config, counters and logs cleared)."""
-    control = Control(sim.url)
-    control.reset('demo')
-    return control
+    sim.reset('demo')
+    return Control(sim.url)
 
 
 @pytest.fixture(name='playbook')
-def playbook_fixture(sim, tmp_path):
-    """``playbook(name, check=False, **extra_vars)`` runs ``kylin.streaming.<name>`` in ``tmp_path``.
+def playbook_fixture(sim, kylin_playbook):
+    """``playbook(name, check=False, diff=False, **extra_vars)`` runs ``kylin.streaming.<name>`` (a ``PlaybookResult``).
 
     The connection comes from the environment (KYLIN_URL, KYLIN_USERNAME, KYLIN_PASSWORD), as the
     playbooks document; extra vars are passed as JSON, so lists and dicts arrive typed.
     """
-    env = dict(os.environ)
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': collections_path(),
-        'KYLIN_URL': sim.url,
-        'KYLIN_USERNAME': 'ADMIN',
-        'KYLIN_PASSWORD': 'KYLIN',
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_FORCE_COLOR': '0',
-        'ANSIBLE_LOCALHOST_WARNING': 'false',
-        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
-        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
-        'ANSIBLE_LOCAL_TEMP': str(tmp_path / '.ansible-tmp'),
-    })
-    for name in ('KYLIN_VALIDATE_CERTS', 'KYLIN_CA_PATH', 'KYLIN_TIMEOUT', 'ANSIBLE_CONFIG'):
-        env.pop(name, None)
+    collections_root(hint='run `make playbooks-test`, or `make collection` first')
 
     def run(name, check=False, diff=False, **extra_vars):
-        args = ['kylin.streaming.' + name]
-        if extra_vars:
-            args += ['-e', json.dumps(extra_vars)]
-        if check:
-            args.append('--check')
-        if diff:
-            args.append('--diff')
-        proc = subprocess.run([ansible_playbook()] + args, cwd=str(tmp_path), env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                              timeout=300, check=False)
-        return PlaybookRun(args, proc)
+        return kylin_playbook.run('kylin.streaming.' + name, extra_vars=extra_vars, check=check, diff=diff, sim=sim,
+                                  timeout=300)
 
     return run

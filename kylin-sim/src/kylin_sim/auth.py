@@ -81,6 +81,7 @@ class Auth:
         self.config = config
         self.users = {}      # lower-case name -> User
         self.sessions = {}   # JSESSIONID -> lower-case user name
+        self.journal = None  # counts failed and locked logins per user (set by the store)
 
     def reset(self, users):
         self.users = {u.name.lower(): u for u in users}
@@ -154,10 +155,16 @@ class Auth:
             return session_user, None, False
         user = self.get(name)
         if user is None:
+            self._count("failed_logins", name)
             raise errors.login_failed()
-        self._check_lock(user, now)
+        try:
+            self._check_lock(user, now)
+        except errors.KylinError:
+            self._count("locked_logins", user.name)
+            raise
         if password != user.password:
             self._fail(user, now)
+            self._count("failed_logins", user.name)
             raise errors.login_failed()
         changed = user.wrong_time > 0 or user.locked
         user.wrong_time = 0
@@ -166,6 +173,10 @@ class Auth:
         sid = secrets.token_hex(16).upper()
         self.sessions[sid] = user.name.lower()
         return user, sid, changed
+
+    def _count(self, counter, name):
+        if self.journal is not None:
+            getattr(self.journal, counter)[name] += 1
 
     # ------------------------------------------------------------------ authorization
 

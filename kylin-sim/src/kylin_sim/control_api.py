@@ -7,10 +7,14 @@ behind the API (internal statuses, counters, the logs of actions and transitions
 import json
 
 from . import seeds
+from .nodes import LB_POLICIES
 from .state import DEFAULT_CONFIG
 
 CONFIG_TYPES = {
-    "start_delay": float, "yarn_accept_delay": float, "stop_delay": float, "kill_delay": float,
+    "time_scale": float, "start_delay": float, "yarn_accept_delay": float, "stop_delay": float, "kill_delay": float,
+    "kill_idle_delay": float, "start_work": float, "stop_work": float,
+    "nodes": int, "owner_node": int, "lb_policy": str, "catchup_interval": float, "catchup_after_forward": bool,
+    "maintenance_mode": bool, "job_node_available": bool, "global_retry_enabled": bool,
     "retry_interval": float, "retry_max_interval": float, "stats_interval": float,
     "cluster_mode": bool, "streaming_enabled": bool, "list_requires_operation": bool,
     "lock_attempts": int, "lock_durations": list, "version": str,
@@ -46,7 +50,18 @@ def check_config(update):
         elif not isinstance(value, str):
             raise ControlError("%s must be a string" % key)
         clean[key] = value
+    if clean.get("nodes", 1) < 1:
+        raise ControlError("nodes must be at least 1")
+    if "lb_policy" in clean and clean["lb_policy"] not in LB_POLICIES:
+        raise ControlError("lb_policy must be one of %s" % ", ".join(LB_POLICIES))
     return clean
+
+
+# Endpoints that change jobs, models or projects: every node sees the change at once.
+SCENE_CHANGES = {("POST", "reset"), ("POST", "projects"), ("POST", "models"), ("DELETE", "models"), ("POST", "generate"),
+                 ("PATCH", "jobs"), ("POST", "users")}
+# Config keys after whose change the catch-up ticks start again.
+CLUSTER_KEYS = ("nodes", "owner_node", "catchup_interval", "time_scale")
 
 
 class ControlApi:
@@ -76,6 +91,8 @@ class ControlApi:
             return exc.status, {"ok": False, "error": str(exc)}
         except (ValueError, TypeError, KeyError) as exc:
             return 400, {"ok": False, "error": "%s: %s" % (type(exc).__name__, exc)}
+        if (method, name) in SCENE_CHANGES:
+            self.store.cluster.catch_up_all(now)
         out = {"ok": True}
         out.update(result or {})
         return 200, out
@@ -97,9 +114,34 @@ class ControlApi:
     def get_config(self, **_):
         return {"config": dict(self.store.config)}
 
-    def put_config(self, data, **_):
-        self.store.config.update(check_config(data))
-        return {"config": dict(self.store.config)}
+    def put_config(self, data, now, **_):
+        config = self.store.config
+        update = check_config(data)
+        nodes = update.get("nodes", config["nodes"])
+        if not 0 <= update.get("owner_node", config["owner_node"]) < nodes:
+            raise ControlError("owner_node must be below nodes (%d)" % nodes)
+        before = {key: config[key] for key in CLUSTER_KEYS + ("global_retry_enabled",)}
+        config.update(update)
+        if any(config[key] != before[key] for key in CLUSTER_KEYS):
+            self.store.cluster.reanchor(now)
+        if config["global_retry_enabled"] != before["global_retry_enabled"]:
+            self.store.global_retry_changed(now)
+        return {"config": dict(config)}
+
+    def get_nodes(self, now, **_):
+        """The nodes behind the load balancer and how far each one's view lags."""
+        return self.store.cluster.status(now)
+
+    def post_catchup(self, data, now, **_):
+        """Let one node (``{"node": n}``) or every node catch up with the owner now."""
+        cluster = self.store.cluster
+        if data.get("node") is None:
+            cluster.catch_up_all(now)
+        elif isinstance(data["node"], int) and 0 <= data["node"] < cluster.count:
+            cluster.catch_up(data["node"], now)
+        else:
+            raise ControlError("node must be below nodes (%d)" % cluster.count)
+        return cluster.status(now)
 
     def get_faults(self, **_):
         return {"faults": self.faults.snapshot()}
@@ -111,6 +153,17 @@ class ControlApi:
     def post_projects(self, data, now, **_):
         prj = self.store.add_project(data.get("name"), data.get("permissions"), now)
         return {"name": prj.name}
+
+    def get_users(self, **_):
+        """Users with their lock-out state: ``wrong_time`` (wrong passwords in a row), ``locked``, and since the
+        counters were last cleared ``failed_logins`` (401 KE-010003208) and ``locked_logins`` (400 KE-010003005)."""
+        journal = self.store.journal
+        users = []
+        for user in self.store.auth.users.values():
+            users.append({"name": user.name, "admin": user.admin, "wrong_time": user.wrong_time, "locked": user.locked,
+                          "failed_logins": journal.failed_logins.get(user.name, 0),
+                          "locked_logins": journal.locked_logins.get(user.name, 0)})
+        return {"users": users}
 
     def post_users(self, data, **_):
         name, password = data.get("name"), data.get("password")
@@ -153,12 +206,17 @@ class ControlApi:
         prj = store.project(project) if project else None
         if project and prj is None:
             return {"jobs": []}
+        asof = None
+        if query.get("node") not in (None, ""):  # what that node shows (its lagging view), not the true state
+            asof = store.cluster.asof(int(query["node"]), now)
         wanted_ids = set(query["job_id"].split(",")) if query.get("job_id") else None
         status = query.get("status")
         jobs = []
         for job in store.storage_order(prj):
             if wanted_ids is not None and job.id not in wanted_ids:
                 continue
+            if asof is not None:
+                job = store.cluster.view(job, asof)
             if status and job.status != status.upper():
                 continue
             jobs.append(store.job_state(job, now))
@@ -178,6 +236,10 @@ class ControlApi:
         self.store.journal.clear_counters()
         return {}
 
+    def get_kills(self, query, **_):
+        """The kills done by FORCE_STOP and RESTART, in order: ``start``/``end`` (ms), ``live_driver``."""
+        return {"kills": _filtered(self.store.journal.kill_log, query, time_key="start")}
+
     def get_actions(self, query, **_):
         return {"actions": _filtered(self.store.journal.action_log, query)}
 
@@ -185,12 +247,12 @@ class ControlApi:
         return {"transitions": _filtered(self.store.journal.transition_log, query)}
 
 
-def _filtered(log, query):
+def _filtered(log, query, time_key="time"):
     entries = log
     if query.get("job_id"):
         wanted = set(query["job_id"].split(","))
         entries = [e for e in entries if e["job_id"] in wanted]
     if query.get("since"):
         since = int(query["since"])
-        entries = [e for e in entries if e["time"] >= since]
+        entries = [e for e in entries if e[time_key] >= since]
     return list(entries)

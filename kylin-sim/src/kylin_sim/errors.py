@@ -23,6 +23,8 @@ OLD_DESCRIPTIONS = {
     "KE-010001002": "Empty Project Name",
     "KE-010003005": "User Locked",
     "KE-010006002": "Invalid Partition Column",
+    "KE-010021002": "System Is Recover",
+    "KE-010021004": "No Active All Node",
     "KE-010024001": "No access",
     "KE-010035005": "Job Start Failure",
     "KE-010035007": "Yarn Application Existed",
@@ -36,6 +38,8 @@ NEW_TEXTS = {
     "KE-010003208": "Invalid username or password. Please check and try again.",
     "KE-010043201": 'Request parameter "%s" is empty or value is empty. Please check the request parameters.',
     "KE-010043207": 'The entered parameter "%s" is invalid, only supports "%s" at the moment. Please check and try again.',
+    "KE-040021201": "System is trying to recover service. Please try again later.",
+    "KE-040024201": "Can't operate Metadata at the moment, as system is in maintenance mode.",
     "KE-010043214": "Can't refresh the value, the time units are only supported in d (days), h (hours), or m (minutes). "
                     "Please check and try again.",
 }
@@ -66,6 +70,13 @@ FRAMES = {
     "acl": ["org.apache.kylin.rest.util.AclEvaluate.checkProjectOperationPermission(AclEvaluate.java:72)",
             "org.apache.kylin.rest.service.StreamingJobService.updateStreamingJobStatus(StreamingJobService.java:169)"],
     "params": ["org.apache.kylin.rest.service.StreamingJobService.updateStreamingJobParams(StreamingJobService.java:145)"],
+    "filter": ["org.apache.kylin.rest.QueryNodeFilter.doFilter(QueryNodeFilter.java:187)"],
+    "route": ["org.apache.kylin.rest.BaseFilter.routeAPI(BaseFilter.java:122)",
+              "org.apache.kylin.rest.QueryNodeFilter.doFilter(QueryNodeFilter.java:216)"],
+    "epoch": ["org.apache.kylin.metadata.project.EnhancedUnitOfWork.lambda$doInTransactionWithCheckAndRetry$0"
+              "(EnhancedUnitOfWork.java:64)",
+              "org.apache.kylin.common.persistence.transaction.UnitOfWork.doInTransactionWithRetry(UnitOfWork.java:115)",
+              "org.apache.kylin.rest.service.StreamingJobService.updateStreamingJobStatus(StreamingJobService.java:176)"],
     "auth": ["org.apache.kylin.rest.security.NUnauthorisedEntryPoint.commence(NUnauthorisedEntryPoint.java:60)",
              "org.springframework.security.web.authentication.www.BasicAuthenticationFilter.doFilterInternal(BasicAuthenticationFilter.java:202)"],
     "binding": ["org.springframework.web.method.annotation.AbstractNamedValueMethodArgumentResolver.resolveArgument"
@@ -141,6 +152,27 @@ def unknown(java_class, message, status=500, where="controller"):
 
 def streaming_disabled():
     return old_style("KE-010035014", "The Real-time functions is under development.")
+
+
+def no_active_job_node():
+    """``QueryNodeFilter``: no job node is up (``clusterManager.getJobServers()`` is empty); every write."""
+    return old_style("KE-010021004", "There is no active leader node. Please contact system admin to check and fix.",
+                     where="filter", url_path="/kylin/api/error")
+
+
+def maintenance_mode():
+    """``QueryNodeFilter``: the system is in maintenance mode; every write until an admin leaves it."""
+    return new_style("KE-040024201", where="filter", url_path="/kylin/api/error")
+
+
+def epoch_moved():
+    """``EnhancedUnitOfWork``: the project's epoch moved to another node; raised before the transaction applies."""
+    return new_style("KE-040021201", where="epoch")
+
+
+def owner_unreachable():
+    """``BaseFilter.routeAPI``: the forwarded write got no answer from the owner (it may have been applied)."""
+    return old_style("KE-010021002", "System is trying to recover service. Please try again later.", where="route")
 
 
 def param_empty(name, where="controller"):

@@ -23,6 +23,8 @@ FAULT_KEYS = {
     "hang_response_count": (int, 0),
     "hang_seconds": (float, 30.0),
     "launch_failure_rate": (float, 0.0),
+    "epoch_moved": (int, 0),        # the next N status/params PUTs: 500 KE-040021201 before anything is applied
+    "owner_unreachable": (int, 0),  # the next N status PUTs: applied on the owner, then 500 KE-010021002
     "seed": (int, None),
 }
 
@@ -144,6 +146,11 @@ class Faults:
             if self._take("hang_response_count"):
                 return "hang", self._get("hang_seconds")
             return None
+
+    def take(self, key):
+        """Consume one of the count ``key`` (``epoch_moved``, ``owner_unreachable``); True if there was one."""
+        with self._lock:
+            return self._take(key)
 
     def launch_fails(self):
         with self._lock:

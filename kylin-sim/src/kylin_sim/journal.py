@@ -13,23 +13,37 @@ class Journal:
         self.actions = Counter()
         self.statuses = Counter()
         self.faults = Counter()
+        self.failed_logins = Counter()  # user -> wrong passwords answered 401 KE-010003208
+        self.locked_logins = Counter()  # user -> attempts answered 400 KE-010003005 (locked)
+        self.refusals = Counter()       # error code -> cluster-wide refusals (maintenance mode, epoch moved, ...)
         self.action_log = []
         self.transition_log = []
+        self.kill_log = []
 
     def clear(self):
         self.clear_counters()
         self.action_log = []
         self.transition_log = []
+        self.kill_log = []
 
     def clear_counters(self):
         self.requests = Counter()
         self.actions = Counter()
         self.statuses = Counter()
         self.faults = Counter()
+        self.failed_logins = Counter()
+        self.locked_logins = Counter()
+        self.refusals = Counter()
 
     def counters(self):
         return {"requests": dict(self.requests), "actions": dict(self.actions), "statuses": dict(self.statuses),
-                "faults": dict(self.faults)}
+                "faults": dict(self.faults), "failed_logins": dict(self.failed_logins),
+                "locked_logins": dict(self.locked_logins), "refusals": dict(self.refusals)}
+
+    def kill(self, began, ended, job_id, cause, live):
+        """One ``JobKiller`` kill: on the node, kills never overlap."""
+        _append(self.kill_log, {"start": int(began * 1000), "end": int(ended * 1000), "job_id": job_id, "cause": cause,
+                                "live_driver": live})
 
     def transition(self, when, job_id, old, new, cause):
         _append(self.transition_log, {"time": int(when * 1000), "job_id": job_id, "from": old, "to": new, "cause": cause})

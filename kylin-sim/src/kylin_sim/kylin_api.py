@@ -2,8 +2,9 @@
 
 What happens to a request, in the order the real server does it (ref sections 1 and 2):
 
-1. ``QueryNodeFilter`` (PUT/POST/DELETE only): a ``project`` (query string, else JSON body) that
-   does not exist is answered 500 KE-010001201 before authentication.
+1. ``QueryNodeFilter`` (PUT/POST/DELETE only), before authentication: no active job node
+   (KE-010021004), a ``project`` (query string, else JSON body) that does not exist (KE-010001201),
+   maintenance mode (KE-040024201); then the write is forwarded to the project's owner.
 2. Spring Security: Basic auth or the session cookie; 401/400 bodies from the entry point.
 3. Handler mapping: 404 (no path), 405 (no method), 406 (``Accept`` matches no controller).
 4. Argument binding: 400 KE-010000003 for bad types and missing required parameters, 500 for
@@ -47,6 +48,8 @@ class Request:
         self.scheme = scheme
         self.host = host
         self.raw_query = "&".join("%s=%s" % kv for kv in query)
+        self.node = 0           # the Kylin node the load balancer sent it to
+        self.forwarded = False  # a write that passed QueryNodeFilter and went to the project's owner
 
     def values(self, name):
         return [v for k, v in self.query if k == name]
@@ -281,9 +284,16 @@ class KylinApi:
             return spring_error(404, "Not Found", path)
         store = self.store
         if req.method in ("PUT", "POST", "DELETE"):
+            if not store.config["job_node_available"]:
+                store.journal.refusals["KE-010021004"] += 1
+                raise errors.no_active_job_node()
             project = project_from_request(req)
             if project is not None and project != "_global" and store.project(project) is None:
                 raise errors.project_not_found(project, url_path="/kylin/api/error")
+            if store.config["maintenance_mode"]:
+                store.journal.refusals["KE-040024201"] += 1
+                raise errors.maintenance_mode()
+            req.forwarded = True
         user, session, changed = store.auth.authenticate(req.headers, now)
         if changed:
             store.dirty = True
@@ -322,6 +332,15 @@ class KylinApi:
     def check_streaming_enabled(self):
         if not self.store.config["streaming_enabled"]:
             raise errors.streaming_disabled()
+
+    def epoch_moved(self):
+        """The ``epoch_moved`` fault: the project's epoch moved away during this write (transient)."""
+        faults = self.store.faults
+        if faults is not None and faults.take("epoch_moved"):
+            self.store.journal.faults["epoch_moved"] += 1
+            self.store.journal.refusals["KE-040021201"] += 1
+            return True
+        return False
 
     def check_operation(self, user, project, where="acl"):
         """``AclEvaluate.checkProjectOperationPermission``."""
@@ -395,6 +414,10 @@ class KylinApi:
             source = [prj.jobs.get(job_id) for job_id in job_ids]
         else:
             source = store.storage_order(prj)
+        asof = store.cluster.asof(req.node, now)
+        if asof is not None:  # a node that is not the owner answers from its lagging metadata cache
+            view = store.cluster.view
+            source = [job if job is None or not job.history else view(job, asof) for job in source]
         return listing.list_jobs(store, source, query, now), None
 
     # ------------------------------------------------------------------ PUT status
@@ -423,6 +446,11 @@ class KylinApi:
         job_map = {job.id: job for job in store.storage_order(scope)}
         if job_ids is None:
             raise errors.npe("status")
+        if job_ids and self.epoch_moved():
+            first = job_ids[0]
+            self._log_action(first, action, user, job_map[first].status if first in job_map else None, False,
+                             "KE-040021201")
+            raise errors.epoch_moved()
         for job_id in job_ids:
             if job_id in job_map:
                 job_project = job_map[job_id].project
@@ -482,6 +510,8 @@ class KylinApi:
         interval = params.get("kylin.streaming.table-refresh-interval")
         if interval is not None and interval.strip() != "" and not re.fullmatch(r"\d+[mhd]", interval.strip()):
             raise errors.table_refresh_interval_invalid()
+        if self.epoch_moved():
+            raise errors.epoch_moved()
         job = prj.jobs.get(body["job_id"]) if body["job_id"] is not None else None
         if job is not None:  # an unknown job id is silently ignored
             self.store.update_params(job, params, now)

@@ -20,7 +20,10 @@ from . import errors, seeds
 from .control_api import ControlApi
 from .faults import Faults, LOGIN_PAGE, proxy_page
 from .kylin_api import BASE, KylinApi, Request, Response, choose_controller, INTERNAL, PUBLIC
-from .state import Store
+from .state import Aborted, Store
+
+
+NODE_HEADER = "X-Kylin-Sim-Node"  # the node that answered; in a request: the node the load balancer must pick
 
 
 def _counter_key(method, path):
@@ -142,8 +145,27 @@ class SimServer:
             return self._fault_response(req, kind, status), 0
         with self.store.lock:
             now = time.time()
-            self.store.advance(now)
-            resp = self._answer(req, now)
+            store = self.store
+            store.begin_request()
+            store.advance(now)
+            req.node = store.cluster.pick(req.headers.get(NODE_HEADER))
+            try:
+                resp = self._answer(req, now)
+            except Aborted:
+                return None, 0  # the simulator was reset while this request worked: the connection just ends
+            if (req.forwarded and req.method == "PUT" and req.path == BASE + "/status"
+                    and self.faults.take("owner_unreachable")):
+                # BaseFilter.routeAPI: the owner applied the write, its answer never came back.
+                journal.faults["owner_unreachable"] += 1
+                journal.refusals["KE-010021002"] += 1
+                resp = Response(500, errors.owner_unreachable().to_json_bytes(req.url()), "application/json")
+            elif (req.method != "GET" and resp.status < 400 and store.config["catchup_after_forward"]
+                    and req.node != store.cluster.owner):
+                # BaseFilter.tryCatchUp: the node that forwarded a write reads the audit log once it succeeded.
+                done = time.time()
+                store.advance(done)
+                store.cluster.catch_up(req.node, done)
+            resp.headers.append((NODE_HEADER, str(req.node)))
             journal.statuses[str(resp.status)] += 1
             self._save_if_dirty()
         if req.method == "PUT" and req.path == BASE + "/status" and resp.status in (200, 400, 500):
@@ -160,6 +182,8 @@ class SimServer:
     def _answer(self, req, now):
         try:
             return self.kylin.handle(req, now)
+        except Aborted:
+            raise
         except errors.KylinError as exc:
             err = exc
         except Exception as exc:  # pylint: disable=broad-except

@@ -8,8 +8,15 @@ so 10,000 jobs cost nothing while idle. The micro-batch ticks of running build j
 start time when asked for, not stored.
 
 All methods expect the caller to hold ``Store.lock`` (one global lock, as the simulator is small).
+The work a real server does inside a request (a kill of about 21 s per job with a live driver, the
+per-START and per-STOP work) is slept with that lock released (``sleep_unlocked``), so that reads and
+other requests go on and see the intermediate states; kills take ``Store.kill_lock`` (Kylin's
+``JobKiller.killProcess`` is static synchronized: one kill at a time on the node) and START/STOP take
+their project's scheduler lock (``StreamingScheduler.submitJob``/``stopJob`` are synchronized).
+Every duration is multiplied by the ``time_scale`` config at use time (``Store.seconds``).
 """
 
+import contextlib
 import heapq
 import json
 import os
@@ -23,6 +30,7 @@ import zlib
 from . import errors
 from .auth import Auth, User, default_users, DEFAULT_LOCK_ATTEMPTS, DEFAULT_LOCK_DURATIONS
 from .journal import Journal
+from .nodes import Cluster
 
 STOPPED, STARTING, RUNNING, STOPPING, ERROR, LAUNCHING_ERROR = (
     "STOPPED", "STARTING", "RUNNING", "STOPPING", "ERROR", "LAUNCHING_ERROR")
@@ -33,10 +41,22 @@ RETRY_PARAM = "kylin.streaming.job-retry-enabled"
 REFRESH_PARAM = "kylin.streaming.table-refresh-interval"
 
 DEFAULT_CONFIG = {
+    "time_scale": 1.0,           # every duration below is multiplied by this at use time
     "start_delay": 2.0,          # STARTING -> RUNNING (spark-submit + YARN)
     "yarn_accept_delay": 1.0,    # after START, the app is known to YARN (a STOP then gives STOPPING, not ERROR)
     "stop_delay": 1.0,           # STOPPING -> STOPPED (the driver sees the flag at its next micro-batch)
-    "kill_delay": 0.05,          # FORCE_STOP / RESTART: time spent killing each job before answering
+    "kill_delay": 21.0,          # FORCE_STOP / RESTART of a job with a live driver: JobKiller's 1+2+...+6 s
+    "kill_idle_delay": 0.1,      # ... of a job without a live driver (the first grep finds nothing)
+    "start_work": 1.0,           # server work per START inside the PUT (grep, YARN call, segments, metadata)
+    "stop_work": 0.2,            # server work per STOP inside the PUT (YARN call, meta writes)
+    "nodes": 1,                  # Kylin nodes behind the load balancer
+    "owner_node": 0,             # the node that owns every project (writes are forwarded to it)
+    "lb_policy": "round_robin",  # how the load balancer picks a node: round_robin or random
+    "catchup_interval": 5.0,     # kylin.metadata.audit-log.catchup-interval: a non-owner node's view lags this much
+    "catchup_after_forward": True,  # a node that forwarded a write catches up when the answer comes back
+    "maintenance_mode": False,   # every write refused with KE-040024201 (reads still work)
+    "job_node_available": True,  # False: no active job node, every write refused with KE-010021004
+    "global_retry_enabled": False,  # the cluster's kylin.streaming.job-retry-enabled, for jobs whose params lack it
     "retry_interval": 300.0,     # first auto-retry of an ERROR job with job-retry-enabled=true; grows by this
     "retry_max_interval": 1800.0,
     "stats_interval": 30.0,      # micro-batch trigger of running build jobs: stats row + last_modified change
@@ -72,6 +92,15 @@ MERGE_PARAMS = {
     "spark.sql.shuffle.partitions": "8",
 }
 
+# Config keys that are durations in seconds (multiplied by ``time_scale``).
+DURATIONS = ("start_delay", "yarn_accept_delay", "stop_delay", "kill_delay", "kill_idle_delay", "start_work", "stop_work",
+             "retry_interval", "retry_max_interval", "stats_interval", "catchup_interval")
+
+
+class Aborted(Exception):
+    """The simulator was reset while this request slept: its connection is dropped, its work forgotten."""
+
+
 PARTITION_BUILDER = "org.apache.kylin.metadata.model.PartitionDesc$DefaultPartitionConditionBuilder"
 STATS_TICK_LIMIT = 20000  # stats rows generated per run and request at most
 
@@ -92,6 +121,7 @@ class Project:
         self.name = name
         self.create_time = create_time
         self.models = {}  # uuid -> Model
+        self.aliases = set()  # lower-case aliases of its models (a model name is unique per project)
         self.jobs = {}    # job id -> Job
 
 
@@ -129,7 +159,7 @@ class Job:
               "yarn_app_id", "yarn_app_url", "last_start_time", "last_end_time", "last_update_time", "last_batch_count",
               "skip_listener", "action", "job_execution_id", "process_id", "node_info", "app_alive", "app_unkillable",
               "fail_launch", "fail_after", "runs", "stats_rows", "latency_base", "latency_jitter", "retry_count")
-    __slots__ = STORED + ("pending", "launch")
+    __slots__ = STORED + ("pending", "launch", "history")
 
     def __init__(self, job_id, model, job_type, now):
         self.id = job_id
@@ -163,6 +193,20 @@ class Job:
         self.retry_count = 0
         self.pending = {}            # event kind -> token of the live heap entry
         self.launch = None           # {"accept_at", "due", "fail"} while a launch is in progress
+        self.history = None          # [(changed at, key, copy before)] for lagging nodes (nodes.Cluster)
+
+    def copy(self):
+        """A frozen copy of the meta (what a lagging node's cache holds)."""
+        other = Job.__new__(Job)
+        for name in self.STORED:
+            setattr(other, name, getattr(self, name))
+        other.params = dict(self.params)
+        other.runs = [list(r) for r in self.runs]
+        other.stats_rows = list(self.stats_rows)
+        other.pending = {}
+        other.launch = dict(self.launch) if self.launch else None
+        other.history = None
+        return other
 
     def to_dict(self):
         return {name: getattr(self, name) for name in self.STORED}
@@ -178,11 +222,8 @@ class Job:
         job.retry_count = data.get("retry_count") or 0
         job.pending = {}
         job.launch = None
+        job.history = None
         return job
-
-    @property
-    def retry_enabled(self):
-        return self.params.get(RETRY_PARAM) == "true"
 
 
 class Store:
@@ -190,14 +231,20 @@ class Store:
 
     def __init__(self, config=None, faults=None):
         self.lock = threading.Lock()
+        self.kill_lock = threading.Lock()  # JobKiller.killProcess: static synchronized, one kill at a time
+        self.scheduler_locks = {}          # lower-case project -> lock of its StreamingScheduler
+        self.generation = 0                # bumped by reset(): a request that slept across it is dropped
+        self.local = threading.local()
         self.base_config = dict(DEFAULT_CONFIG)
         self.base_config.update(config or {})
         self.config = dict(self.base_config)
         self.faults = faults
         self.auth = Auth(self.config)
         self.journal = Journal()
+        self.auth.journal = self.journal
         self.rng = random.Random(0)
         self.dirty = False
+        self.cluster = Cluster(self, time.time())
         self._clear()
 
     # ------------------------------------------------------------------ content
@@ -212,10 +259,12 @@ class Store:
         self.cluster_ts = ms(time.time()) - 86400000
         self.heap = []
         self.seq = 0
+        self.cluster.reset(time.time())
         self.auth.reset(default_users())
 
     def reset(self):
         """Back to start-up config and an empty server (``seeds.apply`` fills it)."""
+        self.generation += 1
         self.config.clear()
         self.config.update(self.base_config)
         self._clear()
@@ -259,13 +308,14 @@ class Store:
         """
         created = now if created is None else created
         prj = self.project(project) or self.add_project(project, now=created)
-        if any(m.alias.lower() == alias.lower() for m in prj.models.values()):
+        if alias.lower() in prj.aliases:
             raise ValueError("model %r exists in project %s" % (alias, prj.name))
         model_uuid = model_uuid or str(uuidlib.uuid4())
         if model_uuid in self.models:
             raise ValueError("model uuid %s exists" % model_uuid)
         model = Model(uuid=model_uuid, alias=alias, project=prj.name, create_time=ms(created), **model_fields)
         prj.models[model_uuid] = model
+        prj.aliases.add(alias.lower())
         self.models[model_uuid] = model
         for job_type, suffix, spec in ((BUILD, "build", build), (MERGE, "merge", merge)):
             job = Job("%s_%s" % (model_uuid, suffix), model, job_type, created)
@@ -283,6 +333,7 @@ class Store:
             raise KeyError(model_uuid)
         prj = self.project(model.project)
         del prj.models[model_uuid]
+        prj.aliases.discard(model.alias.lower())
         for suffix in ("build", "merge"):
             job = prj.jobs.pop("%s_%s" % (model_uuid, suffix), None)
             if job is None:
@@ -317,6 +368,7 @@ class Store:
             if job is None or job.pending.get(kind) != token:
                 continue  # cancelled or superseded
             del job.pending[kind]
+            self.cluster.touch(job, due)
             getattr(self, "_on_" + kind)(job, due)
 
     def next_due(self):
@@ -342,6 +394,7 @@ class Store:
         old = job.status
         if status == old or old in exclude:
             return False
+        self.cluster.touch(job, now)
         job.status = status
         job.last_modified = max(ms(now), self.effective_last_modified(job, now))
         if status == STARTING:
@@ -380,7 +433,7 @@ class Store:
         job.process_id = str(20000 + zlib.crc32(app_id.encode()) % 40000)
         job.node_info = "kylin-sim:7070"
         job.last_update_time = format_time(now)
-        job.runs.append([ms(now), None, max(1, ms(float(self.config["stats_interval"])))])
+        job.runs.append([ms(now), None, max(1, ms(self.seconds("stats_interval")))])
         del job.runs[:-20]
         if job.fail_after is not None:
             self._schedule(job, "fail", now + float(job.fail_after))
@@ -470,8 +523,13 @@ class Store:
 
     # ------------------------------------------------------------------ actions (StreamingScheduler)
 
-    def start_job(self, job, now, cause="START"):
-        """``launchStreamingJob``: model checks, then ``submitJob``."""
+    def start_job(self, job, now, cause="START", work=True):
+        """``launchStreamingJob``: model checks, then ``submitJob``.
+
+        With ``work`` (a START or RESTART request), ``submitJob`` is synchronized on the project's
+        scheduler, waits for any kill on the node (its leftover-driver grep is ``JobKiller.killProcess``)
+        and costs ``start_work`` seconds before STARTING is written; the store lock is released meanwhile.
+        """
         model = self.model_of(job)
         if model is None:
             raise errors.npe("start")
@@ -479,20 +537,32 @@ class Store:
             raise errors.model_broken(model.alias)
         if model.no_partition:
             raise errors.partition_column_invalid()
-        self.submit_job(job, now, cause)
+        if not work:
+            self.submit_job(job, now, cause)
+            return
+        with self.holding(self.scheduler_lock(job.project)):
+            if job.status not in STARTABLE:
+                raise errors.job_start_failure(job.id)
+            with self.holding(self.kill_lock):
+                pass
+            self.sleep_unlocked(self.seconds("start_work"))
+            if self.jobs.get(job.id) is not job:
+                raise errors.npe("start")  # dropped meanwhile
+            self.submit_job(job, time.time(), cause, checked=True)
 
-    def submit_job(self, job, now, cause):
+    def submit_job(self, job, now, cause, checked=False):
         """``StreamingScheduler.submitJob``: only ERROR/STOPPED/LAUNCHING_ERROR start; launch is asynchronous."""
-        if job.status not in STARTABLE:
+        if not checked and job.status not in STARTABLE:
             raise errors.job_start_failure(job.id)
+        self.cluster.touch(job, now)
         if self.app_exists(job, now) and job.app_unkillable:
             raise errors.yarn_app_existed(self.model_of(job).alias)
         self._kill(job, now)  # leftover driver process / app
         self._write(job, STARTING, now, cause)
         fail = job.fail_launch or (self.faults is not None and self.faults.launch_fails())
         job.fail_launch = False
-        start_delay = float(self.config["start_delay"])
-        job.launch = {"accept_at": now + min(float(self.config["yarn_accept_delay"]), start_delay),
+        start_delay = self.seconds("start_delay")
+        job.launch = {"accept_at": now + min(self.seconds("yarn_accept_delay"), start_delay),
                       "due": now + start_delay, "fail": fail}
         if self.config["cluster_mode"]:
             self._schedule(job, "launch", now + start_delay)
@@ -519,15 +589,26 @@ class Store:
         job.retry_count = 0
         self._start_run(job, now)
 
-    def stop_job(self, job, now, cause="STOP"):
-        """``StreamingScheduler.stopJob``: graceful and asynchronous when the app exists."""
+    def stop_job(self, job, now, cause="STOP", work=True):
+        """``StreamingScheduler.stopJob``: graceful and asynchronous when the app exists.
+
+        With ``work`` (a STOP request): synchronized on the project's scheduler, ``stop_work`` seconds first.
+        """
+        if work:
+            with self.holding(self.scheduler_lock(job.project)):
+                self.sleep_unlocked(self.seconds("stop_work"))
+                if self.jobs.get(job.id) is not job:
+                    raise errors.npe("status")  # dropped meanwhile
+                self.stop_job(job, time.time(), cause, work=False)
+            return
+        self.cluster.touch(job, now)
         if self.app_exists(job, now):
             if job.status in (ERROR, STOPPED):
                 return
             self._write(job, STOPPING, now, cause)
             job.action = "GRACEFUL_SHUTDOWN"
-            if job.app_alive and "stopped" not in job.pending:
-                self._schedule(job, "stopped", now + float(self.config["stop_delay"]))
+            if job.app_alive and "stopped" not in job.pending and not job.skip_listener:
+                self._schedule(job, "stopped", now + self.seconds("stop_delay"))
             return
         job.action = "GRACEFUL_SHUTDOWN"
         if job.app_alive is False and job.runs and job.runs[-1][1] is None:
@@ -548,49 +629,112 @@ class Store:
         if not job.skip_listener:
             self._write(job, ERROR, now, "runtime_failure", exclude=(ERROR, STOPPED))
 
+    def has_live_driver(self, job):
+        """A driver process to kill: the app runs, or a launch (spark-submit) is in progress."""
+        return bool(job.app_alive or job.launch is not None)
+
     def force_stop_job(self, job, now, cause="FORCE_STOP"):
-        """``forceStopStreamingJob``: synchronous; STOPPING, kill (``kill_delay``), STOPPED; from any state."""
+        """``forceStopStreamingJob``: synchronous; STOPPING, kill, STOPPED (a new STOP record); from any state.
+
+        The kill takes the node's kill lock (one kill at a time, across projects and requests) and lasts
+        ``kill_delay`` seconds for a job with a live driver, ``kill_idle_delay`` without one. The job
+        shows STOPPING while it waits for the lock and while it is killed; the store lock is released.
+        """
+        self.cluster.touch(job, now)
         job.skip_listener = True
         try:
             self._write(job, STOPPING, now, cause)
-            self._cancel(job, "launch", "stopped", "fail", "retry")
-            delay = float(self.config["kill_delay"])
-            if delay > 0:
-                self.sleep_unlocked(delay)
-            now = time.time()
-            self.advance(now)
-            if self.jobs.get(job.id) is not job:
-                return  # dropped meanwhile
-            self._kill(job, now)
-            self._write(job, STOPPED, now, cause)
+            # Freeze the job: no event moves it while it is killed; a launch in progress stays (its driver is killed).
+            for kind in ("launch", "stopped", "fail", "retry"):
+                job.pending.pop(kind, None)
+            with self.holding(self.kill_lock):
+                if self.jobs.get(job.id) is not job:
+                    return  # dropped meanwhile
+                live = self.has_live_driver(job)
+                began = time.time()
+                self.sleep_unlocked(self.seconds("kill_delay" if live else "kill_idle_delay"))
+                now = time.time()
+                self.journal.kill(began, now, job.id, cause, live)
+                if self.jobs.get(job.id) is not job:
+                    return
+                self.cluster.touch(job, now)
+                self._kill(job, now)
+                self._write(job, STOPPED, now, cause)
         finally:
             job.skip_listener = False
             self.dirty = True
 
     def restart_job(self, job, now):
-        """RESTART = FORCE_STOP + START; a broken model leaves the job STOPPED and fails."""
+        """RESTART = FORCE_STOP + START, one after the other; a broken model leaves the job STOPPED and fails."""
         self.force_stop_job(job, now, "RESTART")
+        if self.jobs.get(job.id) is not job:
+            raise errors.npe("start")
         self.start_job(job, time.time(), "RESTART")
 
+    # ------------------------------------------------------------------ server work outside the store lock
+
+    def seconds(self, key):
+        """A duration from the config, multiplied by ``time_scale``."""
+        return float(self.config[key]) * float(self.config["time_scale"])
+
+    def scheduler_lock(self, project):
+        key = (project or "").lower()
+        lock = self.scheduler_locks.get(key)
+        if lock is None:
+            lock = self.scheduler_locks[key] = threading.Lock()
+        return lock
+
+    def begin_request(self):
+        """Called by the HTTP layer with the store lock held, before a request is handled."""
+        self.local.generation = self.generation
+
+    def _resumed(self):
+        """Back under the store lock after a wait: drop the request if the simulator was reset meanwhile."""
+        if getattr(self.local, "generation", self.generation) != self.generation:
+            raise Aborted()
+        self.advance(time.time())
+
     def sleep_unlocked(self, seconds):
-        """Let other requests in while this one 'kills a process' (the caller holds the lock once)."""
+        """Spend ``seconds`` of server work with the store lock released (the caller holds it once)."""
+        if seconds <= 0:
+            return
         self.lock.release()
         try:
             time.sleep(seconds)
         finally:
             self.lock.acquire()  # pylint: disable=consider-using-with
+        self._resumed()
+
+    @contextlib.contextmanager
+    def holding(self, lock):
+        """Hold ``lock`` (kill or scheduler lock); wait for it with the store lock released."""
+        if not lock.acquire(blocking=False):  # pylint: disable=consider-using-with
+            self.lock.release()
+            try:
+                lock.acquire()  # pylint: disable=consider-using-with
+            finally:
+                self.lock.acquire()  # pylint: disable=consider-using-with
+            try:
+                self._resumed()
+            except BaseException:
+                lock.release()
+                raise
+        try:
+            yield
+        finally:
+            lock.release()
 
     # ------------------------------------------------------------------ auto-retry (StreamingScheduler.retryJob)
 
     def _schedule_retry(self, job, now):
         self._cancel(job, "retry")
-        if job.status == ERROR and job.retry_enabled:
-            interval = float(self.config["retry_interval"])
-            backoff = min(interval * (job.retry_count + 1), max(interval, float(self.config["retry_max_interval"])))
+        if job.status == ERROR and self.retry_enabled(job):
+            interval = self.seconds("retry_interval")
+            backoff = min(interval * (job.retry_count + 1), max(interval, self.seconds("retry_max_interval")))
             self._schedule(job, "retry", now + backoff)
 
     def _on_retry(self, job, now):
-        if job.status != ERROR or not job.retry_enabled or self.app_exists(job, now):
+        if job.status != ERROR or not self.retry_enabled(job) or self.app_exists(job, now):
             return
         job.retry_count += 1
         try:
@@ -600,13 +744,31 @@ class Store:
 
     def update_params(self, job, params, now):
         """``PUT /params`` replaces the whole map; takes effect at the next start."""
+        self.cluster.touch(job, now)
         job.params = dict(params)
         job.last_modified = max(ms(now), job.last_modified)
         if job.status == ERROR and "retry" not in job.pending:
             self._schedule_retry(job, now)
-        elif not job.retry_enabled:
+        elif not self.retry_enabled(job):
             self._cancel(job, "retry")
         self.dirty = True
+
+    def retry_enabled(self, job):
+        """``retryJob``: the job's ``kylin.streaming.job-retry-enabled``, or the cluster's when its params lack the key."""
+        value = job.params.get(RETRY_PARAM)
+        if value is None:
+            return bool(self.config["global_retry_enabled"])
+        return value == "true"
+
+    def global_retry_changed(self, now):
+        """The cluster's kylin.streaming.job-retry-enabled changed: ERROR jobs without the key follow it."""
+        for job in self.jobs.values():
+            if job.status == ERROR and RETRY_PARAM not in job.params:
+                if self.retry_enabled(job):
+                    if "retry" not in job.pending:
+                        self._schedule_retry(job, now)
+                else:
+                    self._cancel(job, "retry")
 
     # ------------------------------------------------------------------ control API
 
@@ -621,8 +783,11 @@ class Store:
             params = dict(BUILD_PARAMS if job.job_type == BUILD else MERGE_PARAMS)
             params.update({str(k): str(v) for k, v in (fields["params"] or {}).items()})
             job.params = params
-        if "retry_enabled" in fields:
-            job.params[RETRY_PARAM] = "true" if fields["retry_enabled"] else "false"
+        if "retry_enabled" in fields:  # None: the params lack the key (the cluster's setting applies)
+            if fields["retry_enabled"] is None:
+                job.params.pop(RETRY_PARAM, None)
+            else:
+                job.params[RETRY_PARAM] = "true" if fields["retry_enabled"] else "false"
         if "broken" in fields:
             self.model_of(job).broken = bool(fields["broken"])
         for name in ("app_unkillable", "fail_launch"):
@@ -701,8 +866,8 @@ class Store:
             job.action = "START"
         elif status == STARTING:
             self._end_run(job, now)
-            start_delay = float(self.config["start_delay"])
-            job.launch = {"accept_at": now + min(float(self.config["yarn_accept_delay"]), start_delay),
+            start_delay = self.seconds("start_delay")
+            job.launch = {"accept_at": now + min(self.seconds("yarn_accept_delay"), start_delay),
                           "due": now + start_delay, "fail": job.fail_launch}
             job.fail_launch = False
             self._schedule(job, "launch", now + start_delay)
@@ -710,7 +875,7 @@ class Store:
             if not job.app_alive:
                 self._start_run(job, now)
             job.action = "GRACEFUL_SHUTDOWN"
-            self._schedule(job, "stopped", now + float(self.config["stop_delay"]))
+            self._schedule(job, "stopped", now + self.seconds("stop_delay"))
 
     def job_state(self, job, now):
         """Everything about a job, internal status included (control API ``GET /_sim/jobs``)."""
@@ -718,7 +883,8 @@ class Store:
         del data["runs"], data["stats_rows"]
         model = self.model_of(job)
         data.update({"model_alias": model.alias if model else None, "broken": bool(model and model.broken),
-                     "app_exists": self.app_exists(job, now), "retry_enabled": job.retry_enabled,
+                     "app_exists": self.app_exists(job, now), "retry_enabled": self.retry_enabled(job),
+                     "retry_param": job.params.get(RETRY_PARAM),
                      "pending": sorted(job.pending), "last_modified": self.effective_last_modified(job, now),
                      "last_status_duration": self.last_status_duration(job, now)})
         latest = self.latest_stats(job, now)
@@ -762,6 +928,7 @@ class Store:
             for mdata in pdata.get("models", []):
                 model = Model(**mdata)
                 prj.models[model.uuid] = model
+                prj.aliases.add(model.alias.lower())
                 self.models[model.uuid] = model
             for jdata in pdata.get("jobs", []):
                 job = Job.from_dict(jdata)

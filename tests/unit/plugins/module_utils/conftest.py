@@ -1,42 +1,29 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, kylin.streaming contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fixtures: one simulator per test session, over real HTTP, reset before each test."""
+"""Fixtures: one simulator per test session (the kylin_sim plugin's, see tests/unit/conftest.py), over
+real HTTP, reset before each test."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
-
-import os
-import sys
 
 import pytest
 
 from ansible_collections.kylin.streaming.plugins.module_utils._client import KylinClient
 
-# The simulator package lives in the collection's kylin-sim/ folder; ansible-test's venv does not install it.
-SIM_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'kylin-sim', 'src')
-if os.path.abspath(SIM_SRC) not in sys.path:
-    sys.path.insert(0, os.path.abspath(SIM_SRC))
-
-from kylin_sim.control import SimControl, SimControlError  # noqa: E402  pylint: disable=wrong-import-position
-from kylin_sim.server import SimServer  # noqa: E402  pylint: disable=wrong-import-position
-
-FAST = dict(start_delay=0.2, yarn_accept_delay=0.05, stop_delay=0.2, kill_delay=0.0)
+from kylin_sim.control import SimControlError
 
 
-@pytest.fixture(scope='session')
-def sim_server():
-    server = SimServer(port=0, seed='empty', config=dict(FAST)).start()
-    yield server
-    server.stop()
+@pytest.fixture(name='sim_server', scope='session')
+def sim_server_fixture(kylin_sim_session):
+    """The session's simulator: in-process, empty seed, the fast timing settings (kylin_sim.testing.FAST)."""
+    return kylin_sim_session
 
 
 @pytest.fixture
 def ctl(sim_server):
-    control = SimControl(sim_server.url)
-    control.reset('empty')
-    control.set_config(**FAST)
-    return control
+    """Its control client, after a reset (empty seed, start-up config, no faults, no counters or logs)."""
+    return sim_server.reset('empty')
 
 
 @pytest.fixture

@@ -3,9 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Reading the job list: paging, sorting, filters and the server's quirks, over real HTTP."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import pytest
 
 from ansible_collections.kylin.streaming.plugins.module_utils import _inventory as I

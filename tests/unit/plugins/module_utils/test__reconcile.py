@@ -6,12 +6,12 @@
 Every test checks the simulator's own state and logs, not only what the loop returned.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import pytest
 
-from ansible_collections.kylin.streaming.plugins.module_utils import _jobs as J
+from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError
+from ansible_collections.kylin.streaming.plugins.module_utils._job_options import JobOptions
+from ansible_collections.kylin.streaming.plugins.module_utils._job_params import REFRESH_INTERVAL_PARAM
 from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler, SelectionError
 from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.conftest import (
     LIST,
@@ -22,10 +22,10 @@ from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.conftes
 )
 
 
-def reconcile(client, **kwargs):
+def reconcile(client, check_mode=False, diff=False, **kwargs):
     options = dict(project='p1', poll_interval=0.05, wait_timeout=20)
     options.update(kwargs)
-    return JobReconciler(client, **options).run()
+    return JobReconciler(client, JobOptions.of(check_mode=check_mode, diff=diff, **options)).run()
 
 
 def actions(ctl, **kwargs):
@@ -298,8 +298,8 @@ def test_params_are_written_before_and_restart_a_running_job_once(ctl, client):
 def test_invalid_params_fail_before_anything(ctl, client):
     models = seed_models(ctl, count=1)
     ctl.clear_counters()
-    with pytest.raises(ValueError, match='KE-010043214'):
-        reconcile(client, job_ids=[models['m0'][0]], params={J.REFRESH_INTERVAL_PARAM: '30x'})
+    with pytest.raises(KylinOptionError, match='KE-010043214'):
+        reconcile(client, job_ids=[models['m0'][0]], params={REFRESH_INTERVAL_PARAM: '30x'})
     assert ctl.counters()['requests'] == {}
 
 

@@ -2,18 +2,15 @@
 # Copyright: (c) 2026, kylin.streaming contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Internal use only: the pure decisions of the ``job`` module, free of I/O.
+"""Internal use only: the pure decisions of the ``job`` module.
 
-``decide()`` is the per-status behaviour table of DESIGN §2.2 as a function of one job's last
-seen row and what this task already did to it. Everything here is testable without a server.
+``decide()`` is the per-status behaviour table of docs/design.md §2.2 as a function of one job's
+last seen row and what this task already did to it. ``JobTrack`` is that record, kept by the
+reconcile loop; the functions here read it and never write to it. No I/O, and no import that
+reaches ``requests``: everything here is testable without a server.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
-import re
-
-from ansible_collections.kylin.streaming.plugins.module_utils._inventory import job_type
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import job_type
 
 # Desired states
 STARTED = 'started'
@@ -29,16 +26,10 @@ KIND_ORDER = (FORCE_STOP, STOP, RESTART, START)
 STARTING, RUNNING, STOPPING, ERROR, STOPPED = 'STARTING', 'RUNNING', 'STOPPING', 'ERROR', 'STOPPED'
 
 RETRY_PARAM = 'kylin.streaming.job-retry-enabled'
-REFRESH_INTERVAL_PARAM = 'kylin.streaming.table-refresh-interval'
-REFRESH_INTERVAL_MSG = ('KE-010043214: Can\'t refresh the value, the time units are only supported in d (days), '
-                        'h (hours), or m (minutes). Please check and try again.')
 
 # Seconds a FORCE_STOP or RESTART may take per job on the server (it kills a process per job, one
 # after another, before answering); used to size those PUTs so they answer within the timeout.
 SYNC_SECONDS_PER_JOB = 5
-
-# The note of jobs a failed rolling batch left alone.
-NOT_ATTEMPTED = 'not attempted'
 
 # Step kinds returned by decide()
 ACT = 'act'          # send ``action`` now
@@ -48,7 +39,7 @@ DONE = 'done'        # nothing to send, nothing to wait for
 FAIL = 'fail'        # give up on this job with ``reason``; ``fatal`` ends the whole task at once
 
 
-class Step(object):
+class Step:
     __slots__ = ('kind', 'action', 'reason', 'fatal')
 
     def __init__(self, kind, action=None, reason=None, fatal=False):
@@ -60,9 +51,6 @@ class Step(object):
     def __eq__(self, other):
         return isinstance(other, Step) and (self.kind, self.action, self.reason, self.fatal) == (
             other.kind, other.action, other.reason, other.fatal)
-
-    def __ne__(self, other):
-        return not self == other
 
     def __repr__(self):
         return 'Step(%r, %r, %r, %r)' % (self.kind, self.action, self.reason, self.fatal)
@@ -81,7 +69,7 @@ SETTLE_STEP = Step(SETTLE)
 DONE_STEP = Step(DONE)
 
 
-class JobTrack(object):
+class JobTrack:
     """What this task knows about one job: its last seen row and what it did to it."""
 
     def __init__(self, row, order=0):
@@ -94,7 +82,8 @@ class JobTrack(object):
         self.error = None
         self.fatal = False
         self.finished = False
-        self.awaiting_running = False
+        # Seen STARTING without this task's action: someone else launches it, and it is awaited.
+        self.awaiting_running = self.status_before == STARTING
         self.stopping_since = None
         self.uncertain_puts = 0
         self.restart_for_params = False
@@ -116,6 +105,8 @@ class JobTrack(object):
 
     def observe(self, row, now):
         """Take a freshly read row; remember when the job was first seen STOPPING."""
+        if row.get('job_status') == STARTING and not self.actions:
+            self.awaiting_running = True
         if row.get('job_status') == STOPPING:
             if self.stopping_since is None:
                 self.stopping_since = now
@@ -168,7 +159,7 @@ def _running_lost(track):
 
 
 def decide(track, state, force=False, force_after=None, wait=True, now=0.0):
-    """The next step for one job: the table of DESIGN §2.2, plus what this task already did."""
+    """The next step for one job: the table of docs/design.md §2.2, plus what this task already did."""
     status = track.status
     done_or_settle = SETTLE_STEP if wait else DONE_STEP
     last = track.last_action
@@ -188,7 +179,6 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0):
         if status == RUNNING:
             return DONE_STEP
         if status == STARTING:
-            track.awaiting_running = True
             return done_or_settle
         if status in (STOPPED, ERROR):
             if _broken(track):
@@ -222,7 +212,7 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0):
     if status == RUNNING:
         return act(FORCE_STOP if force else STOP)
     if status == STARTING:
-        # A STOP while STARTING is lost when the launch completes (reference §3.3).
+        # A STOP while STARTING is lost when the launch completes (docs/kylin-api.md §3.3).
         return act(FORCE_STOP) if force else HOLD_STEP
     if status == STOPPING:
         if force:
@@ -276,7 +266,7 @@ def put_chunk_size(action, timeout):
 
 
 def took_effect(action, before_row, after_row, seconds_since_put):
-    """Whether a PUT whose answer was lost moved this job (DESIGN §4).
+    """Whether a PUT whose answer was lost moved this job (docs/design.md §4).
 
     A status change is evidence. FORCE_STOP and RESTART leave evidence even when the status looks
     the same: a new record (``last_status_duration`` younger than the PUT) or a new YARN app.
@@ -294,114 +284,3 @@ def took_effect(action, before_row, after_row, seconds_since_put):
         if before_app and after_app and before_app != after_app:
             return True
     return False
-
-
-# ------------------------------------------------------------------------------------- params
-
-def param_value(key, value):
-    """A desired param value as Kylin stores it (a string), or None to remove the key."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, str):
-        return value
-    raise ValueError('params.%s must be a string, number or boolean (got %s)' % (key, type(value).__name__))
-
-
-def validate_params(params):
-    """Raise ``ValueError`` for values Kylin would refuse, with Kylin's message, before any change."""
-    errors = []
-    for key, value in (params or {}).items():
-        if not isinstance(key, str) or not key.strip():
-            errors.append('params keys must be non-empty strings (got %r)' % (key,))
-            continue
-        try:
-            value = param_value(key, value)
-        except ValueError as exc:
-            errors.append(str(exc))
-            continue
-        if key == REFRESH_INTERVAL_PARAM and value is not None and value.strip():
-            if not re.match(r'^-?\d+[mhd]$', value.strip()):
-                errors.append('params.%s=%r: %s' % (key, value, REFRESH_INTERVAL_MSG))
-    if errors:
-        raise ValueError('; '.join(errors))
-
-
-def desired_params(current, given, purge=False):
-    """The whole map to write: ``given`` merged into ``current`` (or alone, with ``purge``)."""
-    result = {} if purge else dict((k, str(v)) for k, v in (current or {}).items())
-    for key, value in (given or {}).items():
-        value = param_value(key, value)
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = value
-    return result
-
-
-def params_changes(current, desired):
-    """``{key: {'before': old or None, 'after': new or None}}`` for every key that differs."""
-    current = dict((k, str(v)) for k, v in (current or {}).items())
-    changes = {}
-    for key in sorted(set(current) | set(desired)):
-        if current.get(key) != desired.get(key):
-            changes[key] = {'before': current.get(key), 'after': desired.get(key)}
-    return changes
-
-
-# ------------------------------------------------------------------------------------ results
-
-def job_result(track, with_params=False):
-    result = dict(
-        id=track.id,
-        project=track.row.get('project'),
-        model=track.row.get('model_alias'),
-        type=track.type,
-        status_before=track.status_before,
-        status=track.status,
-        action=track.last_action,
-        changed=track.changed,
-        error=track.error,
-    )
-    if track.launching_error:
-        result['launching_error'] = True
-    if track.note:
-        result['note'] = track.note
-    if with_params:
-        result['params_changed'] = track.params_changes
-    return result
-
-
-def summary(results, state, check_mode=False):
-    """One line for ``msg``: what was (or would be) done, what failed."""
-    verbs = {START: 'started', STOP: 'stopped', FORCE_STOP: 'force-stopped', RESTART: 'restarted'}
-    counts = {}
-    unchanged = skipped = 0
-    for res in results:
-        if res['changed'] and res['action']:
-            counts[res['action']] = counts.get(res['action'], 0) + 1
-        elif (res.get('note') or '').startswith(NOT_ATTEMPTED):
-            skipped += 1
-        elif not res['error']:
-            unchanged += 1
-    prefix = 'would have ' if check_mode else ''
-    parts = ['%s%s %d' % (prefix, verbs[a], counts[a]) for a in KIND_ORDER[::-1] if a in counts]
-    params_only = sum(1 for r in results if r.get('params_changed') and not r['action'])
-    if params_only:
-        parts.append('%supdated params of %d' % (prefix, params_only))
-    if unchanged and not params_only:
-        parts.append('%d already %s' % (unchanged, 'running' if state != STOPPED_STATE else 'stopped'))
-    elif unchanged:
-        parts.append('%d unchanged' % unchanged)
-    if skipped:
-        parts.append('%d %s' % (skipped, NOT_ATTEMPTED))
-    failed = [r for r in results if r['error']]
-    text = ', '.join(parts) if parts else 'no jobs selected'
-    if failed:
-        text = '%d of %d jobs failed: %s. %s' % (
-            len(failed), len(results), '; '.join('%s: %s' % (r['id'], r['error']) for r in failed[:10]) +
-            ('; ...' if len(failed) > 10 else ''), text[0].upper() + text[1:])
-    return text

@@ -2,10 +2,11 @@
 # Copyright: (c) 2026, kylin.streaming contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Test helper: write every task result, with its timing, as JSON lines to ``$KYLIN_RESULTS_FILE``.
+"""Write every task result, with its timing, as JSON lines to ``$KYLIN_RESULTS_FILE``.
 
-Used by the fault suite and the benchmarks (tests/fault/harness.py) next to the normal stdout
-callback, so the human output (and its verbosity) stays what a user sees.
+The playbook runner of the kylin_sim pytest plugin (``kylin_sim.playbook``, fixture ``kylin_playbook``)
+enables it next to the normal stdout callback, so the human output (and its verbosity) stays what a
+user sees. Standard library and ansible-core only; works with ansible-core 2.16 and later.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,9 +15,11 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: kylin_results
 type: aggregate
-short_description: Task results and timings as JSON lines (tests only)
+short_description: Task results and timings as JSON lines (for tests)
 description:
-  - Appends one JSON object per task result to the file named by the E(KYLIN_RESULTS_FILE) environment variable.
+  - Appends one JSON object per task result to the file named by the E(KYLIN_RESULTS_FILE) environment variable
+    (keys C(task), C(action), C(host), C(status) (ok, changed, failed, skipped, unreachable), C(ignored),
+    C(start), C(end), C(seconds), C(result)).
   - With E(KYLIN_RESULTS_SUMMARY=1), a result's lists are replaced by their length (to time big results
     without the cost of writing them out).
 requirements:
@@ -76,26 +79,30 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_handler_task_start(self, task):
         self.started[task._uuid] = time.time()
 
-    def _record(self, result, status):
+    def _record(self, result, status, ignored=False):
         task = _task_of(result)
         now = time.time()
         start = self.started.get(task._uuid, now)
+        data = _result_of(result)
+        if status == 'ok' and data.get('changed'):
+            status = 'changed'
         self._write(dict(
             task=task.get_name(),
             action=task.action,
             host=_host_of(result),
             status=status,
+            ignored=bool(ignored),
             start=start,
             end=now,
             seconds=round(now - start, 4),
-            result=summarize(_result_of(result)) if self.summary else _result_of(result),
+            result=summarize(data) if self.summary else data,
         ))
 
     def v2_runner_on_ok(self, result):
         self._record(result, 'ok')
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
-        self._record(result, 'failed')
+        self._record(result, 'failed', ignore_errors)
 
     def v2_runner_on_skipped(self, result):
         self._record(result, 'skipped')

@@ -1,14 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, kylin.streaming contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The pure planning logic: every cell of the DESIGN §2.2 behaviour table, and its helpers."""
+"""The pure decisions: every cell of the docs/design.md §2.2 behaviour table, and its helpers."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
+import copy
 
 import pytest
 
-from ansible_collections.kylin.streaming.plugins.module_utils import _jobs as J
+from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
 
 
 def row(status, job_type='build', uuid='m1', **extra):
@@ -23,7 +22,7 @@ def track(status, **extra):
     return J.JobTrack(row(status, **extra))
 
 
-# current status -> (started, stopped, restarted) first step, as the table of DESIGN §2.2 says
+# current status -> (started, stopped, restarted) first step, as the table of docs/design.md §2.2 says
 TABLE = {
     'RUNNING': (J.DONE_STEP, J.act(J.STOP), J.act(J.RESTART)),
     'STARTING': (J.SETTLE_STEP, J.HOLD_STEP, J.act(J.RESTART)),
@@ -225,41 +224,32 @@ def test_took_effect(action, before, after, since, expected):
     assert J.took_effect(action, before, after, since) is expected
 
 
-def test_params_merge_purge_and_compare_as_strings():
-    current = {'spark.executor.instances': '2', 'kylin.streaming.duration': '30', 'other': 'x'}
-    merged = J.desired_params(current, {'spark.executor.instances': 2, 'kylin.streaming.duration': 60,
-                                        J.RETRY_PARAM: True, 'other': None})
-    assert merged == {'spark.executor.instances': '2', 'kylin.streaming.duration': '60', J.RETRY_PARAM: 'true'}
-    assert J.params_changes(current, merged) == {
-        'kylin.streaming.duration': {'before': '30', 'after': '60'},
-        J.RETRY_PARAM: {'before': None, 'after': 'true'},
-        'other': {'before': 'x', 'after': None},
-    }
-    assert J.desired_params(current, {'a': '1'}, purge=True) == {'a': '1'}
-    assert J.params_changes(current, dict(current)) == {}
+@pytest.mark.parametrize('state', STATES)
+@pytest.mark.parametrize('status', sorted(TABLE))
+@pytest.mark.parametrize('force', [False, True])
+def test_decide_does_not_write_to_the_track(state, status, force):
+    t = track(status)
+    before = copy.deepcopy(t.__dict__)
+    J.decide(t, state, force=force, force_after=5, now=100)
+    assert t.__dict__ == before
 
 
-@pytest.mark.parametrize('value', ['30x', '10', 'm', '1.5h', ' ', ''])
-def test_refresh_interval_validation(value):
-    params = {J.REFRESH_INTERVAL_PARAM: value}
-    if value.strip():
-        with pytest.raises(ValueError, match='KE-010043214'):
-            J.validate_params(params)
-    else:
-        J.validate_params(params)
+def test_a_job_seen_starting_by_someone_else_is_awaited():
+    t = track('STOPPING')
+    t.observe(row('STARTING'), now=1)
+    assert t.awaiting_running
+    t.observe(row('STOPPED'), now=2)
+    step = J.decide(t, J.STARTED)
+    assert step.kind == J.FAIL and step.fatal
 
 
-def test_valid_params_pass_and_bad_types_fail():
-    J.validate_params({J.REFRESH_INTERVAL_PARAM: '30m', 'spark.executor.cores': 2, 'x': True, 'y': None})
-    with pytest.raises(ValueError, match='must be a string, number or boolean'):
-        J.validate_params({'spark.conf': {'nested': 1}})
-
-
-def test_summary_reads_well():
-    results = [dict(id='a', action='START', changed=True, error=None),
-               dict(id='b', action=None, changed=False, error=None),
-               dict(id='c', action=None, changed=False, error='model m is broken')]
-    text = J.summary(results, J.STARTED)
-    assert text.startswith('1 of 3 jobs failed: c: model m is broken.')
-    assert 'Started 1, 1 already running' in text
-    assert J.summary(results[:2], J.STARTED, check_mode=True) == 'would have started 1, 1 already running'
+def test_decisions_reach_no_http_library():
+    import subprocess
+    import sys
+    code = ('import sys; '
+            'from ansible_collections.kylin.streaming.plugins.module_utils import _decisions, _results, _job_params, '
+            '_filters, _job_options, _rows, _errors; '
+            'print(sorted(m for m in sys.modules if m.split(".")[0] in ("requests", "urllib3", "http")))')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
+                         env=dict(__import__('os').environ, PYTHONPATH=':'.join(sys.path)))
+    assert out.stdout.strip() == '[]', out.stdout

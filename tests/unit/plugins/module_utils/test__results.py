@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the job module reports: per-job results, msg and diff."""
+
+from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
+from ansible_collections.kylin.streaming.plugins.module_utils import _results as R
+
+
+def test_summary_reads_well():
+    results = [dict(id='a', action='START', changed=True, error=None),
+               dict(id='b', action=None, changed=False, error=None),
+               dict(id='c', action=None, changed=False, error='model m is broken')]
+    text = R.summary(results, J.STARTED)
+    assert text.startswith('1 of 3 jobs failed: c: model m is broken.')
+    assert 'Started 1, 1 already running' in text
+    assert R.summary(results[:2], J.STARTED, check_mode=True) == 'would have started 1, 1 already running'
+
+
+def test_not_attempted_jobs_are_counted_apart():
+    results = [dict(id='a', action='RESTART', changed=True, error='timed out'),
+               dict(id='b', action=None, changed=False, error=None, note=R.NOT_ATTEMPTED + ': batch 1 of 2')]
+    text = R.summary(results, J.RESTARTED)
+    assert text.startswith('1 of 2 jobs failed: a: timed out.')
+    assert '1 not attempted' in text and 'already' not in text
+
+
+def test_job_result_and_diff():
+    t = J.JobTrack(dict(uuid='m_build', job_status='RUNNING', project='p', model_alias='m', job_type='STREAMING_BUILD'))
+    t.applied(J.STOP, now=0)
+    t.params_changes = {'k': {'before': '1', 'after': '2'}}
+    res = R.job_result(t, with_params=True)
+    assert res == dict(id='m_build', project='p', model='m', type='build', status_before='RUNNING', status='STOPPING',
+                       action='STOP', changed=True, error=None, params_changed=t.params_changes)
+    assert R.diff_of([t], [res], with_params=False) == dict(before={'m_build': 'RUNNING'}, after={'m_build': 'STOPPING'})
+    assert R.diff_of([t], [res], with_params=True) == dict(
+        before={'m_build': dict(status='RUNNING', params={'k': '1'})},
+        after={'m_build': dict(status='STOPPING', params={'k': '2'})})
