@@ -99,7 +99,7 @@ options:
     elements: str
   summary:
     description:
-      - Return counts only, RV(total) and RV(counts), and an empty RV(jobs): the fastest way to watch
+      - Return counts only (RV(total) and RV(counts)) and an empty RV(jobs), the fastest way to watch
         thousands of jobs. Cannot be combined with O(fields) or O(include).
     type: bool
     default: false
