@@ -234,7 +234,7 @@ class Bench(object):
         rows = []
         for label, options in self.SHAPES:
             tasks, walls, requests = [], [], []
-            for _ in range(self.args.repeat):
+            for _run in range(self.args.repeat):
                 self.ctl.clear_counters()
                 task = {'name': 'inventory',
                         'kylin.streaming.job_info': dict({'project': PROJECT, 'page_size': page_size}, **options)}
