@@ -157,8 +157,8 @@ class Bench(object):
             res = self.playbook(uri_converge_play(), extra_vars=self.uri_vars)
             wall = time.monotonic() - started
             assert self.server_statuses() == {'RUNNING': size}, self.server_statuses()
-            uri = dict(wall=wall, task=sum(r['seconds'] for r in res.records), requests=self.requests(),
-                       tasks=dict((r['task'], r['seconds']) for r in res.records))
+            uri = dict(wall=wall, task=sum(r['seconds'] for r in res.tasks), requests=self.requests(),
+                       tasks=dict((r['task'], r['seconds']) for r in res.tasks))
             rows.append(dict(jobs=size, module=module, module_walls=[r['wall'] for r in module_runs], uri=uri))
             self.say('converge %5d jobs: module %.2fs (task %.2fs, %d requests) | uri %.1fs (%s, %d requests) | x%.0f',
                      size, module['wall'], module['task'], sum(module['requests'].values()), uri['wall'],
@@ -362,7 +362,7 @@ class Bench(object):
         res = self.playbook([play(tasks, self.conn)])
         rows = []
         for number, (label, body) in enumerate(kinds):
-            records = [r for r in res.records if r['task'].startswith('k%d-' % number)]
+            records = [r for r in res.tasks if r['task'].startswith('k%d-' % number)]
             seconds = [r['seconds'] for r in records]
             inside = [r['result'].get('elapsed') for r in records if r['result'].get('elapsed') is not None]
             rows.append(dict(label=label, median=statistics.median(seconds), low=min(seconds), high=max(seconds),
@@ -756,6 +756,32 @@ def overhead_section(section):
     return lines
 
 
+def update_sections(old, new, bench, started):
+    """OLD with its numbered sections (``## N. ...`` up to the next ``## ``) replaced by those of NEW."""
+    def sections(text):
+        parts, current = {}, None
+        for line in text.splitlines(True):
+            if line.startswith('## '):
+                current = line.split('.', 1)[0] if line[3:4].isdigit() else None
+                if current:
+                    parts[current] = []
+            if current:
+                parts[current].append(line)
+        return dict((key, ''.join(lines)) for key, lines in parts.items())
+    note = ('*This section was measured again on %s (1-minute load average %s at the start, %s at the end; '
+            '`tests/bench/run.py --only ... --update`); the others are from the run dated above.*\n\n' % (
+                started.strftime('%Y-%m-%d %H:%M'), *('%.2f' % v if v is not None else '?' for v in bench.load)))
+    for key, body in sections(new).items():
+        current = sections(old).get(key)
+        heading, rest = body.split('\n', 1)
+        body = heading + '\n\n' + note + rest.lstrip('\n')
+        if current is None:
+            old = old.replace('## Reproduce', body + '## Reproduce', 1)
+        else:
+            old = old.replace(current, body, 1)
+    return old
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--sizes', default='10,100,1000', help='job counts to converge (even numbers)')
@@ -767,6 +793,9 @@ def main(argv=None):
     parser.add_argument('--quick', action='store_true', help='a smoke run: small sizes, nothing written')
     parser.add_argument('--output', default=os.path.join(ROOT, 'docs', 'benchmarks.md'), help='Markdown report')
     parser.add_argument('--json', help='also write the raw figures here')
+    parser.add_argument('--update', action='store_true',
+                        help='replace only the sections run (--only) in the existing --output, each marked with this '
+                             "run's date and load; the others keep their earlier figures")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.info_jobs, args.repeat, args.long_start = '10,40', 2000, 1, 3.0
@@ -787,6 +816,9 @@ def main(argv=None):
     bench.load.append(load_average())
     text = render(bench, started, finished)
     sys.stdout.write('\n' + text + '\n')
+    if args.output and args.update and os.path.exists(args.output):
+        with open(args.output) as handle:
+            text = update_sections(handle.read(), text, bench, started)
     if args.output:
         with open(args.output, 'w') as handle:
             handle.write(text.replace('\u2019', "'").replace('\u2018', "'"))
