@@ -131,3 +131,16 @@ def test_summary_counts_the_same_jobs_and_returns_none(ctl, client):
     errors = I.inventory(client, project='big', summary=True, statuses=['stopped'], job_types=['merge'])
     assert errors['counts']['STOPPED'] == len([j for j in full['jobs'] if j['type'] == 'merge' and j['job_status'] == 'STOPPED'])
     assert errors['counts']['RUNNING'] == 0 and errors['total'] == errors['counts']['STOPPED']
+
+
+@pytest.mark.parametrize('cluster_default', [False, True])
+def test_retry_enabled_follows_the_param_else_the_cluster_default_even_with_fields(ctl, client, cluster_default):
+    models = seed_models(ctl, count=2)
+    without_key, with_false = models['m0'][0], models['m1'][0]
+    client.set_params('p1', without_key, {'spark.executor.cores': '2'})  # replaces the map: the retry key is gone
+    answer = I.inventory(client, project='p1', job_types=['build'], fields=['uuid', 'retry_enabled'],
+                         global_retry_enabled=cluster_default)
+    by_id = dict((job['uuid'], job) for job in answer['jobs'])
+    assert sorted(by_id[without_key]) == ['retry_enabled', 'uuid']
+    assert by_id[without_key]['retry_enabled'] is cluster_default
+    assert by_id[with_false]['retry_enabled'] is False
