@@ -21,8 +21,8 @@ import re
 import subprocess
 import sys
 
-# pip versions pinned by ansible-test: ansible-core 2.16 -> 23.1.2, 2.19 -> 24.2.
-KNOWN_PIP_VERSIONS = ('23.1.2', '24.2')
+# pip versions pinned by ansible-test: ansible-core 2.16 -> 23.1.2, 2.19 -> 24.2, 2.21 -> 25.2.
+KNOWN_PIP_VERSIONS = ('23.1.2', '24.2', '25.2')
 
 CACHE_DIR = os.path.expanduser('~/.ansible/test/cache')
 MARKER = '# kylin.streaming offline get-pip stand-in'

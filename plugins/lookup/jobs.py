@@ -56,6 +56,19 @@ options:
     description: Rows per request while paging.
     type: int
     default: 500
+  fields:
+    description:
+      - Return only these keys of each job (as the O(kylin.streaming.job_info#module:fields) option of
+        M(kylin.streaming.job_info)); not set, every key. A smaller answer is a faster template over
+        thousands of jobs.
+    type: list
+    elements: str
+  summary:
+    description:
+      - Return one entry per project instead of the jobs, C(project), C(total) and C(counts) (jobs per
+        status). Cannot be combined with O(fields).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - kylin.streaming.connection
   - kylin.streaming.connection.plugins
@@ -88,11 +101,25 @@ EXAMPLES = r'''
       {% set slowest = query('kylin.streaming.jobs', project='sales', job_types=['build'],
                              sort_by='data_latency', limit=1) %}
       {{ slowest[0].model_alias }} is {{ (slowest[0].data_latency or 0) / 1000 }} s behind
+
+- name: The ids of the running build jobs, nothing else
+  ansible.builtin.set_fact:
+    running_builds: "{{ query('kylin.streaming.jobs', 'sales', job_types=['build'], statuses=['RUNNING'],
+                              fields=['uuid']) | map(attribute='uuid') | list }}"
+
+- name: Fail when a project has jobs in ERROR (counts only, one entry per project)
+  ansible.builtin.assert:
+    that: item.counts.ERROR == 0
+    fail_msg: "{{ item.project }}: {{ item.counts.ERROR }} of {{ item.total }} jobs in ERROR"
+  loop: "{{ query('kylin.streaming.jobs', 'sales', 'marketing', summary=true) }}"
 '''
 
 RETURN = r'''
 _list:
-  description: Job rows as Kylin returns them (see M(kylin.streaming.job_info)), each with C(type).
+  description:
+    - Job rows as Kylin returns them (see M(kylin.streaming.job_info)), each with C(type); only the
+      keys of O(fields) when it is set.
+    - With O(summary=true), one dict per project instead, with C(project), C(total) and C(counts).
   type: list
   elements: dict
 '''
@@ -124,7 +151,11 @@ class LookupModule(LookupBase):
             client = build_client(adapter)
             jobs = []
             for project in projects:
-                jobs.extend(inventory(client, project=project, **filters)['jobs'])
+                answer = inventory(client, project=project, **filters)
+                if filters['summary']:
+                    jobs.append(dict(project=project, total=answer['total'], counts=answer['counts']))
+                else:
+                    jobs.extend(answer['jobs'])
             return jobs
         except KylinError as exc:
             raise AnsibleLookupError('kylin.streaming.jobs: %s' % exc) from None

@@ -168,8 +168,8 @@ def _never_sent(exc):
         return True
     if not isinstance(exc, requests.exceptions.ConnectionError):
         return False
-    return any(type(err).__name__ in ('NewConnectionError', 'NameResolutionError') or
-               isinstance(err, (ConnectionRefusedError, socket.gaierror)) for err in _causes(exc))
+    names, kinds = ('NewConnectionError', 'NameResolutionError'), (ConnectionRefusedError, socket.gaierror)
+    return any(type(err).__name__ in names or isinstance(err, kinds) for err in _causes(exc))
 
 
 class KylinClient:

@@ -4,8 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Internal use only: the job filters of ``job_info`` and the ``jobs`` lookup, validated once.
 
-Pure: the argument spec of the filters, and ``check_filters()`` that turns an ``OptionAdapter``
-into the keyword arguments of ``_inventory.inventory()`` or raises ``KylinOptionError``.
+Pure: the argument spec of the filters (and of the shape of the answer: ``fields``, ``summary``),
+and ``check_filters()`` that turns an ``OptionAdapter`` into the keyword arguments of
+``_inventory.inventory()`` or raises ``KylinOptionError``.
 """
 
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError
@@ -22,8 +23,15 @@ FILTER_SPEC = dict(
     reverse=dict(type='bool', default=True),
     limit=dict(type='int', default=0),
     page_size=dict(type='int', default=500),
+    # The shape of the answer (docs/design.md §2.4a): only these keys of each row, or counts only.
+    fields=dict(type='list', elements='str'),
+    summary=dict(type='bool', default=False),
 )
 FILTERS = tuple(name for name in FILTER_SPEC if name != 'project')
+# The keys a row can be asked for with ``fields`` (Kylin's, plus ``type``, ``records`` and ``stats``).
+FIELDS = ('uuid', 'type', 'job_type', 'project', 'model_alias', 'model_id', 'job_status', 'launching_error',
+          'model_broken', 'data_latency', 'last_status_duration', 'last_modified', 'yarn_app_id', 'params',
+          'retry_enabled', 'records', 'stats')
 
 
 def check_filters(adapter, projects=None):
@@ -52,6 +60,14 @@ def check_filters(adapter, projects=None):
         raise KylinOptionError('limit must be 0 or more (got %s)' % limit)
     if page_size < 1:
         raise KylinOptionError('page_size must be 1 or more (got %s)' % page_size)
+    fields = list(dict.fromkeys(values['fields'])) if values['fields'] else None
+    bad = [f for f in fields or [] if f not in FIELDS]
+    if bad:
+        raise KylinOptionError('fields must be among %s; got %s' % (', '.join(FIELDS), ', '.join(map(str, bad))))
+    summary = bool(values['summary'])
+    if summary and fields:
+        raise KylinOptionError('summary returns counts only: do not give fields with it')
     return dict(model_name=values['model_name'], models=values['models'] or None, job_types=job_types,
                 statuses=statuses, job_ids=values['job_ids'] or None, sort_by=sort_by,
-                reverse=values['reverse'] if values['reverse'] is not None else True, limit=limit, page_size=page_size)
+                reverse=values['reverse'] if values['reverse'] is not None else True, limit=limit, page_size=page_size,
+                fields=fields, summary=summary)

@@ -21,6 +21,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._client import (
     MAX_URL_LENGTH,
     KylinApiError,
 )
+from ansible_collections.kylin.streaming.plugins.module_utils._decisions import retry_enabled
 from ansible_collections.kylin.streaming.plugins.module_utils._rows import (  # noqa: F401  re-exported; pylint: disable=unused-import
     JOB_TYPES,
     STATUSES,
@@ -124,11 +125,16 @@ def read_jobs(client, project, job_ids=None, models=None, job_types=None, page_s
 
 
 def inventory(client, project=None, model_name=None, models=None, job_types=None, statuses=None, job_ids=None,
-              sort_by='last_modified', reverse=True, limit=0, page_size=500, include=None, stats_minutes=30):
+              sort_by='last_modified', reverse=True, limit=0, page_size=500, include=None, stats_minutes=30,
+              fields=None, summary=False, global_retry_enabled=False):
     """The ``job_info`` answer: ``dict(jobs, total, counts, warnings)``.
 
     When one request can answer (a ``limit`` within a page, server-sortable key, no chunking), the
-    server sorts; otherwise every page is read in storage order and sorted here.
+    server sorts; otherwise every page is read in storage order and sorted here. ``fields``: only
+    these keys of each row (plus ``include``'s); ``summary``: no rows, the same ``total`` and
+    ``counts``. Each row gets ``retry_enabled`` (its param, else ``global_retry_enabled``) before
+    ``fields`` cuts it. Both make the answer small, which is what makes a large inventory fast: Ansible's
+    cost of a result grows with its size (docs/design.md §2.4a).
     """
     warnings = []
     filters = dict(project=project, model_name=model_name,
@@ -162,11 +168,18 @@ def inventory(client, project=None, model_name=None, models=None, job_types=None
         if limit:
             rows = rows[:limit]
 
+    counts = count_statuses(rows)
+    if summary:
+        return dict(jobs=[], total=total, counts=counts, warnings=warnings)
     rows = [with_type(row) for row in rows]
     include = include or []
     for row in rows:
+        row['retry_enabled'] = retry_enabled(row, global_retry_enabled)
         if 'records' in include:
             row['records'] = client.records(row['uuid'])
         if 'stats' in include:
             row['stats'] = client.stats(row['uuid'], stats_minutes) if row['type'] == 'build' else None
-    return dict(jobs=rows, total=total, counts=count_statuses(rows), warnings=warnings)
+    if fields:
+        keep = list(fields) + [name for name in include if name not in fields]
+        rows = [{name: row.get(name) for name in keep} for row in rows]
+    return dict(jobs=rows, total=total, counts=counts, warnings=warnings)

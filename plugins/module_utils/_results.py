@@ -91,9 +91,9 @@ def summary(results, state, check_mode=False):
     failed = [r for r in results if r['error']]
     text = ', '.join(parts) if parts else 'no jobs selected'
     if failed:
-        text = '%d of %d jobs failed: %s. %s' % (
-            len(failed), len(results), '; '.join('%s: %s' % (label(r), r['error']) for r in failed[:10]) +
-            ('; ...' if len(failed) > 10 else ''), text[0].upper() + text[1:])
+        shown = '; '.join('%s: %s' % (label(r), r['error']) for r in failed[:10])
+        more = '; ...' if len(failed) > 10 else ''
+        text = '%d of %d jobs failed: %s%s. %s' % (len(failed), len(results), shown, more, text[0].upper() + text[1:])
     return text
 
 

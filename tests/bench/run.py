@@ -222,7 +222,47 @@ class Bench(object):
             self.say('job_info %d jobs, page_size %4d: task %.2fs (module code alone %.2fs), %d requests',
                      jobs, page_size, record['seconds'], library, rows[-1]['requests'])
         self.sections['job_info'] = dict(jobs=jobs, rows=rows, profile=self.profile_inventory(500),
-                                         anatomy=self.anatomy(500))
+                                         anatomy=self.anatomy(500), shapes=self.job_info_shapes(jobs))
+
+    # The same 10,000 jobs, the same reads, three sizes of answer: every row in full, three fields of
+    # each row (fields:), counts only (summary:). Median of --repeat runs of each.
+    SHAPES = (
+        ('every row in full', {}),
+        ('`fields: [uuid, model_alias, job_status]`', {'fields': ['uuid', 'model_alias', 'job_status']}),
+        ('`summary: true`', {'summary': True}),
+    )
+
+    def job_info_shapes(self, jobs, page_size=2000):
+        from ansible_collections.kylin.streaming.plugins.module_utils._inventory import inventory  # pylint: disable=import-outside-toplevel
+        rows = []
+        for label, options in self.SHAPES:
+            tasks, walls, requests = [], [], []
+            for _run in range(self.args.repeat):
+                self.ctl.clear_counters()
+                task = {'name': 'inventory',
+                        'kylin.streaming.job_info': dict({'project': PROJECT, 'page_size': page_size}, **options)}
+                started = time.monotonic()
+                res = self.playbook([play([task], self.conn)], summary=True)
+                walls.append(time.monotonic() - started)
+                record = res.task('inventory')
+                assert record['result']['jobs'] == {'length': 0 if options.get('summary') else jobs}, record['result']
+                tasks.append(record['seconds'])
+                requests.append(self.requests().get(LIST, 0))
+            client = self.client()
+            started = time.monotonic()
+            answer = inventory(client, project=PROJECT, page_size=page_size, **options)
+            library = time.monotonic() - started
+            client.close()
+            answer.pop('warnings')
+            assert sum(answer['counts'].values()) == answer['total'] == jobs, answer['counts']
+            assert len(answer['jobs']) == (0 if options.get('summary') else jobs)
+            size = len(json.dumps(dict(answer, changed=False)))
+            rows.append(dict(label=label, options=options, task=statistics.median(tasks), task_min=min(tasks),
+                             task_max=max(tasks), wall=statistics.median(walls), library=library, size=size,
+                             requests=max(requests)))
+            self.say('job_info %d jobs, %s: task %.2fs (%.2f-%.2f), module code %.2fs, result %d bytes, %d requests',
+                     jobs, label, rows[-1]['task'], min(tasks), max(tasks), library, size, rows[-1]['requests'])
+        return dict(page_size=page_size, rows=rows)
 
     def anatomy(self, page_size):
         """Timers around Ansible's and the module's steps of one job_info task (tests/bench/anatomy.py)."""
@@ -547,6 +587,7 @@ def job_info_section(section):
             best['task'], best['library']),
         '',
     ]
+    lines += shapes_table(section.get('shapes'), jobs)
     lines += anatomy_table(section.get('anatomy'), jobs)
     lines += [
         'Where the module code\'s own time goes (cProfile of `_inventory.inventory()` over the {:,} jobs, page_size 500, '
@@ -558,6 +599,49 @@ def job_info_section(section):
         '',
     ]
     return lines
+
+
+def shapes_table(shapes, jobs):
+    """Section 2's side-by-side: the same jobs returned in full, as three fields, as counts only."""
+    if not shapes:
+        return []
+    rows = shapes['rows']
+    full = rows[0]
+    lines = [
+        '### Only the fields a play uses, or counts only',
+        '',
+        'The same {:,} jobs and the same reads (page_size {}), three sizes of answer: every row in full (the '
+        'default), only three keys of each row (`fields:`), and counts only (`summary: true`: `total` and `counts`, '
+        'no rows). *Task* is the median of {} runs (min - max); *result* is the size of the module\'s answer as JSON; '
+        '*module code* is `_inventory.inventory()` with the same options in the benchmark\'s own process.'.format(
+            jobs, shapes['page_size'], BENCH_REPEAT[0]),
+        '',
+        '| answer | task | min - max | wall | module code | result | requests | task vs full rows |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ]
+    for row in rows:
+        lines.append('| %s | %.2f s | %.2f - %.2f s | %.2f s | %.2f s | %s | %d | %s |' % (
+            row['label'], row['task'], row['task_min'], row['task_max'], row['wall'], row['library'],
+            size_text(row['size']), row['requests'], '1' if row is full else '%.1fx faster' % (full['task'] / row['task'])))
+    best = min(rows[1:], key=lambda r: r['task']) if len(rows) > 1 else full
+    lines += [
+        '',
+        '- About 1 s as one task for {:,} jobs: {} with `fields:` (task {:.2f} s) and with `summary: true` (task '
+        '{:.2f} s), against {:.2f} s for the full rows. The reads are the same; what shrinks is the result Ansible '
+        'has to carry (no_log masking, JSON, callbacks): {} instead of {}.'.format(
+            jobs, verdict(all(r['task'] <= 1.5 for r in rows[1:])), rows[1]['task'] if len(rows) > 1 else 0,
+            best['task'], full['task'], size_text(best['size']), size_text(full['size'])),
+        '',
+    ]
+    return lines
+
+
+def size_text(size):
+    return '%.1f MB' % (size / 1e6) if size >= 1e6 else '%.0f kB' % (size / 1e3) if size >= 1e3 else '%d B' % size
+
+
+# --repeat of the run, for the text of the tables (set in main()).
+BENCH_REPEAT = [3]
 
 
 def anatomy_table(anatomy, jobs):
@@ -684,6 +768,32 @@ def restart_section(path):
     return found.group(0) if found else None
 
 
+def update_sections(old, new, bench, started):
+    """OLD with its numbered sections (``## N. ...`` up to the next ``## ``) replaced by those of NEW."""
+    def sections(text):
+        parts, current = {}, None
+        for line in text.splitlines(True):
+            if line.startswith('## '):
+                current = line.split('.', 1)[0] if line[3:4].isdigit() else None
+                if current:
+                    parts[current] = []
+            if current:
+                parts[current].append(line)
+        return dict((key, ''.join(lines)) for key, lines in parts.items())
+    note = ('*This section was measured again on %s (1-minute load average %s at the start, %s at the end; '
+            '`tests/bench/run.py --only ... --update`); the others are from the run dated above.*\n\n' % (
+                started.strftime('%Y-%m-%d %H:%M'), *('%.2f' % v if v is not None else '?' for v in bench.load)))
+    for key, body in sections(new).items():
+        current = sections(old).get(key)
+        heading, rest = body.split('\n', 1)
+        body = heading + '\n\n' + note + rest.lstrip('\n')
+        if current is None:
+            old = old.replace('## Reproduce', body + '## Reproduce', 1)
+        else:
+            old = old.replace(current, body, 1)
+    return old
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--sizes', default='10,100,1000', help='job counts to converge (even numbers)')
@@ -695,10 +805,14 @@ def main(argv=None):
     parser.add_argument('--quick', action='store_true', help='a smoke run: small sizes, nothing written')
     parser.add_argument('--output', default=os.path.join(ROOT, 'docs', 'benchmarks.md'), help='Markdown report')
     parser.add_argument('--json', help='also write the raw figures here')
+    parser.add_argument('--update', action='store_true',
+                        help='replace only the sections run (--only) in the existing --output, each marked with this '
+                             "run's date and load; the others keep their earlier figures")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.info_jobs, args.repeat, args.long_start = '10,40', 2000, 1, 3.0
         args.output = None
+    BENCH_REPEAT[0] = args.repeat
     args.sizes = [int(v) for v in args.sizes.split(',')]
     args.page_sizes = [int(v) for v in args.page_sizes.split(',')]
     collection_finder(collections_root(hint=HINT))  # the module code, for the in-process measurements
@@ -714,6 +828,9 @@ def main(argv=None):
     bench.load.append(load_average())
     text = render(bench, started, finished)
     sys.stdout.write('\n' + text + '\n')
+    if args.output and args.update and os.path.exists(args.output):
+        with open(args.output) as handle:
+            text = update_sections(handle.read(), text, bench, started)
     if args.output:
         kept = restart_section(args.output)  # written by tests/bench/restart.py (make bench-restart)
         with open(args.output, 'w') as handle:

@@ -33,7 +33,7 @@ def lookup(monkeypatch):
         seen.append(dict(project=project, **filters))
         if project == 'nope':
             raise KylinNotFoundError('GET ...: HTTP 400, KE-010001201 project nope not found')
-        return dict(jobs=[dict(uuid='%s_build' % project)], total=1, counts={}, warnings=[])
+        return dict(jobs=[dict(uuid='%s_build' % project)], total=1, counts=dict(RUNNING=1), warnings=[])
     monkeypatch.setattr(jobs, 'build_client', build_client)
     monkeypatch.setattr(jobs, 'inventory', inventory)
     plugin = lookup_loader.get('kylin.streaming.jobs')
@@ -49,7 +49,17 @@ def test_projects_as_terms_one_after_the_other(lookup):
     assert all(c.closed for c in lookup.clients)
 
 
+def test_fields_and_summary_reach_the_inventory(lookup):
+    rows = lookup.run(['a'], variables={}, fields=['uuid'], **CONN)
+    assert rows == [dict(uuid='a_build')] and lookup.seen[0]['fields'] == ['uuid'] and not lookup.seen[0]['summary']
+    rows = lookup.run(['a', 'b'], variables={}, summary=True, **CONN)
+    assert rows == [dict(project='a', total=1, counts=dict(RUNNING=1)), dict(project='b', total=1, counts=dict(RUNNING=1))]
+    assert lookup.seen[-1]['summary'] is True and lookup.seen[-1]['fields'] is None
+
+
 @pytest.mark.parametrize('kwargs,words', [
+    (dict(fields=['uuid', 'colour']), 'fields must be among'),
+    (dict(summary=True, fields=['uuid']), 'summary returns counts only'),
     (dict(statuses=['RUNNIN']), 'statuses must be among STARTING, RUNNING, STOPPING, ERROR, STOPPED (any case); got RUNNIN'),
     (dict(job_ids=['x_build']), 'job_ids needs project'),
     (dict(job_types=['both']), 'job_types must be build and/or merge'),

@@ -100,3 +100,47 @@ def test_include_records_and_stats(ctl, client):
     assert isinstance(by_type['build']['records'], list) and isinstance(by_type['merge']['records'], list)
     assert set(by_type['build']['stats']) >= set(['data_latency_hist', 'create_time'])
     assert by_type['merge']['stats'] is None
+
+
+def test_fields_keep_only_the_asked_keys_of_the_same_rows(ctl, client):
+    ctl.generate('big', 300, status={'RUNNING': 0.5, 'ERROR': 0.5})
+    full = I.inventory(client, project='big', sort_by='model_alias', reverse=False)
+    ctl.clear_counters()
+    light = I.inventory(client, project='big', sort_by='model_alias', reverse=False, page_size=1000,
+                        fields=['uuid', 'type', 'job_status'])
+    assert requests_of(ctl, LIST) == 1
+    assert light['total'] == full['total'] == 600 and light['counts'] == full['counts']
+    assert light['jobs'] == [dict(uuid=j['uuid'], type=j['type'], job_status=j['job_status']) for j in full['jobs']]
+
+
+def test_fields_keep_what_include_asked_for(ctl, client):
+    seed_models(ctl, count=1, build={'status': 'RUNNING'})
+    answer = I.inventory(client, project='p1', fields=['model_alias'], include=['records'])
+    assert len(answer['jobs']) == 2
+    assert all(sorted(j) == ['model_alias', 'records'] and isinstance(j['records'], list) for j in answer['jobs'])
+
+
+def test_summary_counts_the_same_jobs_and_returns_none(ctl, client):
+    ctl.generate('big', 300, status={'RUNNING': 0.6, 'STOPPED': 0.4})
+    full = I.inventory(client, project='big')
+    ctl.clear_counters()
+    summary = I.inventory(client, project='big', summary=True, page_size=2000)
+    assert summary['jobs'] == [] and summary['total'] == 600 and summary['counts'] == full['counts']
+    assert summary['counts']['RUNNING'] + summary['counts']['STOPPED'] == 600
+    assert requests_of(ctl, LIST) == 1
+    errors = I.inventory(client, project='big', summary=True, statuses=['stopped'], job_types=['merge'])
+    assert errors['counts']['STOPPED'] == len([j for j in full['jobs'] if j['type'] == 'merge' and j['job_status'] == 'STOPPED'])
+    assert errors['counts']['RUNNING'] == 0 and errors['total'] == errors['counts']['STOPPED']
+
+
+@pytest.mark.parametrize('cluster_default', [False, True])
+def test_retry_enabled_follows_the_param_else_the_cluster_default_even_with_fields(ctl, client, cluster_default):
+    models = seed_models(ctl, count=2)
+    without_key, with_false = models['m0'][0], models['m1'][0]
+    client.set_params('p1', without_key, {'spark.executor.cores': '2'})  # replaces the map: the retry key is gone
+    answer = I.inventory(client, project='p1', job_types=['build'], fields=['uuid', 'retry_enabled'],
+                         global_retry_enabled=cluster_default)
+    by_id = dict((job['uuid'], job) for job in answer['jobs'])
+    assert sorted(by_id[without_key]) == ['retry_enabled', 'uuid']
+    assert by_id[without_key]['retry_enabled'] is cluster_default
+    assert by_id[with_false]['retry_enabled'] is False

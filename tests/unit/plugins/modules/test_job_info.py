@@ -32,9 +32,9 @@ def test_filters_reach_the_inventory(calls, run_module):
     rc, result = run_module(job_info.main, dict(CONN, project='p1', statuses=['running'], job_types=['build'],
                                                 limit=3, include=['records']))
     assert rc == 0 and not result['changed']
-    assert calls == [dict(project='p1', include=['records'], stats_minutes=30, model_name=None, models=None,
-                          job_types=['build'], statuses=['running'], job_ids=None, sort_by='last_modified',
-                          reverse=True, limit=3, page_size=500)]
+    assert calls == [dict(project='p1', include=['records'], stats_minutes=30, global_retry_enabled=False,
+                          model_name=None, models=None, job_types=['build'], statuses=['running'], job_ids=None,
+                          sort_by='last_modified', reverse=True, limit=3, page_size=500, fields=None, summary=False)]
     assert result['warnings'] == ['job ids not found in project p1: x_build']
 
 
@@ -44,6 +44,9 @@ def test_filters_reach_the_inventory(calls, run_module):
     (dict(limit=-1), 'limit must be 0 or more'),
     (dict(page_size=0), 'page_size must be 1 or more'),
     (dict(stats_minutes=0), 'stats_minutes must be between'),
+    (dict(fields=['uuid', 'colour']), 'fields must be among'),
+    (dict(summary=True, fields=['uuid']), 'summary returns counts only'),
+    (dict(summary=True, include=['records']), 'cannot be combined with include'),
 ])
 def test_bad_filters_fail_before_any_request(calls, run_module, args, words):
     rc, result = run_module(job_info.main, dict(CONN, **args))
