@@ -345,8 +345,8 @@ class JobReconciler:
                     return
                 continue
             now = self.clock()
-            view = {k: (v.get('job_status'), v.get('yarn_app_id'), v.get('last_status_duration') is not None and
-                        asked - v['last_status_duration'] / 1000.0 >= sent_at) for k, v in rows.items()}
+            view = {k: (v.get('job_status'), v.get('yarn_app_id'), _recorded_since(v, asked, sent_at))
+                    for k, v in rows.items()}
             for track in tracks:
                 row = rows.get(track.id)
                 if track.id not in moved and row is not None and J.took_effect(action, before[track.id], row,
@@ -490,3 +490,9 @@ class JobReconciler:
         if self.opts.diff:
             result['diff'] = diff_of(self.tracks, jobs, with_params)
         return result
+
+
+def _recorded_since(row, asked, since):
+    """Whether the job's newest record (``last_status_duration`` before ``asked``) is not older than ``since``."""
+    duration = row.get('last_status_duration')
+    return duration is not None and asked - duration / 1000.0 >= since
