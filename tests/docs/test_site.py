@@ -123,13 +123,18 @@ def ansible_doc(kind, name):
 
 
 def anchor(name):
-    """antsibull-docs' anchor name of an option: underscores become dashes (_terms: terms)."""
-    return name.strip('_').replace('_', '-')
+    """antsibull-docs' anchor name of an option: underscores and the suboption slash become dashes (_terms: terms)."""
+    return name.strip('_').replace('_', '-').replace('/', '-')
 
 
-def anchors(options):
-    """The anchor names of options and of their aliases."""
-    return set(anchor(each) for name, spec in options.items() for each in [name] + list(spec.get('aliases') or []))
+def anchors(options, prefix=''):
+    """The anchor names of options, of their aliases, and of their suboptions (``parent/child``)."""
+    found = set()
+    for name, spec in options.items():
+        for each in [name] + list(spec.get('aliases') or []):
+            found.add(anchor(prefix + each))
+        found |= anchors(spec.get('suboptions') or {}, prefix + name + '/')
+    return found
 
 
 def png_size(path):
