@@ -29,6 +29,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the import sanity 
 
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import (  # noqa: F401  re-exported; pylint: disable=unused-import
     KylinApiError,
     KylinAuthError,
@@ -50,8 +51,8 @@ JOBS_PATH = '/api/streaming_jobs'
 MAX_URL_LENGTH = 4000
 
 RETRYABLE_STATUSES = (502, 503, 504)
-BACKOFF_FIRST = 0.5
-BACKOFF_MAX = 8.0
+# Waits between the retries of one request: 0.5 s, 1 s, 2 s ... up to 8 s.
+RETRY_BACKOFF = Backoff(first=0.5, maximum=8.0)
 
 # Kylin error codes the client gives a type of their own.
 CODE_ACCESS_DENIED = 'KE-010024001'
@@ -299,10 +300,10 @@ class KylinClient:
         return (self.timeout, read_timeout)
 
     def _backoff(self, attempt, what, retry_after=None):
-        delay = min(BACKOFF_MAX, BACKOFF_FIRST * (2 ** (attempt - 1)))
+        delay = RETRY_BACKOFF.delay(attempt)
         try:
             if retry_after is not None:
-                delay = max(delay, min(BACKOFF_MAX * 2, float(retry_after)))
+                delay = max(delay, min(RETRY_BACKOFF.maximum * 2, float(retry_after)))
         except (TypeError, ValueError):
             pass
         self.retried.append(what)

@@ -17,6 +17,7 @@ import re
 import time
 
 from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
+from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
 from ansible_collections.kylin.streaming.plugins.module_utils._client import CODE_EPOCH_MOVED
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
     KylinAuthError,
@@ -43,8 +44,8 @@ FINAL_ERRORS = (KylinAuthError, KylinPermissionError, KylinNotFoundError, KylinC
 FOLLOW_POLL_MIN = 0.2
 FOLLOW_POLL_MAX = 2.0
 FOLLOW_MARGIN = 1.0
-BACKOFF_FIRST = 0.5
-BACKOFF_MAX = 8.0
+# Waits before resending a write the cluster refused before applying it (epoch hand-over).
+REFUSED_BACKOFF = Backoff(first=0.5, maximum=8.0)
 JOB_ID_RE = re.compile(r'^[0-9A-Za-z][0-9A-Za-z-]*_(build|merge)$')
 POLL_MAX = 30.0
 POLL_BACKOFF = 1.5
@@ -309,7 +310,7 @@ class JobReconciler:
         attempt = max(t.uncertain_puts for t in tracks) + 1
         self.warn('%s of %d job(s) refused while the project moved to another Kylin node (%s); resending '
                   'after a re-read (attempt %d of %d)' % (action, len(tracks), exc.error_code, attempt, self.client.retries))
-        self.sleep(min(BACKOFF_MAX, BACKOFF_FIRST * (2 ** (attempt - 1))))
+        self.sleep(REFUSED_BACKOFF.delay(attempt))
         self.reread_and_settle(action, tracks, before, sent_at, exc)
 
     def follow(self, action, tracks, before, sent_at, exc):
