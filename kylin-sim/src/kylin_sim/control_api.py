@@ -8,18 +8,8 @@ import json
 
 from . import seeds
 from .nodes import LB_POLICIES
-from .state import DEFAULT_CONFIG
+from .config import CONFIG_TYPES
 
-CONFIG_TYPES = {
-    "time_scale": float, "start_delay": float, "yarn_accept_delay": float, "stop_delay": float, "kill_delay": float,
-    "kill_idle_delay": float, "start_work": float, "stop_work": float,
-    "nodes": int, "owner_node": int, "lb_policy": str, "catchup_interval": float, "catchup_after_forward": bool,
-    "maintenance_mode": bool, "job_node_available": bool, "global_retry_enabled": bool,
-    "retry_interval": float, "retry_max_interval": float, "stats_interval": float,
-    "cluster_mode": bool, "streaming_enabled": bool, "list_requires_operation": bool,
-    "lock_attempts": int, "lock_durations": list, "version": str,
-}
-assert set(CONFIG_TYPES) == set(DEFAULT_CONFIG)
 
 
 class ControlError(Exception):
@@ -125,7 +115,7 @@ class ControlApi:
         if any(config[key] != before[key] for key in CLUSTER_KEYS):
             self.store.cluster.reanchor(now)
         if config["global_retry_enabled"] != before["global_retry_enabled"]:
-            self.store.global_retry_changed(now)
+            self.store.retry.global_changed(now)
         return {"config": dict(config)}
 
     def get_nodes(self, now, **_):
@@ -201,7 +191,7 @@ class ControlApi:
             job = store.jobs.get(arg)
             if job is None:
                 raise ControlError("no job %s" % arg, 404)
-            return {"job": store.job_state(job, now)}
+            return {"job": store.patcher.job_state(job, now)}
         project = query.get("project")
         prj = store.project(project) if project else None
         if project and prj is None:
@@ -219,15 +209,15 @@ class ControlApi:
                 job = store.cluster.view(job, asof)
             if status and job.status != status.upper():
                 continue
-            jobs.append(store.job_state(job, now))
+            jobs.append(store.patcher.job_state(job, now))
         return {"jobs": jobs}
 
     def patch_jobs(self, arg, data, now, **_):
         job = self.store.jobs.get(arg or "")
         if job is None:
             raise ControlError("no job %s" % arg, 404)
-        self.store.patch_job(job, data, now)
-        return {"job": self.store.job_state(job, now)}
+        self.store.patcher.patch_job(job, data, now)
+        return {"job": self.store.patcher.job_state(job, now)}
 
     def get_counters(self, **_):
         return self.store.journal.counters()

@@ -12,7 +12,7 @@ What happens to a request, in the order the real server does it (docs/kylin-api.
 5. The controller and service code, raising the business errors (HTTP 500, ``code`` "999").
 
 The caller (server.py) holds the store lock and has already applied faults. The actions of
-PUT /status release it while they do a real server's work (kills, START/STOP work, ``state.py``).
+PUT /status release it while they do a real server's work (kills, START/STOP work, ``node.py``).
 """
 
 import datetime
@@ -487,13 +487,13 @@ class KylinApi:
             raise errors.npe("start" if action in ("START", "RESTART") else "status")
         now = max(now, time.time())  # a FORCE_STOP earlier in the batch took time
         if action == "START":
-            store.start_job(job, now)
+            store.lifecycle.start_job(job, now)
         elif action == "STOP":
-            store.stop_job(job, now)
+            store.lifecycle.stop_job(job, now)
         elif action == "FORCE_STOP":
-            store.force_stop_job(job, now)
+            store.lifecycle.force_stop_job(job, now)
         else:
-            store.restart_job(job, now)
+            store.lifecycle.restart_job(job, now)
 
     # ------------------------------------------------------------------ PUT params (internal)
 
@@ -515,7 +515,7 @@ class KylinApi:
             raise errors.epoch_moved()
         job = prj.jobs.get(body["job_id"]) if body["job_id"] is not None else None
         if job is not None:  # an unknown job id is silently ignored
-            self.store.update_params(job, params, now)
+            self.store.retry.update_params(job, params, now)
         return "", None
 
     # ------------------------------------------------------------------ GET stats / records

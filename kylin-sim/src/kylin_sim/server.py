@@ -16,7 +16,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import errors, seeds
+from . import errors, persist, seeds
 from .control_api import ControlApi
 from .faults import Faults, LOGIN_PAGE, proxy_page
 from .kylin_api import BASE, KylinApi, Request, Response, choose_controller, INTERNAL, PUBLIC
@@ -60,7 +60,7 @@ class SimServer:
         now = time.time()
         with self.store.lock:
             if self.state_file and os.path.exists(self.state_file):
-                self.store.load(self.state_file, now)
+                persist.load(self.store, self.state_file, now)
             else:
                 self.store.reset()
                 seeds.apply(self.store, self.seed, now)
@@ -115,7 +115,7 @@ class SimServer:
 
     def _save_if_dirty(self):
         if self.state_file and self.store.dirty:
-            self.store.save(self.state_file)
+            persist.save(self.store, self.state_file)
 
     # ------------------------------------------------------------------ requests
 
@@ -146,7 +146,7 @@ class SimServer:
         with self.store.lock:
             now = time.time()
             store = self.store
-            store.begin_request()
+            store.node.begin_request()
             store.advance(now)
             req.node = store.cluster.pick(req.headers.get(NODE_HEADER))
             try:
