@@ -43,6 +43,9 @@ def build_parser():
                              "one kill at a time on the node (JobKiller sleeps 1+2+...+6 s)")
     timing.add_argument("--kill-idle-delay", type=float, default=0.1, metavar="S",
                         help="kill of a job without a live driver (STOPPED, ERROR, never launched)")
+    timing.add_argument("--no-end-of-run-kill", dest="end_of_run_kill", action="store_false",
+                        help="when a graceful STOP's driver finishes or the app fails, write STOPPED/ERROR at once "
+                             "instead of after the listener's kill (kill delay, one kill at a time on the node)")
     timing.add_argument("--start-work", type=float, default=1.0, metavar="S",
                         help="server work per START (and RESTART's start) inside the PUT, one at a time per project")
     timing.add_argument("--stop-work", type=float, default=0.2, metavar="S",
@@ -100,6 +103,7 @@ def build_parser():
 
 # Options whose value is the config key of the same name (PUT /_sim/config).
 CONFIG_OPTIONS = ("time_scale", "start_delay", "yarn_accept_delay", "stop_delay", "kill_delay", "kill_idle_delay",
+                  "end_of_run_kill",
                   "start_work", "stop_work", "retry_interval", "retry_max_interval", "stats_interval", "cluster_mode",
                   "nodes", "owner_node", "lb_policy", "catchup_interval", "catchup_after_forward", "maintenance_mode", "job_node_available",
                   "global_retry_enabled")

@@ -13,6 +13,7 @@ DEFAULT_CONFIG = {
     "stop_delay": 1.0,           # STOPPING -> STOPPED (the driver sees the flag at its next micro-batch)
     "kill_delay": 21.0,          # FORCE_STOP / RESTART of a job with a live driver: JobKiller's 1+2+...+6 s
     "kill_idle_delay": 0.1,      # ... of a job without a live driver (the first grep finds nothing)
+    "end_of_run_kill": True,     # the listener kills (kill_delay, under the kill lock) before STOPPED/ERROR (§11.1)
     "start_work": 1.0,           # server work per START inside the PUT (grep, YARN call, segments, metadata)
     "stop_work": 0.2,            # server work per STOP inside the PUT (YARN call, meta writes)
     "nodes": 1,                  # Kylin nodes behind the load balancer
@@ -36,7 +37,7 @@ DEFAULT_CONFIG = {
 
 CONFIG_TYPES = {
     "time_scale": float, "start_delay": float, "yarn_accept_delay": float, "stop_delay": float, "kill_delay": float,
-    "kill_idle_delay": float, "start_work": float, "stop_work": float,
+    "kill_idle_delay": float, "end_of_run_kill": bool, "start_work": float, "stop_work": float,
     "nodes": int, "owner_node": int, "lb_policy": str, "catchup_interval": float, "catchup_after_forward": bool,
     "maintenance_mode": bool, "job_node_available": bool, "global_retry_enabled": bool,
     "retry_interval": float, "retry_max_interval": float, "stats_interval": float,

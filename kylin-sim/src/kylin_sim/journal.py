@@ -1,5 +1,6 @@
 """What happened, for tests and benchmarks: request counters, and the action and transition logs."""
 
+import bisect
 from collections import Counter
 
 LOG_LIMIT = 200000  # entries kept per log; the oldest half is dropped past this
@@ -40,13 +41,25 @@ class Journal:
                 "faults": dict(self.faults), "failed_logins": dict(self.failed_logins),
                 "locked_logins": dict(self.locked_logins), "refusals": dict(self.refusals)}
 
-    def kill(self, began, ended, job_id, cause, live):
-        """One ``JobKiller`` kill: on the node, kills never overlap."""
-        _append(self.kill_log, {"start": int(began * 1000), "end": int(ended * 1000), "job_id": job_id, "cause": cause,
-                                "live_driver": live})
+    def kill(self, began, ended, job_id, cause, live, by="request"):
+        """One ``JobKiller`` kill, kept in the order of their starts: on the node, kills never overlap.
 
-    def transition(self, when, job_id, old, new, cause):
-        _append(self.transition_log, {"time": int(when * 1000), "job_id": job_id, "from": old, "to": new, "cause": cause})
+        ``by``: "request" (FORCE_STOP, RESTART), "listener" (the end-of-run kill, its ``cause`` being the
+        transition it precedes: "stopped" or "runtime_failure"), "takeover" (an epoch take-over's resumeJobs).
+        """
+        entry = {"start": int(began * 1000), "end": int(ended * 1000), "job_id": job_id, "cause": cause,
+                 "live_driver": live, "by": by}
+        log = self.kill_log
+        if log and log[-1]["start"] > entry["start"]:
+            log.insert(bisect.bisect_right([e["start"] for e in log], entry["start"]), entry)
+            return
+        _append(log, entry)
+
+    def transition(self, when, job_id, old, new, cause, **detail):
+        """A status write; ``detail`` adds keys (``end_of_run_kill``: the listener killed the app's leftovers first)."""
+        entry = {"time": int(when * 1000), "job_id": job_id, "from": old, "to": new, "cause": cause}
+        entry.update(detail)
+        _append(self.transition_log, entry)
 
     def action(self, when, job_id, action, user, before, after, ok, error_code):
         self.actions[action] += 1

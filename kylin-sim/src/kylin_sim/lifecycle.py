@@ -17,7 +17,8 @@ from .jobs import ERROR, LAUNCHING_ERROR, RUNNING, STARTABLE, STARTING, STOPPED,
 class Lifecycle:
     """Moves jobs; every status write goes through ``store.write`` (``MetaInfoUpdater``)."""
 
-    EVENTS = ("launch", "stopped", "fail")  # the timed events this class handles (``on_<kind>``)
+    EVENTS = ("launch", "stopped", "fail", "stop_killed", "fail_killed")  # timed events handled here (``on_<kind>``)
+    RUN_EVENTS = EVENTS  # what a kill or a status set through the control API cancels
 
     def __init__(self, store):
         self.store = store
@@ -64,7 +65,7 @@ class Lifecycle:
 
     def kill_app(self, job, now):
         """``JobKiller``: the driver process and the YARN app are gone; a launch in progress dies too."""
-        self.store.events.cancel(job, "launch", "stopped", "fail")
+        self.store.events.cancel(job, *self.RUN_EVENTS)
         self.end_run(job, now)
 
     # ------------------------------------------------------------------ START
@@ -169,17 +170,34 @@ class Lifecycle:
         store.write(job, end, now, cause, exclude=(STOPPED, ERROR))
 
     def on_stopped(self, job, now):
-        """The driver saw the flag and ended: the listener writes STOPPED (never over ERROR/STOPPED)."""
+        """The driver saw the flag and ended (FINISHED): the listener writes STOPPED (never over ERROR/STOPPED)."""
         self.end_run(job, now)
-        self.store.write(job, STOPPED, now, "stopped", exclude=(ERROR, STOPPED))
+        self.after_run(job, now, "stop_killed")
 
     def on_fail(self, job, now):
-        """The Spark app died at runtime: ERROR, unless FORCE_STOP is killing it."""
+        """The Spark app died at runtime (FAILED): ERROR, unless FORCE_STOP is killing it."""
         if not job.app_alive:
             return
         self.end_run(job, now)
         if not job.skip_listener:
-            self.store.write(job, ERROR, now, "runtime_failure", exclude=(ERROR, STOPPED))
+            self.after_run(job, now, "fail_killed")
+
+    def after_run(self, job, now, kind):
+        """``StreamingJobListener``: the kill under the node's kill lock first (``end_of_run_kill``,
+        docs/kylin-api.md §11.1), then the status write, when the kill has ended (``on_<kind>``)."""
+        store = self.store
+        if store.config["end_of_run_kill"]:
+            cause = "stopped" if kind == "stop_killed" else "runtime_failure"
+            store.events.schedule(job, kind, store.node.listener_kill(job, cause, now))
+        else:
+            getattr(self, "on_" + kind)(job, now, killed=False)
+
+    def on_stop_killed(self, job, now, killed=True):
+        self.store.write(job, STOPPED, now, "stopped", exclude=(ERROR, STOPPED), end_of_run_kill=killed)
+
+    def on_fail_killed(self, job, now, killed=True):
+        if not job.skip_listener:
+            self.store.write(job, ERROR, now, "runtime_failure", exclude=(ERROR, STOPPED), end_of_run_kill=killed)
 
     # ------------------------------------------------------------------ FORCE_STOP and RESTART
 
@@ -196,7 +214,7 @@ class Lifecycle:
         try:
             store.write(job, STOPPING, now, cause)
             # Freeze the job: no event moves it while it is killed; a launch in progress stays (its driver is killed).
-            for kind in ("launch", "stopped", "fail", "retry"):
+            for kind in self.RUN_EVENTS + ("retry",):
                 job.pending.pop(kind, None)
             killed = store.node.kill(job, cause, self.has_live_driver)
             if killed is None or store.jobs.get(job.id) is not job:

@@ -105,7 +105,7 @@ class Patcher:
         status = str(status).upper()
         if status not in STATUSES:
             raise ValueError("status must be one of %s" % ", ".join(STATUSES))
-        store.events.cancel(job, "launch", "stopped", "fail")
+        store.events.cancel(job, *lifecycle.RUN_EVENTS)
         if status in (STOPPED, ERROR, LAUNCHING_ERROR):
             lifecycle.end_run(job, now)
         store.write(job, status, now, "control", record=record)

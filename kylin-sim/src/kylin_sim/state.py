@@ -94,6 +94,7 @@ class Store:
     def advance(self, now):
         """Apply every timed event due by ``now`` (before a request is served)."""
         self.events.advance(now)
+        self.node.journal_kills(now)
 
     def project(self, name):
         return self.projects.get((name or "").lower())
@@ -179,8 +180,10 @@ class Store:
         self.next_record_id += 1
         self.records.setdefault(job.id, []).append(rec)
 
-    def write(self, job, status, now, cause, exclude=(), record=True):
-        """``MetaInfoUpdater.updateJobState``: a no-op for the current state and the excluded ones."""
+    def write(self, job, status, now, cause, exclude=(), record=True, **detail):
+        """``MetaInfoUpdater.updateJobState``: a no-op for the current state and the excluded ones.
+
+        ``detail`` goes into the transition's journal entry (e.g. ``end_of_run_kill=True``)."""
         old = job.status
         if status == old or old in exclude:
             return False
@@ -199,7 +202,7 @@ class Store:
             job.last_end_time = ms(now)
             if record:
                 self.record(job, "STOP" if status == STOPPED else "ERROR", now)
-        self.journal.transition(now, job.id, old, status, cause)
+        self.journal.transition(now, job.id, old, status, cause, **detail)
         self.dirty = True
         if status == ERROR:
             self.retry.schedule(job, now)
