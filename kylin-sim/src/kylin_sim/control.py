@@ -114,11 +114,16 @@ class SimControl:
     def clear_counters(self):
         return self.request("DELETE", "/_sim/counters")
 
-    def actions(self, job_id=None, since=None):
-        return self.request("GET", "/_sim/actions", job_id=job_id, since=since)["actions"]
+    def actions(self, job_id=None, since=None, request_id=None):
+        """Every job id processed by ``PUT /status``, in order (see the README for the fields)."""
+        return self.request("GET", "/_sim/actions", job_id=job_id, since=since, request_id=request_id)["actions"]
 
-    def transitions(self, job_id=None, since=None):
-        return self.request("GET", "/_sim/transitions", job_id=job_id, since=since)["transitions"]
+    def param_writes(self, job_id=None, since=None):
+        """Every ``PUT /params`` that reached the service, in order: ``params_before``, ``params``, ``user``, ``ok``, ..."""
+        return self.request("GET", "/_sim/param_writes", job_id=job_id, since=since)["param_writes"]
+
+    def transitions(self, job_id=None, since=None, request_id=None):
+        return self.request("GET", "/_sim/transitions", job_id=job_id, since=since, request_id=request_id)["transitions"]
 
     def kills(self, job_id=None, since=None):
         """The kills of FORCE_STOP and RESTART, in order: ``{"start", "end", "job_id", "cause", "live_driver"}``."""

@@ -233,6 +233,10 @@ class ControlApi:
     def get_actions(self, query, **_):
         return {"actions": _filtered(self.store.journal.action_log, query)}
 
+    def get_param_writes(self, query, **_):
+        """Every ``PUT /params`` that reached the service: params before and after, who, ok."""
+        return {"param_writes": _filtered(self.store.journal.params_log, query)}
+
     def get_transitions(self, query, **_):
         return {"transitions": _filtered(self.store.journal.transition_log, query)}
 
@@ -245,4 +249,6 @@ def _filtered(log, query, time_key="time"):
     if query.get("since"):
         since = int(query["since"])
         entries = [e for e in entries if e[time_key] >= since]
+    if query.get("request_id"):
+        entries = [e for e in entries if e.get("request_id") == query["request_id"]]
     return list(entries)

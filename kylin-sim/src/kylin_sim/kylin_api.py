@@ -51,6 +51,16 @@ class Request:
         self.raw_query = "&".join("%s=%s" % kv for kv in query)
         self.node = 0           # the Kylin node the load balancer sent it to
         self.forwarded = False  # a write that passed QueryNodeFilter and went to the project's owner
+        self.request_id = None  # the client's X-Request-Id, else one the simulator made up (journal)
+        self.user_agent = headers.get("User-Agent") if headers is not None else None
+        self.gone = None        # callable: True once the client has closed its connection (set by the HTTP layer)
+        self.held_ms = 0        # how long the write waited behind an epoch take-over
+        self.entries = []       # the journal entries this request wrote (the HTTP layer marks answer_lost on them)
+
+    def client(self):
+        """What the journal records about the client of this request, now."""
+        return {"request_id": self.request_id, "user_agent": self.user_agent, "node": self.node,
+                "client_gone": bool(self.gone is not None and self.gone()), "held_ms": self.held_ms}
 
     def values(self, name):
         return [v for k, v in self.query if k == name]
@@ -434,10 +444,10 @@ class KylinApi:
             raise errors.param_empty("action")
         if controller == "public" and not job_ids:
             raise errors.param_empty("job_ids")
-        self.update_status(user, project, job_ids, action, now)
+        self.update_status(user, project, job_ids, action, now, req)
         return "", action
 
-    def update_status(self, user, project, job_ids, action, now):
+    def update_status(self, user, project, job_ids, action, now, req=None):
         """``StreamingJobService.updateStreamingJobStatus``: one id after another, no transaction."""
         store = self.store
         if action.upper() not in ACTIONS:
@@ -449,7 +459,7 @@ class KylinApi:
             raise errors.npe("status")
         if job_ids and self.epoch_moved():
             first = job_ids[0]
-            self._log_action(first, action, user, job_map[first].status if first in job_map else None, False,
+            self._log_action(req, first, action, user, job_map[first].status if first in job_map else None, False,
                              "KE-040021201")
             raise errors.epoch_moved()
         for job_id in job_ids:
@@ -459,14 +469,17 @@ class KylinApi:
             try:
                 self._act_on_one(user, job_project, job_id, action, now)
             except errors.KylinError as exc:
-                self._log_action(job_id, action, user, before, False, exc.error_code)
+                self._log_action(req, job_id, action, user, before, False, exc.error_code)
                 raise
-            self._log_action(job_id, action, user, before, True, None)
+            self._log_action(req, job_id, action, user, before, True, None)
 
-    def _log_action(self, job_id, action, user, before, ok, error_code):
+    def _log_action(self, req, job_id, action, user, before, ok, error_code):
         job = self.store.jobs.get(job_id) if job_id is not None else None
         after = job.status if job is not None else None
-        self.store.journal.action(time.time(), job_id, action, user.name, before, after, ok, error_code)
+        entry = self.store.journal.action(time.time(), job_id, action, user.name, before, after, ok, error_code,
+                                          client=req.client() if req is not None else None)
+        if req is not None:
+            req.entries.append(entry)
 
     def _act_on_one(self, user, job_project, job_id, action, now):
         store = self.store
@@ -511,12 +524,20 @@ class KylinApi:
         interval = params.get("kylin.streaming.table-refresh-interval")
         if interval is not None and interval.strip() != "" and not re.fullmatch(r"\d+[mhd]", interval.strip()):
             raise errors.table_refresh_interval_invalid()
-        if self.epoch_moved():
-            raise errors.epoch_moved()
         job = prj.jobs.get(body["job_id"]) if body["job_id"] is not None else None
+        before = dict(job.params) if job is not None else None
+        if self.epoch_moved():
+            self._log_params(req, prj.name, body["job_id"], user, before, before, False, "KE-040021201")
+            raise errors.epoch_moved()
         if job is not None:  # an unknown job id is silently ignored
             self.store.retry.update_params(job, params, now)
+        self._log_params(req, prj.name, body["job_id"], user, before, dict(job.params) if job is not None else None,
+                         True, None)
         return "", None
+
+    def _log_params(self, req, project, job_id, user, before, after, ok, error_code):
+        req.entries.append(self.store.journal.params(time.time(), project, job_id, user.name, before, after, ok, error_code,
+                                                     client=req.client()))
 
     # ------------------------------------------------------------------ GET stats / records
 

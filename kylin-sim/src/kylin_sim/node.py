@@ -47,9 +47,14 @@ class Node:
             lock = self.scheduler_locks[key] = threading.Lock()
         return lock
 
-    def begin_request(self):
+    def begin_request(self, req=None):
         """Called by the HTTP layer with the store lock held, before a request is handled."""
         self.local.generation = self.generation
+        self.local.request = req
+
+    def request(self):
+        """The Kylin API request this thread is working on, or None."""
+        return getattr(self.local, "request", None)
 
     def resumed(self):
         """Back under the store lock after a wait: drop the request if the simulator was reset meanwhile."""

@@ -8,6 +8,7 @@ reused, as the collection's client does.
 
 import json
 import os
+import select
 import socket
 import ssl
 import sys
@@ -51,6 +52,7 @@ class SimServer:
         self.store = Store(config, self.faults)
         self.kylin = KylinApi(self.store)
         self.control = ControlApi(self.store, self.faults)
+        self._requests = 0  # Kylin API requests so far: the made-up request ids
         self._httpd = None
         self._thread = None
 
@@ -146,9 +148,11 @@ class SimServer:
         with self.store.lock:
             now = time.time()
             store = self.store
-            store.node.begin_request()
-            store.advance(now)
             req.node = store.cluster.pick(req.headers.get(NODE_HEADER))
+            self._requests += 1
+            req.request_id = _request_id(req.headers) or "sim-%d" % self._requests
+            store.node.begin_request(req)
+            store.advance(now)
             try:
                 resp = self._answer(req, now)
             except Aborted:
@@ -159,6 +163,7 @@ class SimServer:
                 journal.faults["owner_unreachable"] += 1
                 journal.refusals["KE-010021002"] += 1
                 resp = Response(500, errors.owner_unreachable().to_json_bytes(req.url()), "application/json")
+                answer_lost(req)
             elif (req.method != "GET" and resp.status < 400 and store.config["catchup_after_forward"]
                     and req.node != store.cluster.owner):
                 # BaseFilter.tryCatchUp: the node that forwarded a write reads the audit log once it succeeded.
@@ -174,6 +179,8 @@ class SimServer:
                 kind, seconds = after
                 with self.store.lock:
                     journal.faults[kind] += 1
+                    if kind == "lose":
+                        answer_lost(req)
                 if kind == "lose":
                     return None, 0
                 return resp, seconds
@@ -207,6 +214,21 @@ class SimServer:
             err = errors.unknown("java.lang.IllegalStateException", "Simulated server fault")
             return Response(500, err.to_json_bytes(req.url()), "application/json")
         return Response(status, proxy_page(status), "text/html")
+
+
+def _request_id(headers):
+    """The client's request id, if it sends one (``X-Request-Id``, or the ``X-Correlation-Id`` some clients use)."""
+    for name in ("X-Request-Id", "X-Correlation-Id"):
+        value = headers.get(name)
+        if value:
+            return value.strip()[:200]
+    return None
+
+
+def answer_lost(req):
+    """The client never gets this request's true answer: say so on every journal entry it wrote (store lock held)."""
+    for entry in req.entries:
+        entry["answer_lost"] = True
 
 
 def _body_action(body):
@@ -307,6 +329,7 @@ class _Handler(BaseHTTPRequestHandler):
         host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
         req = Request(self.command, path, query, self.headers, body, scheme, host)
         req.raw_query = parts.query
+        req.gone = self._client_gone
         try:
             resp, hold = sim.handle_kylin(req)
         except Exception as exc:  # pylint: disable=broad-except
@@ -317,7 +340,25 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if hold:
             time.sleep(hold)
-        self._send(resp)
+        if req.entries and self._client_gone():
+            self.close_connection = True  # nobody to answer: the answer is lost
+            with sim.store.lock:
+                answer_lost(req)
+            return
+        if not self._send(resp) and req.entries:
+            with sim.store.lock:
+                answer_lost(req)
+
+    def _client_gone(self):
+        """True when the client has closed the connection (a timed-out client does): the socket reads its end."""
+        sock = self.connection
+        try:
+            readable = select.select([sock], [], [], 0)[0]
+            if not readable:
+                return False
+            return socket.socket.recv(sock, 1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
 
     def _send(self, resp):
         try:
@@ -328,5 +369,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(resp.body)
+            self.wfile.flush()
         except (ConnectionError, socket.timeout, OSError):
             self.close_connection = True
+            return False
+        return True

@@ -38,6 +38,8 @@ from .stats import Stats
 
 __all__ = ["Store", "Aborted", "DEFAULT_CONFIG"]
 
+REQUEST_CAUSES = ("START", "STOP", "FORCE_STOP", "RESTART")  # transitions a request makes (journaled with its id)
+
 
 class Store:
     """All state of the simulated server."""
@@ -202,6 +204,9 @@ class Store:
             job.last_end_time = ms(now)
             if record:
                 self.record(job, "STOP" if status == STOPPED else "ERROR", now)
+        req = self.node.request()
+        if req is not None and cause in REQUEST_CAUSES:
+            detail["request_id"] = req.request_id
         self.journal.transition(now, job.id, old, status, cause, **detail)
         self.dirty = True
         if status == ERROR:
