@@ -28,6 +28,7 @@ DEFAULT_CONFIG = {
     "catchup_after_forward": True,  # a node that forwarded a write catches up when the answer comes back
     "maintenance_mode": False,   # every write refused with KE-040024201 (reads still work)
     "job_node_available": True,  # False: no active job node, every write refused with KE-010021004
+    "unbound_projects": [],      # projects bound to no resource group: every write refused with KE-010021005
     "global_retry_enabled": False,  # the cluster's kylin.streaming.job-retry-enabled, for jobs whose params lack it
     "retry_interval": 300.0,     # first auto-retry of an ERROR job with job-retry-enabled=true; grows by this
     "retry_max_interval": 1800.0,
@@ -40,6 +41,7 @@ DEFAULT_CONFIG = {
     "list_requires_operation": True,  # GET list with a project checks OPERATION permission, as Kylin's code does
     "lock_attempts": DEFAULT_LOCK_ATTEMPTS,
     "lock_durations": DEFAULT_LOCK_DURATIONS,
+    "lock_time_scale": 1.0,      # multiplies lock_durations (time_scale does not), e.g. 0.01: 30 s -> 0.3 s
     "version": "5.0.0",
 }
 
@@ -47,11 +49,11 @@ CONFIG_TYPES = {
     "time_scale": float, "start_delay": float, "yarn_accept_delay": float, "stop_delay": float, "kill_delay": float,
     "kill_idle_delay": float, "end_of_run_kill": bool, "start_work": float, "stop_work": float,
     "nodes": int, "owner_node": int, "lb_policy": str, "catchup_interval": float, "catchup_after_forward": bool,
-    "maintenance_mode": bool, "job_node_available": bool, "global_retry_enabled": bool,
+    "maintenance_mode": bool, "job_node_available": bool, "unbound_projects": list, "global_retry_enabled": bool,
     "retry_interval": float, "retry_max_interval": float, "stats_interval": float,
     "latency_mode": str, "backlog_batches": int, "param_effects": list,
     "cluster_mode": bool, "streaming_enabled": bool, "list_requires_operation": bool,
-    "lock_attempts": int, "lock_durations": list, "version": str,
+    "lock_attempts": int, "lock_durations": list, "lock_time_scale": float, "version": str,
 }
 assert set(CONFIG_TYPES) == set(DEFAULT_CONFIG)
 NULLABLE = ("stats_interval",)  # null is a value of its own
@@ -70,6 +72,9 @@ def check_config(update):
             raise ConfigError("unknown config key %r (known: %s)" % (key, ", ".join(sorted(CONFIG_TYPES))))
         if key == "param_effects":
             value = check_param_effects(value)
+        elif key == "unbound_projects":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError("unbound_projects must be a list of project names")
         elif kind is bool:
             if not isinstance(value, bool):
                 raise ConfigError("%s must be true or false" % key)
