@@ -26,6 +26,8 @@ DEFAULT_CONFIG = {
     "lb_policy": "round_robin",  # how the load balancer picks a node: round_robin or random
     "catchup_interval": 5.0,     # kylin.metadata.audit-log.catchup-interval: a non-owner node's view lags this much
     "catchup_after_forward": True,  # a node that forwarded a write catches up when the answer comes back
+    "catchup_stall_rate": 0.0,   # share of catch-up ticks that stall (§11.5): the node then stays behind ...
+    "catchup_stall": 30.0,       # ... this long, beyond catchup_interval
     "maintenance_mode": False,   # every write refused with KE-040024201 (reads still work)
     "job_node_available": True,  # False: no active job node, every write refused with KE-010021004
     "unbound_projects": [],      # projects bound to no resource group: every write refused with KE-010021005
@@ -49,6 +51,7 @@ CONFIG_TYPES = {
     "time_scale": float, "start_delay": float, "yarn_accept_delay": float, "stop_delay": float, "kill_delay": float,
     "kill_idle_delay": float, "end_of_run_kill": bool, "start_work": float, "stop_work": float,
     "nodes": int, "owner_node": int, "lb_policy": str, "catchup_interval": float, "catchup_after_forward": bool,
+    "catchup_stall_rate": float, "catchup_stall": float,
     "maintenance_mode": bool, "job_node_available": bool, "unbound_projects": list, "global_retry_enabled": bool,
     "retry_interval": float, "retry_max_interval": float, "stats_interval": float,
     "latency_mode": str, "backlog_batches": int, "param_effects": list,
@@ -95,6 +98,8 @@ def check_config(update):
         raise ConfigError("nodes must be at least 1")
     if "lb_policy" in clean and clean["lb_policy"] not in LB_POLICIES:
         raise ConfigError("lb_policy must be one of %s" % ", ".join(LB_POLICIES))
+    if not 0 <= clean.get("catchup_stall_rate", 0) <= 1:
+        raise ConfigError("catchup_stall_rate must be between 0 and 1")
     if "latency_mode" in clean and clean["latency_mode"] not in LATENCY_MODES:
         raise ConfigError("latency_mode must be one of %s" % ", ".join(LATENCY_MODES))
     return clean
