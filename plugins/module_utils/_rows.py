@@ -7,6 +7,8 @@
 Shared by the decisions, the inventory and the filters; no import that reaches ``requests``.
 """
 
+import difflib
+
 JOB_TYPES = {'build': 'STREAMING_BUILD', 'merge': 'STREAMING_MERGE'}
 STATUSES = ('STARTING', 'RUNNING', 'STOPPING', 'ERROR', 'STOPPED')
 SORT_KEYS = ('last_modified', 'data_latency', 'last_status_duration', 'model_alias')
@@ -44,3 +46,12 @@ def count_statuses(rows):
         status = row.get('job_status')
         counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+def closest_names(name, known, limit=2):
+    """The names of ``known`` closest to a mistyped ``name``: the same name in another case, else the
+    ``limit`` nearest by ``difflib`` (at least 60% alike); ``[]`` when none is close."""
+    lowered = dict((str(each).lower(), each) for each in known)
+    if str(name).lower() in lowered:
+        return [lowered[str(name).lower()]]
+    return difflib.get_close_matches(name, sorted(set(known)), n=limit, cutoff=0.6)

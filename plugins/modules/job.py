@@ -138,10 +138,12 @@ options:
         jobs takes the server at least N times 21 seconds; a kill can leave the segment being written
         REFRESHING or LOCKED. Right for a few jobs, or for jobs that must go down now.
       - V(graceful) - a graceful STOP of every selected job at once (each driver finishes its current
-        micro-batch), then a START of each job as soon as it is stopped. Takes about one micro-batch
-        (C(kylin.streaming.duration), 30 seconds by default) plus the START work, whatever the number of
-        jobs. Bound it with O(force_after), after which jobs still stopping are force-stopped. Right for
-        restarting many jobs, and for a rolling restart with O(batch_size).
+        micro-batch), then a START of each job as soon as it is stopped. Kylin still kills each driver when
+        its run has ended, about 21 seconds each, one at a time, so N jobs take about one micro-batch
+        (C(kylin.streaming.duration), 30 seconds by default) plus N times 21 seconds plus the START work, the
+        same order as V(kylin). Its gain is the data, not the time. Bound it with O(force_after), after which
+        jobs still stopping are force-stopped. Right for routine restarts, and for a rolling restart with
+        O(batch_size).
       - See the collection's C(docs/production.md) for the figures.
     type: str
     choices: [kylin, graceful]

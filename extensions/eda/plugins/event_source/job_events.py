@@ -489,7 +489,7 @@ def parse_args(args):
         LOGGER.warning('ignoring unknown option(s) %s (known: %s)', ', '.join(unknown), ', '.join(known))
     url = _arg(args, 'url', 'KYLIN_URL')
     if not url:
-        raise ValueError('url is required (option url or KYLIN_URL)')
+        raise ValueError('url is required: the url option, or its environment variable (kylin_url in capitals)')
     job_types = _list(args.get('job_types'), 'job_types')
     bad = [t for t in job_types or [] if t not in JOB_TYPES]
     if bad:
