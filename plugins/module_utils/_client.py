@@ -30,11 +30,10 @@ except ImportError as exc:  # pragma: no cover - exercised by the import sanity 
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
-from ansible_collections.kylin.streaming.plugins.module_utils._errors import (  # noqa: F401  re-exported; pylint: disable=unused-import
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
     KylinApiError,
     KylinAuthError,
     KylinClusterError,
-    KylinError,
     KylinNotFoundError,
     KylinPermissionError,
     KylinResponseError,

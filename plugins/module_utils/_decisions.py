@@ -10,7 +10,7 @@ reconcile loop; the functions here read it and never write to it. No I/O, and no
 reaches ``requests``: everything here is testable without a server.
 """
 
-from ansible_collections.kylin.streaming.plugins.module_utils._rows import job_type
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import job_type, retry_enabled
 
 # Desired states
 STARTED = 'started'
@@ -28,8 +28,6 @@ STARTING, RUNNING, STOPPING, ERROR, STOPPED = 'STARTING', 'RUNNING', 'STOPPING',
 # restart_method
 KYLIN_RESTART = 'kylin'
 GRACEFUL_RESTART = 'graceful'
-
-RETRY_PARAM = 'kylin.streaming.job-retry-enabled'
 
 # What the server does inside a status PUT, per job (docs/kylin-api.md §3.2, §7): a kill of a live
 # driver takes 1+2+...+6 s and kills run one at a time on the node; a START greps for a leftover
@@ -166,14 +164,6 @@ class JobTrack:
             return False
         # seen_at is when the read was sent, before the server measured the duration: an underestimate.
         return self.seen_at - duration / 1000.0 >= since
-
-
-def retry_enabled(row, global_default=False):
-    """Whether Kylin relaunches this job from ERROR: its param, else the cluster's setting."""
-    params = row.get('params') or {}
-    if params.get(RETRY_PARAM) is None:
-        return bool(global_default)
-    return str(params.get(RETRY_PARAM)).strip().lower() == 'true'
 
 
 def _broken(track):

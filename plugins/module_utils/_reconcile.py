@@ -16,9 +16,34 @@ import difflib
 import re
 import time
 
-from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
 from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
 from ansible_collections.kylin.streaming.plugins.module_utils._client import CODE_EPOCH_MOVED
+from ansible_collections.kylin.streaming.plugins.module_utils._decisions import (
+    ACT,
+    DONE,
+    ERROR,
+    FAIL,
+    FORCE_STOP,
+    HOLD,
+    KIND_ORDER,
+    RESTART,
+    RUNNING,
+    START,
+    STARTED,
+    STARTING,
+    STOP,
+    STOPPED,
+    STOPPING,
+    JobTrack,
+    chunks,
+    decide,
+    ordered,
+    predict,
+    put_chunk_size,
+    put_read_timeout,
+    took_effect,
+    work_per_job,
+)
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
     KylinAuthError,
     KylinClusterError,
@@ -35,6 +60,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._job_params import
     validate_params,
 )
 from ansible_collections.kylin.streaming.plugins.module_utils._results import NOT_ATTEMPTED, diff_of, job_result, summary
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import job_type
 
 START_REFUSED = 'KE-010035005'
 # An error that ends the task at once: a refused login or permission, an unknown project, a refusal of
@@ -50,8 +76,6 @@ JOB_ID_RE = re.compile(r'^[0-9A-Za-z][0-9A-Za-z-]*_(build|merge)$')
 POLL_MAX = 30.0
 POLL_BACKOFF = 1.5
 
-
-SelectionError = KylinSelectionError  # the name earlier callers import
 
 
 class JobReconciler:
@@ -125,11 +149,11 @@ class JobReconciler:
                 raise KylinSelectionError('model(s) not found in project %s: %s (aliases are exact and case-sensitive)%s' % (
                     self.project, ', '.join(missing), self.suggest(missing)))
             rank = {alias: i for i, alias in enumerate(opts.models)}
-            ordered_rows = sorted(rows, key=lambda r: (rank.get(r.get('model_alias'), 0), J.job_type(r) != 'build'))
+            ordered_rows = sorted(rows, key=lambda r: (rank.get(r.get('model_alias'), 0), job_type(r) != 'build'))
         if ordered_rows and ordered_rows[0].get('project'):
             # Kylin matches project names case-insensitively on reads; write with its own spelling.
             self.project = ordered_rows[0]['project']
-        return [J.JobTrack(row, order=i) for i, row in enumerate(ordered_rows)]
+        return [JobTrack(row, order=i) for i, row in enumerate(ordered_rows)]
 
     def suggest(self, missing):
         """'; did you mean orders_rt?' from one read of the project's aliases (only on this error path)."""
@@ -156,7 +180,7 @@ class JobReconciler:
             desired = desired_params(current, opts.params, opts.params_purge)
             track.params_changes = params_changes(current, desired)
             track.desired_params = desired
-            if track.params_changes and self.state == J.STARTED and opts.apply_params == 'restart':
+            if track.params_changes and self.state == STARTED and opts.apply_params == 'restart':
                 track.restart_for_params = True
 
     def write_params(self):
@@ -173,8 +197,8 @@ class JobReconciler:
         plan = {}
         for track in self.tracks:
             step = self.decide(track, now)
-            action, changed, status = J.predict(track, step, self.state)
-            if step.kind == J.FAIL:
+            action, changed, status = predict(track, step, self.state)
+            if step.kind == FAIL:
                 track.error = step.reason
             plan[track.id] = (action, changed or bool(track.params_changes), status)
         return plan
@@ -190,8 +214,8 @@ class JobReconciler:
         pending, others = [], []
         for track in self.tracks:
             step = self.decide(track, now)
-            (pending if step.kind in (J.ACT, J.HOLD) else others).append(track)
-        batches = J.chunks(J.ordered(pending, self.state), self.opts.batch_size)
+            (pending if step.kind in (ACT, HOLD) else others).append(track)
+        batches = chunks(ordered(pending, self.state), self.opts.batch_size)
         for number, batch in enumerate(batches, 1):
             self.converge(batch)
             if self.aborted or self.timed_out or any(t.error for t in batch):
@@ -204,7 +228,7 @@ class JobReconciler:
 
     def decide(self, track, now):
         opts = self.opts
-        return J.decide(track, self.state, opts.force, opts.force_after, opts.wait, now,
+        return decide(track, self.state, opts.force, opts.force_after, opts.wait, now,
                         restart_method=opts.restart_method, read_lag=self.timing['read_lag_seconds'],
                         global_retry=opts.global_retry_enabled)
 
@@ -218,13 +242,13 @@ class JobReconciler:
                 if track.finished:
                     continue
                 step = self.decide(track, now)
-                if step.kind == J.ACT:
+                if step.kind == ACT:
                     acts.setdefault(step.action, []).append(track)
-                elif step.kind == J.FAIL:
+                elif step.kind == FAIL:
                     track.failed(step.reason, step.fatal)
                     if step.fatal:
                         self.aborted = True
-                elif step.kind == J.DONE:
+                elif step.kind == DONE:
                     track.finished = True
                 else:
                     waiting.append(track)
@@ -275,19 +299,19 @@ class JobReconciler:
     # ------------------------------------------------------------------ act
 
     def apply(self, acts):
-        for action in J.KIND_ORDER:
+        for action in KIND_ORDER:
             tracks = acts.get(action)
             if not tracks:
                 continue
-            size = J.put_chunk_size(action, self.client.timeout, self.timing)
-            for chunk in J.chunks(J.ordered(tracks, action), size):
+            size = put_chunk_size(action, self.client.timeout, self.timing)
+            for chunk in chunks(ordered(tracks, action), size):
                 self.put(action, chunk)
                 if self.aborted:
                     return
 
     def put(self, action, tracks):
         before = {t.id: dict(t.row) for t in tracks}
-        read_timeout = J.put_read_timeout(action, len(tracks), self.client.timeout, self.timing)
+        read_timeout = put_read_timeout(action, len(tracks), self.client.timeout, self.timing)
         sent_at = self.clock()
         try:
             self.client.act(action, [t.id for t in tracks], self.project, timeout=read_timeout)
@@ -321,7 +345,7 @@ class JobReconciler:
         longer than one job's work (plus the read lag). Only the jobs that never moved are resent.
         """
         ids = [t.id for t in tracks]
-        per_job = J.work_per_job(action, self.timing)
+        per_job = work_per_job(action, self.timing)
         lag = self.timing['read_lag_seconds']
         quiet_limit = per_job + lag + FOLLOW_MARGIN
         interval = min(FOLLOW_POLL_MAX, max(FOLLOW_POLL_MIN, min(per_job, self.opts.poll_interval) / 2.0))
@@ -350,12 +374,12 @@ class JobReconciler:
                     for k, v in rows.items()}
             for track in tracks:
                 row = rows.get(track.id)
-                if track.id not in moved and row is not None and J.took_effect(action, before[track.id], row,
+                if track.id not in moved and row is not None and took_effect(action, before[track.id], row,
                                                                                asked - sent_at):
                     moved.add(track.id)
             if view != last_view:
                 last_view, last_progress = view, now
-            if len(moved) == len(tracks) and all(rows.get(i, {}).get('job_status') != J.STOPPING or action == J.STOP
+            if len(moved) == len(tracks) and all(rows.get(i, {}).get('job_status') != STOPPING or action == STOP
                                                  for i in ids):
                 break
             if now - last_progress > quiet_limit and now - sent_at >= lag:
@@ -373,7 +397,7 @@ class JobReconciler:
                 track.failed('%s: %s; the job could not be re-read afterwards (%s), its state is unknown' % (
                     action, exc, read_exc))
             return
-        moved = set(t.id for t in tracks if J.took_effect(action, before[t.id], rows.get(t.id), asked - sent_at))
+        moved = set(t.id for t in tracks if took_effect(action, before[t.id], rows.get(t.id), asked - sent_at))
         self.settle_after_put(action, tracks, before, sent_at, exc, rows, moved, asked)
 
     def settle_after_put(self, action, tracks, before, sent_at, exc, rows, moved, asked):
@@ -396,7 +420,7 @@ class JobReconciler:
         """After a refused PUT: re-read, keep what moved, blame or resend the rest (docs/design.md §4)."""
         ids = [t.id for t in tracks]
         lag = self.timing['read_lag_seconds']
-        if action == J.START and exc.error_code == START_REFUSED and lag > 0:
+        if action == START and exc.error_code == START_REFUSED and lag > 0:
             # Refused as not startable: perhaps started by someone else, seen late by a lagging node.
             self.sleep(lag)
         asked = self.clock()
@@ -423,7 +447,7 @@ class JobReconciler:
                 track.observe(row, asked)
             elif index == blamed:
                 track.observe(row, asked)
-                if action == J.START and exc.error_code == START_REFUSED and row.get('job_status') in (J.STARTING, J.RUNNING):
+                if action == START and exc.error_code == START_REFUSED and row.get('job_status') in (STARTING, RUNNING):
                     track.note = 'already started by someone else (Kylin refused a second START: %s)' % START_REFUSED
                     track.awaiting_running = True
                 else:
@@ -441,10 +465,10 @@ class JobReconciler:
             if track.id in text:
                 return index
         reached = {
-            J.START: (J.STARTING, J.RUNNING),
-            J.RESTART: (J.STARTING, J.RUNNING),
-            J.STOP: (J.STOPPING, J.STOPPED, J.ERROR),
-            J.FORCE_STOP: (J.STOPPED,),
+            START: (STARTING, RUNNING),
+            RESTART: (STARTING, RUNNING),
+            STOP: (STOPPING, STOPPED, ERROR),
+            FORCE_STOP: (STOPPED,),
         }[action]
         for index, track in enumerate(tracks):
             alias = track.row.get('model_alias')

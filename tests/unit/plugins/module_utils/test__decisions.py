@@ -8,11 +8,12 @@ import copy
 import pytest
 
 from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import RETRY_PARAM, retry_enabled
 
 
 def row(status, job_type='build', uuid='m1', **extra):
     data = dict(uuid='%s_%s' % (uuid, job_type), job_status=status, model_alias='alias_' + uuid, project='p1',
-                job_type='STREAMING_' + job_type.upper(), params={J.RETRY_PARAM: 'false'}, model_broken=False,
+                job_type='STREAMING_' + job_type.upper(), params={RETRY_PARAM: 'false'}, model_broken=False,
                 launching_error=False, yarn_app_id='application_1_0001', last_status_duration=60000)
     data.update(extra)
     return data
@@ -57,9 +58,9 @@ def test_launching_error_is_started_like_error():
 
 
 def test_error_with_retry_enabled_is_force_stopped():
-    t = track('ERROR', params={J.RETRY_PARAM: 'TRUE'})
+    t = track('ERROR', params={RETRY_PARAM: 'TRUE'})
     assert J.decide(t, J.STOPPED_STATE) == J.act(J.FORCE_STOP)
-    assert J.decide(track('ERROR', params={J.RETRY_PARAM: 'false'}), J.STOPPED_STATE) == J.DONE_STEP
+    assert J.decide(track('ERROR', params={RETRY_PARAM: 'false'}), J.STOPPED_STATE) == J.DONE_STEP
     assert J.decide(track('ERROR', params={}), J.STOPPED_STATE) == J.DONE_STEP
 
 
@@ -72,9 +73,9 @@ def test_broken_model_is_not_started(state, status):
 
 
 def test_stop_that_ends_in_error_with_retry_enabled_is_force_stopped():
-    t = track('RUNNING', params={J.RETRY_PARAM: 'true'})
+    t = track('RUNNING', params={RETRY_PARAM: 'true'})
     t.applied(J.STOP, now=0)
-    t.observe(row('ERROR', params={J.RETRY_PARAM: 'true'}), now=1)
+    t.observe(row('ERROR', params={RETRY_PARAM: 'true'}), now=1)
     assert J.decide(t, J.STOPPED_STATE) == J.act(J.FORCE_STOP)
     t = track('RUNNING')
     t.applied(J.STOP, now=0)
@@ -224,9 +225,9 @@ def test_put_sizes_follow_the_servers_work_per_job():
 
 
 def test_global_retry_default_applies_when_the_param_is_missing():
-    assert J.retry_enabled({'params': {}}, True) is True
-    assert J.retry_enabled({'params': {J.RETRY_PARAM: 'false'}}, True) is False
-    assert J.retry_enabled({'params': {J.RETRY_PARAM: 'true'}}, False) is True
+    assert retry_enabled({'params': {}}, True) is True
+    assert retry_enabled({'params': {RETRY_PARAM: 'false'}}, True) is False
+    assert retry_enabled({'params': {RETRY_PARAM: 'true'}}, False) is True
     assert J.decide(track('ERROR', params={}), J.STOPPED_STATE, global_retry=True) == J.act(J.FORCE_STOP)
     assert J.decide(track('ERROR', params={}), J.STOPPED_STATE) == J.DONE_STEP
 
