@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The client against the simulator over real HTTP: envelope, error types, retries, secrets."""
 
+import json
 import socket
 
 import pytest
@@ -225,3 +226,54 @@ def test_answers_are_decoded_as_utf8(ctl, client):
     seed_models(ctl, count=1, prefix=u'ventes_\u00e9t\u00e9_\u9500\u552e_')
     rows = client.list_jobs(project='p1')['value']
     assert rows[0]['model_alias'] == u'ventes_\u00e9t\u00e9_\u9500\u552e_0'
+
+
+class Answer:
+    """What ``requests`` returns, for the refusals the simulator does not answer with (docs/kylin-api.md §11.4)."""
+
+    def __init__(self, status, body):
+        self.status_code = status
+        self.content = json.dumps(body).encode('utf-8')
+        self.headers = {'Content-Type': 'application/json'}
+
+
+def refusal(code, text):
+    return Answer(500, dict(code='999', data=None, msg=text, exception=text, error_code=code, url='http://kylin'))
+
+
+def answers(monkeypatch, client, *queue):
+    sent = []
+
+    def request(method, url, **kwargs):
+        sent.append(method)
+        return queue[min(len(sent), len(queue)) - 1]
+    monkeypatch.setattr(client.session, 'request', request)
+    return sent
+
+
+def test_a_project_without_a_resource_group_is_final_and_says_what_to_do(monkeypatch):
+    client = C.KylinClient('http://kylin.example.com:7070', sleep=lambda seconds: None)
+    sent = answers(monkeypatch, client, refusal('KE-010021005', 'The project is not bound to a resource group.'))
+    with pytest.raises(E.KylinClusterError) as info:
+        client.act('START', ['m_build'], 'p1')
+    assert info.value.error_code == 'KE-010021005' and not info.value.maybe_applied
+    assert 'binds the project to a resource group' in str(info.value)
+    assert sent == ['PUT']
+
+
+@pytest.mark.parametrize('code', ['KE-010021003', 'KE-010019002'])
+def test_transient_refusals_of_a_write_are_typed_not_resent(monkeypatch, code):
+    client = C.KylinClient('http://kylin.example.com:7070', sleep=lambda seconds: None)
+    sent = answers(monkeypatch, client, refusal(code, "Can't transfer the request at the moment."))
+    with pytest.raises(E.KylinApiError) as info:
+        client.act('START', ['m_build'], 'p1')
+    assert info.value.error_code == code and code in C.REFUSED_BEFORE_APPLYING
+    assert sent == ['PUT']  # the loop re-reads before it sends anything again
+
+
+def test_a_read_refused_while_the_metadata_database_is_unreachable_is_retried(monkeypatch):
+    client = C.KylinClient('http://kylin.example.com:7070', retries=2, sleep=lambda seconds: None)
+    ok = Answer(200, dict(code='000', data=dict(value=[], total_size=0), msg=''))
+    sent = answers(monkeypatch, client, refusal('KE-010019002', 'metadata store unreachable'), ok)
+    assert client.list_jobs(project='p1')['total_size'] == 0
+    assert sent == ['GET', 'GET'] and 'KE-010019002' in client.retried[0]

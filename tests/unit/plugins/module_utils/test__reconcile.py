@@ -420,7 +420,8 @@ def test_graceful_restart_stops_all_then_starts(ctl, client):
     models = seed_models(ctl, count=2, build={'status': 'RUNNING'}, merge={'status': 'RUNNING'})
     result = reconcile(client, models=list(models), state=J.RESTARTED, restart_method='graceful')
     assert not result['failed'], result['msg']
-    assert all(j['changed'] and j['status'] == 'RUNNING' and j['action'] == 'START' for j in result['jobs'])
+    assert all(j['changed'] and j['status'] == 'RUNNING' and j['action'] == 'RESTART (STOP, START)' for j in result['jobs'])
+    assert result['msg'] == 'restarted 4 (graceful)'
     log = actions(ctl)
     ids = [i for pair in models.values() for i in pair]
     assert sorted(log) == sorted([(i, 'STOP') for i in ids] + [(i, 'START') for i in ids])
