@@ -12,7 +12,7 @@ What happens to a request, in the order the real server does it (docs/kylin-api.
 5. The controller and service code, raising the business errors (HTTP 500, ``code`` "999").
 
 The caller (server.py) holds the store lock and has already applied faults. The actions of
-PUT /status release it while they do a real server's work (kills, START/STOP work, ``state.py``).
+PUT /status release it while they do a real server's work (kills, START/STOP work, ``node.py``).
 """
 
 import datetime
@@ -51,6 +51,16 @@ class Request:
         self.raw_query = "&".join("%s=%s" % kv for kv in query)
         self.node = 0           # the Kylin node the load balancer sent it to
         self.forwarded = False  # a write that passed QueryNodeFilter and went to the project's owner
+        self.request_id = None  # the client's X-Request-Id, else one the simulator made up (journal)
+        self.user_agent = headers.get("User-Agent") if headers is not None else None
+        self.gone = None        # callable: True once the client has closed its connection (set by the HTTP layer)
+        self.held_ms = 0        # how long the write waited behind an epoch take-over
+        self.entries = []       # the journal entries this request wrote (the HTTP layer marks answer_lost on them)
+
+    def client(self):
+        """What the journal records about the client of this request, now."""
+        return {"request_id": self.request_id, "user_agent": self.user_agent, "node": self.node,
+                "client_gone": bool(self.gone is not None and self.gone()), "held_ms": self.held_ms}
 
     def values(self, name):
         return [v for k, v in self.query if k == name]
@@ -284,20 +294,32 @@ class KylinApi:
         if path != "/kylin/api" and not path.startswith("/kylin/api/"):
             return spring_error(404, "Not Found", path)
         store = self.store
-        if req.method in ("PUT", "POST", "DELETE"):
+        writing = req.method in ("PUT", "POST", "DELETE")
+        if writing:
             if not store.config["job_node_available"]:
                 store.journal.refusals["KE-010021004"] += 1
                 raise errors.no_active_job_node()
+            if self.refused("metadata_unreachable", "KE-010019002"):
+                raise errors.metadata_unreachable()
             project = project_from_request(req)
             if project is not None and project != "_global" and store.project(project) is None:
                 raise errors.project_not_found(project, url_path="/kylin/api/error")
             if store.config["maintenance_mode"]:
                 store.journal.refusals["KE-040024201"] += 1
                 raise errors.maintenance_mode()
+            if self.refused("transfer_failed", "KE-010021003"):
+                raise errors.transfer_failed()
+            if store.takeover.owner_down(now):  # the owner is dead and its epoch has not expired yet
+                store.journal.faults["owner_down"] += 1
+                store.journal.refusals["KE-010021002"] += 1
+                raise errors.owner_unreachable()
             req.forwarded = True
         user, session, changed = store.auth.authenticate(req.headers, now, req.node)
         if changed:
             store.dirty = True
+        if writing and project is not None and project.lower() in {p.lower() for p in store.config["unbound_projects"]}:
+            store.journal.refusals["KE-010021005"] += 1  # ResourceGroupCheckerFilter, after Spring Security
+            raise errors.project_without_resource_group()
         resp = self._route(req, user, now)
         if session:
             resp.headers.append(("Set-Cookie", "JSESSIONID=%s; Path=/kylin; HttpOnly" % session))
@@ -336,10 +358,14 @@ class KylinApi:
 
     def epoch_moved(self):
         """The ``epoch_moved`` fault: the project's epoch moved away during this write (transient)."""
+        return self.refused("epoch_moved", "KE-040021201")
+
+    def refused(self, fault, code):
+        """Take one of the count ``fault``; when there was one, count the refusal ``code`` and return True."""
         faults = self.store.faults
-        if faults is not None and faults.take("epoch_moved"):
-            self.store.journal.faults["epoch_moved"] += 1
-            self.store.journal.refusals["KE-040021201"] += 1
+        if faults is not None and faults.take(fault):
+            self.store.journal.faults[fault] += 1
+            self.store.journal.refusals[code] += 1
             return True
         return False
 
@@ -434,10 +460,10 @@ class KylinApi:
             raise errors.param_empty("action")
         if controller == "public" and not job_ids:
             raise errors.param_empty("job_ids")
-        self.update_status(user, project, job_ids, action, now)
+        self.update_status(user, project, job_ids, action, now, req)
         return "", action
 
-    def update_status(self, user, project, job_ids, action, now):
+    def update_status(self, user, project, job_ids, action, now, req=None):
         """``StreamingJobService.updateStreamingJobStatus``: one id after another, no transaction."""
         store = self.store
         if action.upper() not in ACTIONS:
@@ -449,9 +475,13 @@ class KylinApi:
             raise errors.npe("status")
         if job_ids and self.epoch_moved():
             first = job_ids[0]
-            self._log_action(first, action, user, job_map[first].status if first in job_map else None, False,
+            self._log_action(req, first, action, user, job_map[first].status if first in job_map else None, False,
                              "KE-040021201")
             raise errors.epoch_moved()
+        if job_ids:
+            first = job_map.get(job_ids[0])
+            store.takeover.before_write(req, project if scope is not None else first.project if first else None)
+            job_map = {job.id: job for job in store.storage_order(store.project(project) if project else None)}
         for job_id in job_ids:
             if job_id in job_map:
                 job_project = job_map[job_id].project
@@ -459,14 +489,17 @@ class KylinApi:
             try:
                 self._act_on_one(user, job_project, job_id, action, now)
             except errors.KylinError as exc:
-                self._log_action(job_id, action, user, before, False, exc.error_code)
+                self._log_action(req, job_id, action, user, before, False, exc.error_code)
                 raise
-            self._log_action(job_id, action, user, before, True, None)
+            self._log_action(req, job_id, action, user, before, True, None)
 
-    def _log_action(self, job_id, action, user, before, ok, error_code):
+    def _log_action(self, req, job_id, action, user, before, ok, error_code):
         job = self.store.jobs.get(job_id) if job_id is not None else None
         after = job.status if job is not None else None
-        self.store.journal.action(time.time(), job_id, action, user.name, before, after, ok, error_code)
+        entry = self.store.journal.action(time.time(), job_id, action, user.name, before, after, ok, error_code,
+                                          client=req.client() if req is not None else None)
+        if req is not None:
+            req.entries.append(entry)
 
     def _act_on_one(self, user, job_project, job_id, action, now):
         store = self.store
@@ -487,13 +520,13 @@ class KylinApi:
             raise errors.npe("start" if action in ("START", "RESTART") else "status")
         now = max(now, time.time())  # a FORCE_STOP earlier in the batch took time
         if action == "START":
-            store.start_job(job, now)
+            store.lifecycle.start_job(job, now)
         elif action == "STOP":
-            store.stop_job(job, now)
+            store.lifecycle.stop_job(job, now)
         elif action == "FORCE_STOP":
-            store.force_stop_job(job, now)
+            store.lifecycle.force_stop_job(job, now)
         else:
-            store.restart_job(job, now)
+            store.lifecycle.restart_job(job, now)
 
     # ------------------------------------------------------------------ PUT params (internal)
 
@@ -512,11 +545,22 @@ class KylinApi:
         if interval is not None and interval.strip() != "" and not re.fullmatch(r"\d+[mhd]", interval.strip()):
             raise errors.table_refresh_interval_invalid()
         if self.epoch_moved():
+            job = prj.jobs.get(body["job_id"]) if body["job_id"] is not None else None
+            before = dict(job.params) if job is not None else None
+            self._log_params(req, prj.name, body["job_id"], user, before, before, False, "KE-040021201")
             raise errors.epoch_moved()
+        self.store.takeover.before_write(req, prj.name)
         job = prj.jobs.get(body["job_id"]) if body["job_id"] is not None else None
+        before = dict(job.params) if job is not None else None
         if job is not None:  # an unknown job id is silently ignored
-            self.store.update_params(job, params, now)
+            self.store.retry.update_params(job, params, max(now, time.time()))
+        self._log_params(req, prj.name, body["job_id"], user, before, dict(job.params) if job is not None else None,
+                         True, None)
         return "", None
+
+    def _log_params(self, req, project, job_id, user, before, after, ok, error_code):
+        req.entries.append(self.store.journal.params(time.time(), project, job_id, user.name, before, after, ok, error_code,
+                                                     client=req.client()))
 
     # ------------------------------------------------------------------ GET stats / records
 

@@ -8,7 +8,7 @@ import random
 import uuid as uuidlib
 
 from .auth import default_users
-from .state import STATUSES
+from .jobs import STATUSES
 
 NAMESPACE = uuidlib.UUID("6f1c1c7e-3c55-4b8e-9d0e-4b796c696e21")
 SEEDS = ("empty", "demo")

@@ -8,6 +8,7 @@ reused, as the collection's client does.
 
 import json
 import os
+import select
 import socket
 import ssl
 import sys
@@ -16,7 +17,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import errors, seeds
+from . import errors, persist, seeds
 from .control_api import ControlApi
 from .faults import Faults, LOGIN_PAGE, proxy_page
 from .kylin_api import BASE, KylinApi, Request, Response, choose_controller, INTERNAL, PUBLIC
@@ -24,6 +25,10 @@ from .state import Aborted, Store
 
 
 NODE_HEADER = "X-Kylin-Sim-Node"  # the node that answered; in a request: the node the load balancer must pick
+MAX_HEADER_BYTES = 32 * 1024       # Tomcat's max-http-header-size in Kylin's application.yaml (docs/kylin-api.md §11.8)
+TOMCAT_400 = (b'<!doctype html><html lang="en"><head><title>HTTP Status 400 \xe2\x80\x93 Bad Request</title>'
+              b'<style type="text/css">body {font-family:Tahoma,Arial,sans-serif;} h1 {font-size:22px;}</style></head>'
+              b'<body><h1>HTTP Status 400 \xe2\x80\x93 Bad Request</h1></body></html>')
 
 
 def _counter_key(method, path):
@@ -51,6 +56,7 @@ class SimServer:
         self.store = Store(config, self.faults)
         self.kylin = KylinApi(self.store)
         self.control = ControlApi(self.store, self.faults)
+        self._requests = 0  # Kylin API requests so far: the made-up request ids
         self._httpd = None
         self._thread = None
 
@@ -60,7 +66,7 @@ class SimServer:
         now = time.time()
         with self.store.lock:
             if self.state_file and os.path.exists(self.state_file):
-                self.store.load(self.state_file, now)
+                persist.load(self.store, self.state_file, now)
             else:
                 self.store.reset()
                 seeds.apply(self.store, self.seed, now)
@@ -115,7 +121,7 @@ class SimServer:
 
     def _save_if_dirty(self):
         if self.state_file and self.store.dirty:
-            self.store.save(self.state_file)
+            persist.save(self.store, self.state_file)
 
     # ------------------------------------------------------------------ requests
 
@@ -146,9 +152,11 @@ class SimServer:
         with self.store.lock:
             now = time.time()
             store = self.store
-            store.begin_request()
-            store.advance(now)
             req.node = store.cluster.pick(req.headers.get(NODE_HEADER))
+            self._requests += 1
+            req.request_id = _request_id(req.headers) or "sim-%d" % self._requests
+            store.node.begin_request(req)
+            store.advance(now)
             try:
                 resp = self._answer(req, now)
             except Aborted:
@@ -159,6 +167,7 @@ class SimServer:
                 journal.faults["owner_unreachable"] += 1
                 journal.refusals["KE-010021002"] += 1
                 resp = Response(500, errors.owner_unreachable().to_json_bytes(req.url()), "application/json")
+                answer_lost(req)
             elif (req.method != "GET" and resp.status < 400 and store.config["catchup_after_forward"]
                     and req.node != store.cluster.owner):
                 # BaseFilter.tryCatchUp: the node that forwarded a write reads the audit log once it succeeded.
@@ -174,6 +183,8 @@ class SimServer:
                 kind, seconds = after
                 with self.store.lock:
                     journal.faults[kind] += 1
+                    if kind == "lose":
+                        answer_lost(req)
                 if kind == "lose":
                     return None, 0
                 return resp, seconds
@@ -189,7 +200,7 @@ class SimServer:
         except Exception as exc:  # pylint: disable=broad-except
             # Kylin's handleError: whatever went wrong is a 500 with the exception's message.
             err = errors.unknown("java.lang.RuntimeException", "%s: %s" % (type(exc).__name__, exc))
-        if err.pretty or err.url_path:
+        if err.pretty or err.url_path or err.json_type:
             ctype = "application/json"
         else:
             controller = choose_controller(req.headers.get("Accept"))
@@ -207,6 +218,21 @@ class SimServer:
             err = errors.unknown("java.lang.IllegalStateException", "Simulated server fault")
             return Response(500, err.to_json_bytes(req.url()), "application/json")
         return Response(status, proxy_page(status), "text/html")
+
+
+def _request_id(headers):
+    """The client's request id, if it sends one (``X-Request-Id``, or the ``X-Correlation-Id`` some clients use)."""
+    for name in ("X-Request-Id", "X-Correlation-Id"):
+        value = headers.get(name)
+        if value:
+            return value.strip()[:200]
+    return None
+
+
+def answer_lost(req):
+    """The client never gets this request's true answer: say so on every journal entry it wrote (store lock held)."""
+    for entry in req.entries:
+        entry["answer_lost"] = True
 
 
 def _body_action(body):
@@ -286,8 +312,22 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
+    def _header_bytes(self):
+        """The size of the request line and headers, as Tomcat counts them against max-http-header-size."""
+        return len(self.raw_requestline) + sum(len(k) + len(v) + 4 for k, v in self.headers.items()) + 2
+
     def _serve(self):
         sim = self.server.sim
+        if self._header_bytes() > MAX_HEADER_BYTES:
+            # Tomcat refuses it before any filter runs (no Kylin code) and closes the connection.
+            path = unquote(urlsplit(self.path).path)
+            if not path.startswith("/_sim"):
+                with sim.store.lock:
+                    sim.store.journal.requests[_counter_key(self.command, path)] += 1
+                    sim.store.journal.statuses["400"] += 1
+            self.close_connection = True
+            self._send(Response(400, TOMCAT_400, "text/html;charset=utf-8", [("Connection", "close")]))
+            return
         try:
             body = self._read_body()
         except (ValueError, OSError):
@@ -307,6 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
         host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
         req = Request(self.command, path, query, self.headers, body, scheme, host)
         req.raw_query = parts.query
+        req.gone = self._client_gone
         try:
             resp, hold = sim.handle_kylin(req)
         except Exception as exc:  # pylint: disable=broad-except
@@ -317,7 +358,25 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if hold:
             time.sleep(hold)
-        self._send(resp)
+        if req.entries and self._client_gone():
+            self.close_connection = True  # nobody to answer: the answer is lost
+            with sim.store.lock:
+                answer_lost(req)
+            return
+        if not self._send(resp) and req.entries:
+            with sim.store.lock:
+                answer_lost(req)
+
+    def _client_gone(self):
+        """True when the client has closed the connection (a timed-out client does): the socket reads its end."""
+        sock = self.connection
+        try:
+            readable = select.select([sock], [], [], 0)[0]
+            if not readable:
+                return False
+            return socket.socket.recv(sock, 1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
 
     def _send(self, resp):
         try:
@@ -328,5 +387,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(resp.body)
+            self.wfile.flush()
         except (ConnectionError, socket.timeout, OSError):
             self.close_connection = True
+            return False
+        return True
