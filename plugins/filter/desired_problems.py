@@ -11,9 +11,9 @@ description:
   - Checks a desired state (the C(kylin_streaming_jobs) list of the R(kylin.streaming.jobs role,ansible_collections.kylin.streaming.jobs_role))
     before any request, and returns one line per mistake, with a suggestion for a typo
     (C(unknown key modles; did you mean models?)). An empty list means the entries can be used.
-  - Checks each entry's keys, that it names a project, its O(_input[].state) (V(started), V(stopped)),
-    O(_input[].apply_params) (V(restart), V(next_start)), O(_input[].job_types) (V(build), V(merge)),
-    that O(_input[].params) is a mapping and O(_input[].params_purge) a boolean.
+  - Checks each entry's keys, that it names a project, its C(state) (V(started), V(stopped)),
+    C(apply_params) (V(restart), V(next_start)), C(job_types) (V(build), V(merge)),
+    that C(params) is a mapping and C(params_purge) a boolean.
   - With O(variables), also names the variables that are set but unknown (a misspelt role variable
     that Ansible would silently ignore).
   - Contradictions between entries (one job wanted in two states) are found by
