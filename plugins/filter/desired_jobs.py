@@ -19,12 +19,9 @@ description:
     RV(_value.problems) says why.
 author:
   - kylin.streaming maintainers (@kylin-streaming)
+extends_documentation_fragment:
+  - kylin.streaming.desired_state
 options:
-  _input:
-    description: The desired state, a list of entries (C(project), C(models) or C(model), C(job_types), C(state), C(params), ...).
-    type: list
-    elements: dict
-    required: true
   jobs:
     description:
       - The live job rows (C(uuid), C(project), C(model_alias), C(job_status), C(params), ...), for example

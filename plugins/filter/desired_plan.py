@@ -20,12 +20,8 @@ description:
   - Mistyped keys and values are found by P(kylin.streaming.desired_problems#filter); check with it first.
 author:
   - kylin.streaming maintainers (@kylin-streaming)
-options:
-  _input:
-    description: The desired state, a list of entries (C(project), C(models) or C(model), C(job_types), C(state), C(params), ...).
-    type: list
-    elements: dict
-    required: true
+extends_documentation_fragment:
+  - kylin.streaming.desired_state
 seealso:
   - plugin: kylin.streaming.desired_problems
     plugin_type: filter

@@ -20,12 +20,9 @@ description:
     P(kylin.streaming.desired_plan#filter).
 author:
   - kylin.streaming maintainers (@kylin-streaming)
+extends_documentation_fragment:
+  - kylin.streaming.desired_state
 options:
-  _input:
-    description: The desired state, a list of entries (C(project), C(models) or C(model), C(job_types), C(state), C(params), ...).
-    type: list
-    elements: raw
-    required: true
   variables:
     description:
       - Names of variables that are set, for example C(query('ansible.builtin.varnames', '^kylin_streaming_jobs_')).
