@@ -132,7 +132,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._errors import Kyl
 from ansible_collections.kylin.streaming.plugins.module_utils._filters import check_filters
 from ansible_collections.kylin.streaming.plugins.module_utils._inventory import inventory
 from ansible_collections.kylin.streaming.plugins.module_utils._module import build_client
-from ansible_collections.kylin.streaming.plugins.module_utils._options import OptionAdapter
+from ansible_collections.kylin.streaming.plugins.module_utils._options import MISSING_URL, OptionAdapter
 
 
 class LookupModule(LookupBase):
@@ -144,7 +144,7 @@ class LookupModule(LookupBase):
         if len(projects) > 1 and self.get_option('project'):
             raise AnsibleLookupError('kylin.streaming.jobs: give projects as terms or as project=, not both')
         if not self.get_option('url'):
-            raise AnsibleLookupError('kylin.streaming.jobs: url is required (option url, variable kylin_url or KYLIN_URL)')
+            raise AnsibleLookupError('kylin.streaming.jobs: %s' % MISSING_URL)
         client = None
         try:
             filters = check_filters(adapter, projects)

@@ -30,7 +30,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the import sanity 
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
-from ansible_collections.kylin.streaming.plugins.module_utils._errors import (  # noqa: F401  re-exported; pylint: disable=unused-import
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
     KylinApiError,
     KylinAuthError,
     KylinClusterError,
@@ -40,7 +40,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._errors import (  
     KylinResponseError,
     KylinTransportError,
 )
-from ansible_collections.kylin.streaming.plugins.module_utils._rows import SORT_KEYS
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import SORT_KEYS, STORAGE_ORDER, closest_names
 
 
 PUBLIC_ACCEPT = 'application/vnd.apache.kylin-v4-public+json'
@@ -64,6 +64,8 @@ CODE_EMPTY_PROJECT = 'KE-010001002'
 CODE_MAINTENANCE = 'KE-040024201'
 CODE_STREAMING_DISABLED = 'KE-010035014'
 CODE_NO_JOB_NODE = 'KE-010021004'
+# A refusal of the project (docs/kylin-api.md §11.4): no write of it can succeed until an administrator acts.
+CODE_NO_RESOURCE_GROUP = 'KE-010021005'
 CLUSTER_ADVICE = {
     CODE_MAINTENANCE: ('Kylin is in maintenance mode and refuses every write until an administrator leaves it: '
                        'wait for the maintenance to end (or leave maintenance mode), then run again; '
@@ -72,11 +74,34 @@ CLUSTER_ADVICE = {
                               'kylin.properties on every node and restart Kylin'),
     CODE_NO_JOB_NODE: ('Kylin has no active job node (a node with kylin.server.mode=all or job) to take the write: '
                        'start one, or check that the job nodes can reach the metadata store'),
+    CODE_NO_RESOURCE_GROUP: ('the project is not bound to a resource group, so Kylin forwards none of its writes: '
+                             'an administrator binds the project to a resource group (Kylin\'s resource group '
+                             'settings), then run again'),
 }
-# Transient refusals of a write (docs/kylin-api.md §7): the project's epoch moved (nothing applied),
-# the owner node could not be reached from the node that forwarded the write (it may have been applied).
+# What every refused login says, after Kylin's answer: what to fix, and Kylin's lock-out
+# (docs/kylin-api.md §2.3, §11.3), which a client cannot see coming. The variables are named in lower
+# case, "in capitals": Ansible masks the password wherever it occurs in a module's output, and Kylin's
+# default password, KYLIN, is the first word of their names (docs/design.md §2.1).
+FIX_LOGIN = ('fix the password (or the username) before trying again: the password and username options (for a '
+             'play at once: module_defaults: {group/kylin.streaming.kylin: {...}}), in the collection\'s roles and '
+             'runbooks the variables kylin_password and kylin_username, or their environment variables '
+             '(kylin_password and kylin_username in capitals)')
+LOCK_OUT = ('Kylin locks the user at the 3rd wrong password in a row, for 30 s, then 1 min, 5 min, 10 min, 30 min, '
+            '1 day, 3 days and for good, and an expired lock keeps the count: the next wrong password locks again')
+# Project names suggested for an unknown project: read from at most this many pages of every project's jobs.
+PROJECT_PAGES, PROJECT_PAGE_SIZE = 10, 1000
+
+# Transient refusals of a write (docs/kylin-api.md §7, §11.4), by whether the write may have been applied:
+# the project's epoch moved (that write was not applied; jobs before it in the PUT were), the forwarding node
+# could not pass the request on now, or could not reach the metadata database (neither reached the owner);
+# the owner could not be reached from the node that forwarded the write (it may have been applied).
 CODE_EPOCH_MOVED = 'KE-040021201'
+CODE_CANT_TRANSFER = 'KE-010021003'
+CODE_METADATA_UNREACHABLE = 'KE-010019002'
 CODE_OWNER_UNREACHABLE = 'KE-010021002'
+REFUSED_BEFORE_APPLYING = (CODE_EPOCH_MOVED, CODE_CANT_TRANSFER, CODE_METADATA_UNREACHABLE)
+# Refusals a read is retried on like a 503 (the node's filter could not reach the metadata database).
+TRANSIENT_READ_CODES = (CODE_METADATA_UNREACHABLE,)
 
 
 def normalize_base_url(url):
@@ -129,6 +154,27 @@ def _html_excerpt(text, limit=200):
 
 def _shorten(url, limit=300):
     return url if len(url) <= limit else url[:limit] + '...'
+
+
+def login_refused(username, status, detail, method, url):
+    """The message of a refused login: what happened, Kylin's answer, what to fix, the lock-out, and where."""
+    answer = 'HTTP %d%s' % (status, (', ' + detail) if detail else '')
+    where = '%s %s' % (method, url.split('?', 1)[0])
+    if status == 401 and not username:
+        return ('Kylin needs a login, and none was given (%s): set the username and password options (for a play at '
+                'once: module_defaults: {group/kylin.streaming.kylin: {...}}), in the collection\'s roles and runbooks '
+                'the variables kylin_username and kylin_password, or their environment variables (kylin_username and '
+                'kylin_password in capitals) [%s]' % (answer, where))
+    if status == 401:
+        return 'Kylin refused the login of %s (%s): %s. %s [%s]' % (username, answer, FIX_LOGIN, LOCK_OUT, where)
+    return ('Kylin has locked the user %s after wrong passwords (%s): wait until the lock ends, and %s. %s [%s]'
+            % (username, answer, FIX_LOGIN, LOCK_OUT, where))
+
+
+def _project_of(query, body):
+    """The project a request names, in its query or its JSON body (None when it names none)."""
+    project = dict(query or ()).get('project') or (body or {}).get('project')
+    return project if isinstance(project, str) and project else None
 
 
 def _list_query(page_offset, page_size, project=None, model_name=None, model_names=None, job_types=None,
@@ -185,6 +231,7 @@ class KylinClient:
         if not HAS_REQUESTS:
             raise ImportError('the requests Python library is required: %s' % REQUESTS_IMPORT_ERROR)
         self.base_url = normalize_base_url(url)
+        self.username = username
         self.timeout = timeout
         self.retries = max(0, int(retries))
         self.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
@@ -193,6 +240,7 @@ class KylinClient:
         self._clock = clock
         self.request_count = 0
         self.retried = []
+        self._projects = None  # the project names, read once, for an unknown project's message
         self.session = requests.Session()
         self.session.headers.update({
             'Accept-Language': 'en',
@@ -287,12 +335,55 @@ class KylinClient:
                     self._backoff(attempt, '%s %s: %s' % (method, _shorten(url), self._describe(exc)))
                     continue
                 raise self._transport_error(method, url, exc, never_sent, attempt)
-            if resp.status_code in RETRYABLE_STATUSES:
-                if is_read and attempt <= self.retries:
+            if is_read and attempt <= self.retries:
+                if resp.status_code in RETRYABLE_STATUSES:
                     self._backoff(attempt, '%s %s: HTTP %d' % (method, _shorten(url), resp.status_code),
                                   retry_after=resp.headers.get('Retry-After'))
                     continue
-            return self._parse(method, url, resp, attempt)
+                code = _transient_read_code(resp)
+                if code:
+                    self._backoff(attempt, '%s %s: HTTP %d, %s' % (method, _shorten(url), resp.status_code, code))
+                    continue
+            try:
+                return self._parse(method, url, resp, attempt)
+            except KylinNotFoundError as exc:
+                if exc.error_code != CODE_PROJECT_NOT_FOUND or not _project_of(query, body):
+                    raise
+                raise self._unknown_project(exc, _project_of(query, body)) from None
+
+    def _unknown_project(self, exc, project):
+        """KE-010001201, said the other way round: the project, the closest names, then Kylin's answer.
+
+        The names come from the job list without a project, which Kylin gives every user (all projects'
+        jobs, docs/kylin-api.md §2.3): read once per client, only on this error path, so the projects
+        without streaming jobs are not among them.
+        """
+        if self._projects is None:
+            self._projects = []
+            try:
+                names = set()
+                for page in range(PROJECT_PAGES):
+                    data = self.list_jobs(page_offset=page, page_size=PROJECT_PAGE_SIZE, sort_by=STORAGE_ORDER, reverse=False)
+                    names.update(row.get('project') for row in data['value'] if row.get('project'))
+                    if (page + 1) * PROJECT_PAGE_SIZE >= (data.get('total_size') or 0):
+                        break
+                self._projects = sorted(names)
+            except KylinError:
+                pass
+        close = closest_names(project, self._projects)
+        if close:
+            hint = 'did you mean %s?' % ' or '.join(close)
+        elif not self._projects:
+            hint = 'no project of this Kylin has streaming jobs'
+        elif len(self._projects) <= 10:
+            hint = 'the projects with streaming jobs are %s' % ', '.join(self._projects)
+        else:
+            hint = 'none of its %d projects with streaming jobs has a name close to it' % len(self._projects)
+        msg = 'project %s does not exist on %s: %s (Kylin answered %s %s: HTTP %s, %s)' % (
+            project, _scheme_host(self.base_url), hint, exc.method, _shorten(exc.url), exc.status,
+            exc.kylin_msg or exc.error_code)
+        return KylinNotFoundError(msg, method=exc.method, url=exc.url, status=exc.status, error_code=exc.error_code,
+                                  kylin_msg=exc.kylin_msg)
 
     def _timeouts(self, read_timeout):
         if read_timeout is None or read_timeout <= self.timeout:
@@ -354,7 +445,7 @@ class KylinClient:
             ctype = resp.headers.get('Content-Type', 'no content type')
             excerpt = _html_excerpt(text) or 'empty body'
             if status == 401:
-                return self._raise(KylinAuthError, '%s: HTTP 401 (check username and password): %s' % (where, excerpt),
+                return self._raise(KylinAuthError, login_refused(self.username, status, excerpt, method, url),
                                    method, url, status)
             if status == 404:
                 return self._raise(KylinNotFoundError, '%s: HTTP 404, no Kylin streaming job API here; url must be the Kylin '
@@ -372,7 +463,8 @@ class KylinClient:
         detail = kylin_msg if (not error_code or kylin_msg.startswith(error_code)) else '%s %s' % (error_code, kylin_msg)
         msg = '%s: HTTP %d%s, %s' % (where, status, tried, detail or 'no message')
         if status == 401 or error_code == CODE_USER_LOCKED:
-            return self._raise(KylinAuthError, msg, method, url, status, error_code, kylin_msg)
+            return self._raise(KylinAuthError, login_refused(self.username, status, detail, method, url),
+                               method, url, status, error_code, kylin_msg)
         if error_code == CODE_ACCESS_DENIED:
             return self._raise(KylinPermissionError, msg + ' (the user needs OPERATION permission on the project)',
                                method, url, status, error_code, kylin_msg)
@@ -397,6 +489,17 @@ _PLAIN_HTTP_ANSWER = re.compile(r'WRONG_VERSION_NUMBER|wrong version number|reco
 # What a plain-HTTP client sees when a TLS server hangs up on it (or answers with a TLS alert).
 _TLS_SERVER_HANGUP = re.compile(r'ConnectionResetError|Connection reset|RemoteDisconnected|closed connection without|'
                                 r'BadStatusLine|\\x15\\x03|Connection aborted', re.I)
+
+
+def _transient_read_code(resp):
+    """The error code of a 500 a read is retried on (``TRANSIENT_READ_CODES``), or None."""
+    if resp.status_code != 500:
+        return None
+    try:
+        code = json.loads((resp.content or b'').decode('utf-8', 'replace')).get('error_code')
+    except (ValueError, AttributeError):
+        return None
+    return code if code in TRANSIENT_READ_CODES else None
 
 
 def _scheme_host(url):

@@ -258,9 +258,11 @@ def _compare_job(claim, row, global_retry):
         changes = params_changes(current, wanted)
     track = decisions.JobTrack(row)
     status_step = decisions.decide(track, state, global_retry=global_retry)
-    # A running job whose params change is restarted once, as the job module does (apply_params: restart).
-    track.restart_for_params = bool(changes) and state == decisions.STARTED and claim.get('apply_params') == 'restart'
-    step = decisions.decide(track, state, global_retry=global_retry) if track.restart_for_params else status_step
+    step = status_step
+    if changes:
+        # A running job whose params change is restarted once, as the job module does (apply_params: restart).
+        track.plan_params(changes, wanted, state == decisions.STARTED and claim.get('apply_params') == 'restart')
+        step = decisions.decide(track, state, global_retry=global_retry)
     action, _changed, predicted = decisions.predict(track, step, state)
     differs = []
     if status_step.kind in (decisions.ACT, decisions.HOLD, decisions.FAIL):

@@ -79,9 +79,20 @@ class OptionAdapter:
         return {name: self.get_option(name) for name in names}
 
 
-MISSING_URL = ('url is required: set the url option, or KYLIN_URL in the environment; in a playbook, once for every '
-               'module of the collection with module_defaults: {group/kylin.streaming.kylin: {url: ...}}; the '
-               'collection\'s roles, runbooks and lookup read the variable kylin_url')
+def environment_variable(option):
+    """How a message names the environment variable of a connection option, without writing it out.
+
+    Ansible masks the password wherever it occurs in a module's output, and Kylin's default password
+    (``KYLIN``, the simulator's too) is the first word of every one of these variables: written out,
+    the url's variable would read ``********_URL``. A message says ``kylin_url in capitals`` instead
+    (docs/design.md §2.1).
+    """
+    return '%s in capitals' % CONNECTION_ENV[option].lower()
+
+
+MISSING_URL = ('url is required: set the url option (for every module of a play at once with module_defaults: '
+               '{group/kylin.streaming.kylin: {url: ...}}) or its environment variable (%s); the collection\'s '
+               'roles, runbooks and lookup also read the variable kylin_url' % environment_variable('url'))
 
 
 def check_connection(adapter):

@@ -14,6 +14,7 @@ is kept in docs/_artifacts/docs-job-module.png (git-ignored; KYLIN_ARTIFACTS_DIR
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -219,3 +220,87 @@ def test_runbooks_page_links_resolve_into_the_site(tmp_path):
     assert '#ansible-collections-kylin-streaming-docsite-runbooks-converge' in page.links, page.links
     assert '../jobs_role.html#ansible-collections-kylin-streaming-jobs-role' in page.links, page.links
     assert 'ansible-playbook kylin.streaming.converge' in page.body
+
+
+def guides():
+    """(title, page) of every guide, as scripts/docs_rst.py lists them for the site."""
+    titles = []
+    for name in sorted(os.listdir(os.path.join(ROOT, 'docs'))):
+        if name.endswith('.md'):
+            with open(os.path.join(ROOT, 'docs', name), encoding='utf-8') as handle:
+                title = next(line[2:].strip() for line in handle if line.startswith('# '))
+            titles.append((' '.join(re.sub(r'[`*]', '', title).split()), name[:-3]))
+    return titles
+
+
+def readme_quick_start():
+    """The ansible commands of the README's quick start, as a user of the installed collection types them."""
+    with open(os.path.join(ROOT, 'README.md'), encoding='utf-8') as handle:
+        text = handle.read()
+    block = re.search(r'```sh\n(.*?)```', text[text.index('## Quick start against the simulator'):], re.S).group(1)
+    return [re.sub(r'\s+#.*$', '', line).strip().replace('.venv/bin/', '') for line in block.splitlines()
+            if re.match(r'(\.venv/bin/)?ansible', line)]
+
+
+def test_the_home_page_is_the_collections_own(tmp_path):
+    page = render(tmp_path, 'index.html')
+    body = page.body
+    assert page.h1 == 'kylin.streaming: Kylin streaming jobs as code', page.h1
+    for text in ('Welcome to my Ansible collection documentation', 'This docsite contains', 'Copyright Ansible contributors',
+                 'Ansible Collections Documentation'):
+        assert text not in body, text
+    assert 'Copyright kylin.streaming contributors' in body
+    # How to install it without Galaxy, and the README's quick start against the simulator it carries.
+    assert 'ansible-galaxy collection install git+https://github.com/kylin-streaming/kylin.streaming.git' in body
+    assert 'ansible-galaxy collection install kylin-streaming-0.1.0.tar.gz' in body
+    assert 'kylin-sim --port 7070 --seed demo' in body
+    commands = readme_quick_start()
+    assert len(commands) == 3
+    for command in commands:
+        command = command.replace('@playbooks/', '@~/.ansible/collections/ansible_collections/kylin/streaming/playbooks/')
+        assert ' '.join(command.split()) in body, command
+    # Links to the modules, the roles and every guide.
+    linked = set(link.split('#')[0] for link in page.links)
+    for target in ('job_module.html', 'job_info_module.html', 'jobs_lookup.html', 'jobs_role.html', 'report_role.html'):
+        assert 'collections/kylin/streaming/' + target in linked, (target, sorted(linked))
+    for title, name in guides():
+        assert 'collections/kylin/streaming/docsite/%s.html' % name in linked, (name, sorted(linked))
+        assert title in body.replace('\u2019', "'"), title
+
+
+def test_guide_titles_show_no_backslash(tmp_path):
+    """antsibull-docs escapes "-" in toctree titles, which Sphinx shows as written: streaming\\-job."""
+    for relative in ('index.html', PAGES + 'index.html', PAGES + 'docsite/runbooks.html'):
+        body = render(tmp_path, relative).body.replace('\u2019', "'")
+        assert '\\-' not in body, (relative, body[body.index('\\-') - 60:body.index('\\-') + 60])
+        for title, dummy in guides():
+            if '-' in title and relative.endswith('index.html'):  # the lists of guides, and their menus
+                assert title in body, (relative, title)
+
+
+def test_plugin_pages_say_how_to_install_without_galaxy(tmp_path):
+    page = render(tmp_path, PAGES + 'job_module.html')
+    command = 'ansible-galaxy collection install git+https://github.com/kylin-streaming/kylin.streaming.git'
+    assert 'To install it, use: %s' % command in page.body, page.body[:2000]
+    assert 'ansible-galaxy collection install kylin.streaming' not in page.body
+    assert 'galaxy.ansible.com' not in ' '.join(page.links)
+    assert 'https://github.com/kylin-streaming/kylin.streaming' in page.links
+    # The command installs the collection: the same, from this repository's committed tree.
+    repo = tmp_path / 'repo.git'
+    subprocess.run(['git', 'clone', '--quiet', '--bare', ROOT, str(repo)], check=True)
+    galaxy = os.path.join(os.path.dirname(sys.executable), 'ansible-galaxy')
+    local = command.replace('https://github.com/kylin-streaming/kylin.streaming.git', 'file://%s' % repo).split()
+    subprocess.run([galaxy if os.path.exists(galaxy) else 'ansible-galaxy'] + local[1:] + ['-p', str(tmp_path / 'installed')],
+                   check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    manifest = tmp_path / 'installed' / 'ansible_collections' / 'kylin' / 'streaming' / 'MANIFEST.json'
+    assert json.loads(manifest.read_text())['collection_info']['name'] == 'streaming'
+
+
+def test_the_build_prints_no_stray_line(tmp_path):
+    """scripts/docs_site.py's own output: Sphinx's progress and the site's path, no line of bare paths (pushd's)."""
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, 'scripts', 'docs_site.py'), str(tmp_path / 'site')],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    stray = [line for line in proc.stdout.splitlines() if re.match(r'^\s*(/\S+\s*)+$', line)]
+    assert not stray, stray
+    assert proc.stdout.rstrip().splitlines()[-1] == 'docs site: %s' % (tmp_path / 'site' / 'build' / 'html' / 'index.html')

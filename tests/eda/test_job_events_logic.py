@@ -218,8 +218,10 @@ def test_options_env_fallbacks_and_errors(source, monkeypatch):
     assert parse({'delay': 3})['interval'] == 3 and parse({'stuck_timeout': 9})['stuck_after'] == 9
     assert parse({'intervall': 3})['interval'] == 10  # a typo is logged and ignored, not fatal
     monkeypatch.delenv('KYLIN_URL')
-    with pytest.raises(ValueError, match='url is required'):
+    with pytest.raises(ValueError, match=r'url is required: the url option, or its environment variable '
+                                         r'\(kylin_url in capitals\)') as caught:
         parse({})
+    assert 'KYLIN' not in str(caught.value)  # Ansible would mask it where the password is KYLIN
 
 
 def test_classify(source):

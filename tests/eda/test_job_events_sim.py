@@ -229,6 +229,27 @@ def test_bad_answer_is_logged_and_polling_goes_on(source, sim, ctl, caplog):
     assert [e['kylin']['event'] for e in src.drain()] == ['status_changed']  # a bad answer is no outage
 
 
+def test_an_unknown_project_is_logged_whole_with_the_default_password(source, sim, ctl, caplog):
+    """The password KYLIN is masked in every log line; the message names the closest project, read once."""
+    caplog.set_level(logging.DEBUG, logger='kylin.streaming.job_events')
+    ctl.add_model('p1', 'orders')
+    ctl.clear_counters()
+
+    async def scenario():
+        src = Source(source, args_for(sim, project='p11'))
+        await asyncio.sleep(8 * INTERVAL)
+        await src.stop()
+        return src
+    asyncio.run(asyncio.wait_for(scenario(), 120))
+    failed = [record.getMessage() for record in caplog.records if 'poll failed' in record.getMessage()]
+    assert len(failed) >= 2, caplog.text
+    assert all('project p11 does not exist on %s: did you mean p1? (Kylin answered GET' % sim.url in line
+               for line in failed), failed
+    assert '********' not in caplog.text
+    # One read of every project's jobs for the suggestion, whatever the number of polls.
+    assert ctl.counters()['requests'][LIST] == len(failed) + 1
+
+
 def test_the_file_runs_outside_ansible(source):
     # ansible-rulebook's runpy gives the module its file name; the imports found the collection
     assert os.path.basename(source['__file__']) == 'job_events.py'

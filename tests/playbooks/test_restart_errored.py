@@ -26,11 +26,15 @@ def test_restarts_errored_jobs_and_leaves_broken_models_alone(ctl, playbook):
     assert ctl.status(broken) == 'ERROR'
     assert 'not restarted: iot/smart_meter build: ERROR, model broken (fix the model first)' in run.output
     assert 'restart: streaming_demo/payments_fraud build: ERROR (failed to launch), 0 failures in the last 3600s' in run.output
+    # The run says how it ended, as the other runbooks do: what was restarted and is RUNNING, what was left.
+    assert ('"msg": "localhost: 2 restarted, now RUNNING: streaming_demo/ad_impressions build, streaming_demo/payments_fraud '
+            'build; 1 of broken models, not restarted: iot/smart_meter build."') in run.output, run
 
     # Nothing in ERROR any more (the broken model aside): a second run restarts nothing.
     again = playbook('restart_errored', kylin_project=PROJECT, kylin_poll_interval=POLL)
     assert again.rc == 0, again
     assert 'nothing to restart' in again.output
+    assert '"msg": "localhost: nothing restarted."' in again.output, again
     assert len(restarted_ids(ctl)) == 2
 
 
@@ -59,6 +63,10 @@ def test_budget_skips_a_crash_looping_job(ctl, playbook):
     assert ('OVER BUDGET, not restarted: streaming_demo/ad_impressions build: ERROR, 2 failures in the last 600s (budget 2)'
             in run.output), run
     assert '1 job(s) over the restart budget (2 failures in 600s), not restarted: streaming_demo/ad_impressions build' in run.output
+    # The summary comes before the failure: the restart that was made, and the job left out.
+    summary = ('"msg": "localhost: 1 restarted, now RUNNING: streaming_demo/payments_fraud build; 1 over the restart budget, '
+               'not restarted: streaming_demo/ad_impressions build (2 failures in the last 600s)."')
+    assert summary in run.output and run.output.index(summary) < run.output.index('1 job(s) over the restart budget'), run
 
     # Reported only, when the run must not fail for it.
     since = int(time.time() * 1000)
@@ -89,6 +97,11 @@ def test_budget_counts_only_failures_inside_the_window(ctl, playbook):
 def test_latency_threshold_restarts_slow_build_jobs(ctl, playbook):
     slow = ctl.job_id('clickstream')
     ctl.patch_job(slow, data_latency=200000)
+    check = playbook('restart_errored', check=True, kylin_project=PROJECT, kylin_latency_threshold=120, kylin_poll_interval=POLL)
+    assert check.rc == 0 and ctl.actions() == [], check
+    assert ('"msg": "localhost: would restart 3: streaming_demo/ad_impressions build, streaming_demo/payments_fraud build, '
+            'streaming_demo/clickstream build."') in check.output, check
+
     run = playbook('restart_errored', kylin_project=PROJECT, kylin_latency_threshold=120, kylin_poll_interval=POLL)
     assert run.rc == 0, run
     assert 'restart: streaming_demo/clickstream build: data latency 200s, 0 restarts in the last 3600s' in run.output

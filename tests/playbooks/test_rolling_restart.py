@@ -4,6 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """kylin.streaming.rolling_restart against the simulator: batches, proven from /_sim/transitions."""
 
+import re
+
 PROJECT = 'streaming_demo'
 POLL = 0.2
 
@@ -37,7 +39,7 @@ def test_rolling_restart_keeps_at_most_batch_size_jobs_down(ctl, playbook):
     lines = [run.output.index('batch %d of 3 RUNNING again' % number) for number in (1, 2, 3)]
     assert lines == sorted(lines), run
     assert '2 of 6 jobs done, 4 to go' in run.output and '6 of 6 jobs done, 0 to go' in run.output, run
-    restarts = [index for index in range(len(run.output)) if run.output.startswith('TASK [Restart the batch', index)]
+    restarts = [index for index in range(len(run.output)) if run.output.startswith('TASK [Restart in the background: batch ', index)]
     assert len(restarts) == 3 and restarts[0] < lines[0] < restarts[1] < lines[1] < restarts[2] < lines[2], run
 
     after = dict((job['id'], job) for job in ctl.jobs(project=PROJECT))
@@ -58,6 +60,38 @@ def test_rolling_restart_keeps_at_most_batch_size_jobs_down(ctl, playbook):
     for batch in range(1, 3):
         previous = [action['job_id'] for action in actions[2 * (batch - 1):2 * batch]]
         assert max(running_again[job] for job in previous) <= min(restarted_at[2 * batch:2 * batch + 2])
+
+
+def test_a_running_batch_shows_where_its_jobs_are_and_the_plan_names_types(ctl, playbook):
+    """Kylin's RESTART kills one job at a time (here 2.5 s each, 21 s on a real cluster): while a batch runs,
+    a line every kylin_progress_interval seconds says where each of its jobs is, and the plan names each job
+    with its type, so that a model listed twice (build and merge) is explained."""
+    ctl.set_config(kill_delay=2.5)
+    run = playbook('rolling_restart', kylin_project=PROJECT, kylin_batch_size=2, kylin_poll_interval=POLL,
+                   kylin_progress_interval=1)
+    assert run.rc == 0, run
+    plan = re.findall(r'\(item=batch (\d) of 3: ([^)]*)\)', run.output)
+    assert [number for number, dummy in plan] == ['1', '2', '3'], run
+    labels = ', '.join(jobs for dummy, jobs in plan).split(', ')
+    assert len(labels) == 6 and all(re.match(r'^\w+ (build|merge)$', label) for label in labels), labels
+    assert len(set(labels)) == 6 and len(set(label.split()[0] for label in labels)) < 6  # a model twice, typed
+
+    for number in (1, 2, 3):
+        start = run.output.index('TASK [Restart in the background: batch %d of 3: ' % number)
+        end = run.output.index('batch %d of 3 RUNNING again after' % number)
+        progress = re.findall(r'"msg": "localhost: batch %d of 3 after (\d+) s: ([^"]*)"' % number, run.output[start:end])
+        assert progress, run.output[start:end]
+        # Each line names every job of the batch with its type and status; one of them is the kill under way.
+        jobs = plan[number - 1][1].split(', ')
+        for dummy, line in progress:
+            assert [part.split(' ')[:2] for part in line.split(', ') if ' ' in part and not part.startswith('not ')] == \
+                [job.split() for job in jobs], line
+        assert any('STOPPING' in line for dummy, line in progress), progress
+        assert [int(seconds) for seconds, dummy in progress] == sorted(int(seconds) for seconds, dummy in progress)
+    # The same restarts as in the foreground: each running job once, by Kylin's RESTART, RUNNING again.
+    actions = ctl.actions()
+    assert len(actions) == 6 and set(action['action'] for action in actions) == {'RESTART'}
+    assert all(ctl.job(action['job_id'])['status'] == 'RUNNING' for action in actions)
 
 
 def test_rolling_restart_stops_at_the_first_failing_batch(ctl, playbook):

@@ -92,9 +92,11 @@ class SimControl:
     def delete_model(self, model_id):
         return self.request("DELETE", "/_sim/models/" + model_id)
 
-    def generate(self, project, count, prefix="model_", status="STOPPED", seed=0, retry_enabled=False):
+    def generate(self, project, count, prefix="model_", status="STOPPED", seed=0, retry_enabled=False, latency=None):
+        """Bulk models; ``latency``: the build jobs' latency behaviour (``steady``, ``healthy``, ``lagging``, ``stalled``)."""
         return self.request("POST", "/_sim/generate", {"project": project, "count": count, "prefix": prefix,
-                                                       "status": status, "seed": seed, "retry_enabled": retry_enabled})
+                                                       "status": status, "seed": seed, "retry_enabled": retry_enabled,
+                                                       "latency": latency})
 
     def jobs(self, project=None, job_id=None, status=None, node=None):
         """The owner's true state of the jobs; with ``node``, what that node's (lagging) view shows."""
@@ -114,15 +116,26 @@ class SimControl:
     def clear_counters(self):
         return self.request("DELETE", "/_sim/counters")
 
-    def actions(self, job_id=None, since=None):
-        return self.request("GET", "/_sim/actions", job_id=job_id, since=since)["actions"]
+    def actions(self, job_id=None, since=None, request_id=None):
+        """Every job id processed by ``PUT /status``, in order (see the README for the fields)."""
+        return self.request("GET", "/_sim/actions", job_id=job_id, since=since, request_id=request_id)["actions"]
 
-    def transitions(self, job_id=None, since=None):
-        return self.request("GET", "/_sim/transitions", job_id=job_id, since=since)["transitions"]
+    def stats(self, job_id, since=None):
+        """A job's stats rows, oldest first, with every field (``create_time``, ``min_data_latency``, ``rows_per_second``,
+        ``processing_time``), its runs (``start``, ``end``, ``interval_ms``, ``mode``) and its ``data_latency``."""
+        return self.request("GET", "/_sim/stats/" + job_id, since=since)
 
-    def kills(self, job_id=None, since=None):
-        """The kills of FORCE_STOP and RESTART, in order: ``{"start", "end", "job_id", "cause", "live_driver"}``."""
-        return self.request("GET", "/_sim/kills", job_id=job_id, since=since)["kills"]
+    def param_writes(self, job_id=None, since=None):
+        """Every ``PUT /params`` that reached the service, in order: ``params_before``, ``params``, ``user``, ``ok``, ..."""
+        return self.request("GET", "/_sim/param_writes", job_id=job_id, since=since)["param_writes"]
+
+    def transitions(self, job_id=None, since=None, request_id=None):
+        return self.request("GET", "/_sim/transitions", job_id=job_id, since=since, request_id=request_id)["transitions"]
+
+    def kills(self, job_id=None, since=None, by=None):
+        """Every kill, in the order of their starts: ``{"start", "end", "job_id", "cause", "live_driver", "by"}``;
+        ``by``: only those of ``request`` (FORCE_STOP, RESTART), ``listener`` (end of run) or ``takeover``."""
+        return self.request("GET", "/_sim/kills", job_id=job_id, since=since, by=by)["kills"]
 
     def users(self):
         """Users with their lock-out state and their failed and locked logins."""
@@ -135,6 +148,37 @@ class SimControl:
     def catch_up(self, node=None):
         """Let one node (or every node) catch up with the owner now."""
         return self.request("POST", "/_sim/catchup", {} if node is None else {"node": node})
+
+    # ------------------------------------------------------------------ the corrections of docs/kylin-api.md §11
+
+    def set_latency(self, job_id, mode=None, base_ms=None):
+        """How a build job's data latency behaves from its next start (``steady``, ``healthy``, ``lagging``,
+        ``stalled``; None: the ``latency_mode`` config), and its base latency in ms (also a stats row now)."""
+        fields = {"latency": mode}
+        if base_ms is not None:
+            fields["data_latency"] = base_ms
+        return self.patch_job(job_id, **fields)
+
+    def set_param_effects(self, *rules):
+        """Params that break a launch: each rule ``{"key", "value" (optional), "effect": "launch_error"|"lagging"|
+        "stalled"}``; none clears them."""
+        return self.set_config(param_effects=list(rules))
+
+    def hold_writes(self, count=1, seconds=None):
+        """The next ``count`` status or params PUTs wait behind an epoch take-over of their project (at least
+        ``seconds``), then are applied."""
+        values = {"hold_write": count}
+        if seconds is not None:
+            values["hold_seconds"] = seconds
+        return self.set_faults(**values)
+
+    def owner_down(self, seconds):
+        """The owner dies now: writes answer KE-010021002 for ``seconds``, then another node takes over."""
+        return self.set_faults(owner_down=seconds)
+
+    def unbind_projects(self, *projects):
+        """Bind these projects to no resource group (their writes answer KE-010021005); none: bind them all."""
+        return self.set_config(unbound_projects=list(projects))
 
     # ------------------------------------------------------------------ helpers
 

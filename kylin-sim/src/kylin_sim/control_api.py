@@ -7,19 +7,7 @@ behind the API (internal statuses, counters, the logs of actions and transitions
 import json
 
 from . import seeds
-from .nodes import LB_POLICIES
-from .state import DEFAULT_CONFIG
-
-CONFIG_TYPES = {
-    "time_scale": float, "start_delay": float, "yarn_accept_delay": float, "stop_delay": float, "kill_delay": float,
-    "kill_idle_delay": float, "start_work": float, "stop_work": float,
-    "nodes": int, "owner_node": int, "lb_policy": str, "catchup_interval": float, "catchup_after_forward": bool,
-    "maintenance_mode": bool, "job_node_available": bool, "global_retry_enabled": bool,
-    "retry_interval": float, "retry_max_interval": float, "stats_interval": float,
-    "cluster_mode": bool, "streaming_enabled": bool, "list_requires_operation": bool,
-    "lock_attempts": int, "lock_durations": list, "version": str,
-}
-assert set(CONFIG_TYPES) == set(DEFAULT_CONFIG)
+from .config import ConfigError, check_config
 
 
 class ControlError(Exception):
@@ -28,33 +16,6 @@ class ControlError(Exception):
     def __init__(self, message, status=400):
         super().__init__(message)
         self.status = status
-
-
-def check_config(update):
-    clean = {}
-    for key, value in update.items():
-        kind = CONFIG_TYPES.get(key)
-        if kind is None:
-            raise ControlError("unknown config key %r (known: %s)" % (key, ", ".join(sorted(CONFIG_TYPES))))
-        if kind is bool:
-            if not isinstance(value, bool):
-                raise ControlError("%s must be true or false" % key)
-        elif kind is list:
-            if not isinstance(value, list) or not value or not all(v is None or (isinstance(v, (int, float)) and v >= 0)
-                                                                   for v in value):
-                raise ControlError("%s must be a non-empty list of seconds (null = permanently)" % key)
-        elif kind in (int, float):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ControlError("%s must be a non-negative number" % key)
-            value = kind(value)
-        elif not isinstance(value, str):
-            raise ControlError("%s must be a string" % key)
-        clean[key] = value
-    if clean.get("nodes", 1) < 1:
-        raise ControlError("nodes must be at least 1")
-    if "lb_policy" in clean and clean["lb_policy"] not in LB_POLICIES:
-        raise ControlError("lb_policy must be one of %s" % ", ".join(LB_POLICIES))
-    return clean
 
 
 # Endpoints that change jobs, models or projects: every node sees the change at once.
@@ -116,7 +77,10 @@ class ControlApi:
 
     def put_config(self, data, now, **_):
         config = self.store.config
-        update = check_config(data)
+        try:
+            update = check_config(data)
+        except ConfigError as exc:
+            raise ControlError(str(exc)) from None
         nodes = update.get("nodes", config["nodes"])
         if not 0 <= update.get("owner_node", config["owner_node"]) < nodes:
             raise ControlError("owner_node must be below nodes (%d)" % nodes)
@@ -125,7 +89,7 @@ class ControlApi:
         if any(config[key] != before[key] for key in CLUSTER_KEYS):
             self.store.cluster.reanchor(now)
         if config["global_retry_enabled"] != before["global_retry_enabled"]:
-            self.store.global_retry_changed(now)
+            self.store.retry.global_changed(now)
         return {"config": dict(config)}
 
     def get_nodes(self, now, **_):
@@ -192,7 +156,7 @@ class ControlApi:
             raise ControlError("project and a count >= 0 required")
         created = seeds.generate(self.store, data["project"], data["count"], now, prefix=data.get("prefix", "model_"),
                                  status=data.get("status", "STOPPED"), seed=data.get("seed", 0),
-                                 retry_enabled=bool(data.get("retry_enabled", False)))
+                                 retry_enabled=bool(data.get("retry_enabled", False)), latency=data.get("latency"))
         return {"count": len(created), "model_ids": created}
 
     def get_jobs(self, arg, query, now, **_):
@@ -201,7 +165,7 @@ class ControlApi:
             job = store.jobs.get(arg)
             if job is None:
                 raise ControlError("no job %s" % arg, 404)
-            return {"job": store.job_state(job, now)}
+            return {"job": store.patcher.job_state(job, now)}
         project = query.get("project")
         prj = store.project(project) if project else None
         if project and prj is None:
@@ -219,15 +183,15 @@ class ControlApi:
                 job = store.cluster.view(job, asof)
             if status and job.status != status.upper():
                 continue
-            jobs.append(store.job_state(job, now))
+            jobs.append(store.patcher.job_state(job, now))
         return {"jobs": jobs}
 
     def patch_jobs(self, arg, data, now, **_):
         job = self.store.jobs.get(arg or "")
         if job is None:
             raise ControlError("no job %s" % arg, 404)
-        self.store.patch_job(job, data, now)
-        return {"job": self.store.job_state(job, now)}
+        self.store.patcher.patch_job(job, data, now)
+        return {"job": self.store.patcher.job_state(job, now)}
 
     def get_counters(self, **_):
         return self.store.journal.counters()
@@ -237,11 +201,25 @@ class ControlApi:
         return {}
 
     def get_kills(self, query, **_):
-        """The kills done by FORCE_STOP and RESTART, in order: ``start``/``end`` (ms), ``live_driver``."""
+        """Every kill, in the order of their starts: ``start``/``end`` (ms), ``cause``, ``live_driver``, ``by``."""
         return {"kills": _filtered(self.store.journal.kill_log, query, time_key="start")}
 
     def get_actions(self, query, **_):
         return {"actions": _filtered(self.store.journal.action_log, query)}
+
+    def get_stats(self, arg, query, now, **_):
+        """A job's stats rows with every field (``since=`` epoch ms, default all), and its runs."""
+        store = self.store
+        job = store.jobs.get(arg or "")
+        if job is None:
+            raise ControlError("no job %s" % arg, 404)
+        rows = store.stats.rows(job.id, int(query.get("since") or 0), now)
+        runs = [store.stats.run_state(run) for run in job.runs]
+        return {"rows": rows, "runs": runs, "data_latency": (store.stats.latest(job, now) or {}).get("min_data_latency")}
+
+    def get_param_writes(self, query, **_):
+        """Every ``PUT /params`` that reached the service: params before and after, who, ok."""
+        return {"param_writes": _filtered(self.store.journal.params_log, query)}
 
     def get_transitions(self, query, **_):
         return {"transitions": _filtered(self.store.journal.transition_log, query)}
@@ -255,4 +233,7 @@ def _filtered(log, query, time_key="time"):
     if query.get("since"):
         since = int(query["since"])
         entries = [e for e in entries if e[time_key] >= since]
+    for key in ("request_id", "by"):  # (the kill log has "by", the others "request_id")
+        if query.get(key):
+            entries = [e for e in entries if e.get(key) == query[key]]
     return list(entries)

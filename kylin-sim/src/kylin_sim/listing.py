@@ -8,7 +8,7 @@ number, Java ``int`` arithmetic and ``subList`` errors), then add model info to 
 """
 
 from . import errors
-from .state import BUILD, ERROR, LAUNCHING_ERROR, ms
+from .jobs import BUILD, ERROR, LAUNCHING_ERROR, ms
 
 # JobStatusEnum / JobTypeEnum declaration order: enums compare by ordinal in Java.
 STATUS_ORDINAL = {name: i for i, name in enumerate(
@@ -28,7 +28,7 @@ class Row:
         self.status = ERROR if self.launching_error else job.status
         self.data_latency = None
         if job.job_type == BUILD:
-            latest = store.latest_stats(job, now)
+            latest = store.stats.latest(job, now)
             if latest is not None:
                 self.data_latency = max(0, latest["min_data_latency"])
         self.last_status_duration = store.last_status_duration(job, now)
@@ -45,14 +45,14 @@ def _getters(store, now):
     """Bean properties of the response that sorting can read, and how to read them from a Row."""
     alias = _alias_getter(store)
     return {
-        "lastModified": lambda r: store.effective_last_modified(r.job, now),
+        "lastModified": lambda r: store.stats.last_modified(r.job, now),
         "createTime": lambda r: r.job.create_time,
         "uuid": lambda r: r.job.id,
         "id": lambda r: r.job.id,
         "modelName": alias,
         "owner": lambda r: r.job.owner,
         "modelId": lambda r: r.job.model_id,
-        "lastUpdateTime": lambda r: store.effective_update_time(r.job, now)[0],
+        "lastUpdateTime": lambda r: store.stats.update_time(r.job, now)[0],
         "currentStatus": lambda r: STATUS_ORDINAL[r.status],
         "jobType": lambda r: TYPE_ORDINAL[r.job.job_type],
         "yarnAppId": lambda r: r.job.yarn_app_id,
@@ -125,10 +125,10 @@ def render(store, row, now):
     job = row.job
     model = store.model_of(job)
     broken = model is None or model.broken
-    update_time, dummy = store.effective_update_time(job, now)
+    update_time, dummy = store.stats.update_time(job, now)
     return {
         "uuid": job.id,
-        "last_modified": store.effective_last_modified(job, now),
+        "last_modified": store.stats.last_modified(job, now),
         "create_time": job.create_time,
         "version": store.config["version"],
         "mvcc": -1,
@@ -181,7 +181,7 @@ def stats_response(store, job_id, time_filter, now):
         return {"consumption_rate_hist": None, "data_latency_hist": None, "processing_time_hist": None, "create_time": None}
     if time_filter > 7 * 24 * 60:
         raise errors.illegal_time_filter()
-    rows = store.stats_rows(job_id, ms(now) - time_filter * 60000, now)
+    rows = store.stats.rows(job_id, ms(now) - time_filter * 60000, now)
     return {"consumption_rate_hist": [r["rows_per_second"] for r in rows],
             "data_latency_hist": [max(0, r["min_data_latency"]) for r in rows],
             "processing_time_hist": [r["processing_time"] for r in rows],

@@ -1,38 +1,25 @@
-"""The HTTP layer: a threaded HTTP/1.1 (keep-alive) server, optionally HTTPS, in front of the simulator.
+"""The simulator as a server: ``SimServer`` wires the parts together behind the HTTP transport (transport.py).
 
-``SimServer`` wires the parts together: faults are applied first (as a proxy or the network would),
-then the Kylin API or the control API answers under the store's global lock, then the state file is
-written if anything changed. Every request gets a Content-Length, so one client connection can be
-reused, as the collection's client does.
+Faults are applied first (as a proxy or the network would), then the Kylin API or the control API
+answers under the store's global lock, then the state file is written if anything changed. The
+request's journal entries learn afterwards whether the answer was lost.
 """
 
 import json
 import os
-import socket
 import ssl
-import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import errors, seeds
+from . import errors, persist, seeds
 from .control_api import ControlApi
 from .faults import Faults, LOGIN_PAGE, proxy_page
-from .kylin_api import BASE, KylinApi, Request, Response, choose_controller, INTERNAL, PUBLIC
+from .kylin_api import KylinApi
+from .protocol import BASE, INTERNAL, PUBLIC, Response, choose_controller
 from .state import Aborted, Store
-
+from .transport import HTTPServer, Handler, answer_lost, counter_key
 
 NODE_HEADER = "X-Kylin-Sim-Node"  # the node that answered; in a request: the node the load balancer must pick
-
-
-def _counter_key(method, path):
-    """Requests are counted per endpoint: ``GET /kylin/api/streaming_jobs/stats`` for every job id."""
-    if path.startswith(BASE + "/stats/"):
-        path = BASE + "/stats"
-    if path == BASE + "/":
-        path = BASE
-    return "%s %s" % (method, path)
 
 
 class SimServer:
@@ -51,6 +38,7 @@ class SimServer:
         self.store = Store(config, self.faults)
         self.kylin = KylinApi(self.store)
         self.control = ControlApi(self.store, self.faults)
+        self._requests = 0  # Kylin API requests so far: the made-up request ids
         self._httpd = None
         self._thread = None
 
@@ -60,12 +48,12 @@ class SimServer:
         now = time.time()
         with self.store.lock:
             if self.state_file and os.path.exists(self.state_file):
-                self.store.load(self.state_file, now)
+                persist.load(self.store, self.state_file, now)
             else:
                 self.store.reset()
                 seeds.apply(self.store, self.seed, now)
             self._save_if_dirty()
-        httpd = _HTTPServer((self.host, self.port), _Handler)
+        httpd = HTTPServer((self.host, self.port), Handler)
         httpd.sim = self
         if self.certfile:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -115,7 +103,7 @@ class SimServer:
 
     def _save_if_dirty(self):
         if self.state_file and self.store.dirty:
-            self.store.save(self.state_file)
+            persist.save(self.store, self.state_file)
 
     # ------------------------------------------------------------------ requests
 
@@ -131,7 +119,7 @@ class SimServer:
         """Return ``(response or None to drop the connection, seconds to hold the answer)``."""
         journal = self.store.journal
         with self.store.lock:
-            journal.requests[_counter_key(req.method, req.path)] += 1
+            journal.requests[counter_key(req.method, req.path)] += 1
         latency = self.faults.latency()
         if latency > 0:
             time.sleep(latency)
@@ -146,9 +134,11 @@ class SimServer:
         with self.store.lock:
             now = time.time()
             store = self.store
-            store.begin_request()
-            store.advance(now)
             req.node = store.cluster.pick(req.headers.get(NODE_HEADER))
+            self._requests += 1
+            req.request_id = _request_id(req.headers) or "sim-%d" % self._requests
+            store.node.begin_request(req)
+            store.advance(now)
             try:
                 resp = self._answer(req, now)
             except Aborted:
@@ -159,6 +149,7 @@ class SimServer:
                 journal.faults["owner_unreachable"] += 1
                 journal.refusals["KE-010021002"] += 1
                 resp = Response(500, errors.owner_unreachable().to_json_bytes(req.url()), "application/json")
+                answer_lost(req)
             elif (req.method != "GET" and resp.status < 400 and store.config["catchup_after_forward"]
                     and req.node != store.cluster.owner):
                 # BaseFilter.tryCatchUp: the node that forwarded a write reads the audit log once it succeeded.
@@ -174,6 +165,8 @@ class SimServer:
                 kind, seconds = after
                 with self.store.lock:
                     journal.faults[kind] += 1
+                    if kind == "lose":
+                        answer_lost(req)
                 if kind == "lose":
                     return None, 0
                 return resp, seconds
@@ -189,7 +182,7 @@ class SimServer:
         except Exception as exc:  # pylint: disable=broad-except
             # Kylin's handleError: whatever went wrong is a 500 with the exception's message.
             err = errors.unknown("java.lang.RuntimeException", "%s: %s" % (type(exc).__name__, exc))
-        if err.pretty or err.url_path:
+        if err.pretty or err.url_path or err.json_type:
             ctype = "application/json"
         else:
             controller = choose_controller(req.headers.get("Accept"))
@@ -209,124 +202,18 @@ class SimServer:
         return Response(status, proxy_page(status), "text/html")
 
 
+def _request_id(headers):
+    """The client's request id, if it sends one (``X-Request-Id``, or the ``X-Correlation-Id`` some clients use)."""
+    for name in ("X-Request-Id", "X-Correlation-Id"):
+        value = headers.get(name)
+        if value:
+            return value.strip()[:200]
+    return None
+
+
 def _body_action(body):
     try:
         data = json.loads(body.decode("utf-8"))
         return data.get("action") if isinstance(data, dict) else None
     except (ValueError, AttributeError):
         return None
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 256
-    ssl_context = None
-    sim = None
-
-    def finish_request(self, request, client_address):
-        """TLS handshake in the connection's own thread, so a slow client cannot block the others."""
-        if self.ssl_context is None:
-            self.RequestHandlerClass(request, client_address, self)
-            return
-        try:
-            request.settimeout(10)
-            tls = self.ssl_context.wrap_socket(request, server_side=True)
-            tls.settimeout(None)
-        except (ssl.SSLError, OSError):
-            return
-        try:
-            self.RequestHandlerClass(tls, client_address, self)
-        finally:
-            try:
-                tls.close()
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address):
-        """Broken connections are normal here (faults, client timeouts): no tracebacks on stderr."""
-        exc = sys.exc_info()[1]
-        if not isinstance(exc, (ConnectionError, socket.timeout, ssl.SSLError, OSError)):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "kylin-sim"
-    sys_version = ""
-    timeout = 300  # idle keep-alive connections are closed after this
-
-    def setup(self):
-        super().setup()
-        try:  # headers and body go out in separate writes: without this, Nagle + delayed ACK add 40 ms
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
-
-    def do_GET(self):  # pylint: disable=invalid-name
-        self._serve()
-
-    do_PUT = do_POST = do_PATCH = do_DELETE = do_GET  # pylint: disable=invalid-name
-
-    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
-        if self.server.sim.log_requests:
-            sys.stderr.write("%s %s\n" % (self.address_string(), format % args))
-
-    def _read_body(self):
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _serve(self):
-        sim = self.server.sim
-        try:
-            body = self._read_body()
-        except (ValueError, OSError):
-            self.close_connection = True
-            return
-        parts = urlsplit(self.path)
-        path = unquote(parts.path)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        if path == "/_sim" or path.startswith("/_sim/"):
-            try:
-                status, data = sim.handle_control(self.command, path, query, body)
-            except Exception as exc:  # pylint: disable=broad-except
-                status, data = 500, {"ok": False, "error": "%s: %s" % (type(exc).__name__, exc)}
-            self._send(Response(status, json.dumps(data).encode("utf-8")))
-            return
-        scheme = "https" if sim.certfile else "http"
-        host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
-        req = Request(self.command, path, query, self.headers, body, scheme, host)
-        req.raw_query = parts.query
-        try:
-            resp, hold = sim.handle_kylin(req)
-        except Exception as exc:  # pylint: disable=broad-except
-            err = errors.unknown("java.lang.RuntimeException", "%s: %s" % (type(exc).__name__, exc))
-            resp, hold = Response(500, err.to_json_bytes(req.url()), "application/json"), 0
-        if resp is None:
-            self.close_connection = True  # dropped: the client sees the connection closed, no answer
-            return
-        if hold:
-            time.sleep(hold)
-        self._send(resp)
-
-    def _send(self, resp):
-        try:
-            self.send_response(resp.status)
-            self.send_header("Content-Type", resp.content_type)
-            self.send_header("Content-Length", str(len(resp.body)))
-            for name, value in resp.headers:
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(resp.body)
-        except (ConnectionError, socket.timeout, OSError):
-            self.close_connection = True

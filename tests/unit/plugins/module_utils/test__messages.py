@@ -16,11 +16,15 @@ import threading
 import pytest
 import yaml
 
+from ansible.module_utils.common.parameters import remove_values
+
 from ansible_collections.kylin.streaming.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
 from ansible_collections.kylin.streaming.plugins.module_utils import _results as R
 from ansible_collections.kylin.streaming.plugins.module_utils._client import KylinClient
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
+    KylinAuthError,
+    KylinNotFoundError,
     KylinOptionError,
     KylinSelectionError,
     KylinTransportError,
@@ -31,7 +35,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._options import Op
 from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler
 from ansible_collections.kylin.streaming.plugins.modules import job as job_module
 from ansible_collections.kylin.streaming.plugins.modules import job_info as job_info_module
-from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.conftest import seed_models
+from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.conftest import LIST, requests_of, seed_models
 
 
 def reconcile(client, **kwargs):
@@ -125,10 +129,78 @@ def test_a_missing_url_names_every_way_to_set_it():
     with pytest.raises(KylinOptionError) as caught:
         build_client(OptionAdapter.from_dict(dict(url=None, username='ADMIN', password='KYLIN')))
     text = str(caught.value)
-    for way in ('url', 'KYLIN_URL', 'module_defaults', 'group/kylin.streaming.kylin', 'kylin_url'):
+    for way in ('url option', 'its environment variable (kylin_url in capitals)', 'module_defaults',
+                'group/kylin.streaming.kylin', 'the variable kylin_url'):
         assert way in text, (way, text)
+    # Ansible masks the password in a module's output: with Kylin's default, KYLIN, a variable written out
+    # would read ********_URL.
+    assert 'KYLIN' not in text and masked(text, 'KYLIN') == text
     # Not required=True in the argspec: Ansible's own "missing required arguments: url" names none of them.
     assert not connection_argument_spec()['url'].get('required')
+
+
+def masked(text, password):
+    """TEXT as Ansible shows a module's output whose password option is PASSWORD."""
+    return remove_values(text, {password})
+
+
+def test_a_refused_login_says_what_to_fix_and_the_lock_out_first_and_survives_masking(ctl, client_factory):
+    client = client_factory(password='KYLIN-not')
+    with pytest.raises(KylinAuthError) as caught:
+        client.list_jobs(project='p1', page_size=500, sort_by='model_alias', reverse=False)
+    text = str(caught.value)
+    assert text.startswith('Kylin refused the login of ADMIN (HTTP 401, KE-010003208: Invalid username or password.'), text
+    for words in ('the password and username options', 'kylin_password', 'kylin_password and kylin_username in capitals',
+                  'at the 3rd wrong password in a row', '30 s, then 1 min, 5 min', 'an expired lock keeps the count'):
+        assert words in text, (words, text)
+    # Kylin's URL comes last, without its query.
+    assert text.endswith('[GET %s/kylin/api/streaming_jobs]' % client.base_url[:-len('/kylin')]), text
+    assert masked(text, 'KYLIN') == text  # the wrong password was KYLIN-not; a user typing KYLIN gets it whole too
+
+
+def test_a_locked_user_is_told_so_and_that_the_next_wrong_password_locks_again(ctl, client_factory):
+    ctl.set_config(lock_attempts=1)
+    with pytest.raises(KylinAuthError):
+        client_factory(username='OPERATOR', password='nope').list_jobs(project='p1')
+    with pytest.raises(KylinAuthError) as caught:
+        client_factory(username='OPERATOR', password='OPERATOR').list_jobs(project='p1')
+    text = str(caught.value)
+    assert caught.value.error_code == 'KE-010003005'
+    assert text.startswith('Kylin has locked the user OPERATOR after wrong passwords (HTTP 400, KE-010003005'), text
+    assert 'wait until the lock ends' in text and 'the next wrong password locks again' in text, text
+
+
+def test_no_login_at_all_names_the_options(ctl, client_factory):
+    with pytest.raises(KylinAuthError) as caught:
+        client_factory(username=None, password=None).list_jobs(project='p1')
+    text = str(caught.value)
+    assert text.startswith('Kylin needs a login, and none was given (HTTP 401'), text
+    assert 'kylin_username and kylin_password in capitals' in text and masked(text, 'KYLIN') == text
+
+
+def test_an_unknown_project_gets_the_closest_names_from_one_more_read(ctl, client):
+    for project in ('streaming_demo', 'sales', 'marketing'):
+        seed_models(ctl, project=project, count=1)
+    ctl.add_project('empty_project')  # no streaming job: not in the list, not suggested
+    ctl.clear_counters()
+    with pytest.raises(KylinNotFoundError) as caught:
+        client.list_jobs(project='streaming_dmo')
+    text = str(caught.value)
+    assert text.startswith('project streaming_dmo does not exist on %s: did you mean streaming_demo? (Kylin answered GET '
+                           % client.base_url[:-len('/kylin')]), text
+    assert 'HTTP 500, KE-010001201: Can\'t find project "streaming_dmo"' in text, text
+    assert caught.value.error_code == 'KE-010001201' and caught.value.status == 500
+    # The failed read, then one read of every project's jobs; a second unknown project reads nothing more.
+    assert requests_of(ctl, LIST) == 2
+    with pytest.raises(KylinNotFoundError) as caught:
+        client.act('START', ['x' * 36 + '_build'], project='nothing_alike')
+    assert 'does not exist on' in str(caught.value)
+    assert 'the projects with streaming jobs are marketing, sales, streaming_demo' in str(caught.value), str(caught.value)
+    assert requests_of(ctl, LIST) == 2
+    # A known project costs no such read.
+    ctl.clear_counters()
+    client.list_jobs(project='sales')
+    assert requests_of(ctl, LIST) == 1
 
 
 # ---------------------------------------------------------------- 7: honest summaries

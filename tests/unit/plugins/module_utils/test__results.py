@@ -17,6 +17,11 @@ def test_summary_reads_well():
     assert R.summary(results[:2], J.STARTED, check_mode=True) == 'would have started 1, 1 already running'
 
 
+def test_when_every_job_failed_the_summary_says_only_that():
+    results = [dict(id='a', action='STOP', changed=True, error='timed out after 2s; last status STOPPING')]
+    assert R.summary(results, J.STOPPED_STATE) == '1 of 1 jobs failed: a: timed out after 2s; last status STOPPING.'
+
+
 def test_not_attempted_jobs_are_counted_apart():
     results = [dict(id='a', action='RESTART', changed=True, error='timed out'),
                dict(id='b', action=None, changed=False, error=None, note=R.NOT_ATTEMPTED + ': batch 1 of 2')]
@@ -27,8 +32,8 @@ def test_not_attempted_jobs_are_counted_apart():
 
 def test_job_result_and_diff():
     t = J.JobTrack(dict(uuid='m_build', job_status='RUNNING', project='p', model_alias='m', job_type='STREAMING_BUILD'))
+    t.plan_params({'k': {'before': '1', 'after': '2'}}, {'k': '2'}, restart=False)
     t.applied(J.STOP, now=0)
-    t.params_changes = {'k': {'before': '1', 'after': '2'}}
     res = R.job_result(t, with_params=True)
     assert res == dict(id='m_build', project='p', model='m', type='build', status_before='RUNNING', status='STOPPING',
                        action='STOP', changed=True, error=None, params_changed=t.params_changes)
