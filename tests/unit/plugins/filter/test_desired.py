@@ -11,7 +11,7 @@ from ansible.plugins.loader import filter_loader
 from ansible_collections.kylin.streaming.plugins.filter.desired_jobs import desired_jobs
 from ansible_collections.kylin.streaming.plugins.filter.desired_plan import desired_plan
 from ansible_collections.kylin.streaming.plugins.filter.desired_problems import desired_problems
-from ansible_collections.kylin.streaming.plugins.module_utils._decisions import RETRY_PARAM
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import RETRY_PARAM
 from ansible_collections.kylin.streaming.plugins.module_utils._desired import closest
 
 ROLE_VARS = ['kylin_streaming_jobs_wait', 'kylin_streaming_jobs_wait_timeout', 'kylin_streaming_jobs_poll_interval',
