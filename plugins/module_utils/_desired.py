@@ -206,14 +206,48 @@ def _claims(entries):
     return calls, list(claims.values()), found
 
 
-def plan(entries):
-    """``{'calls': [...], 'problems': [...]}``: one module call per project, state, job types and params.
+def plan(entries, concurrency=None):
+    """``{'calls': [...], 'rounds': [...], 'problems': [...]}``: one module call per project, state, job types and params.
 
     Calls that stop jobs come first, then those that start them; otherwise the order of the list is kept.
+    ``rounds`` (``rounds()``) says which calls may run side by side.
     """
     calls, _claimed, found = _claims(entries)
     stopping = [c for c in calls if c['state'] == decisions.STOPPED_STATE]
-    return dict(calls=stopping + [c for c in calls if c['state'] != decisions.STOPPED_STATE], problems=found)
+    calls = stopping + [c for c in calls if c['state'] != decisions.STOPPED_STATE]
+    return dict(calls=calls, rounds=rounds(calls, concurrency), problems=found)
+
+
+def rounds(calls, concurrency=None):
+    """The indexes of ``calls`` in rounds: the calls of one round run side by side, the rounds one after another.
+
+    Kylin serializes the START and STOP work of one project (its scheduler lock) but not of different
+    projects (docs/kylin-api.md §7; kills share one lock per node whatever the project, §3.2), so a round holds calls of different projects (compared as Kylin
+    does, ignoring case) and at most ``concurrency`` of them (None or 0: no bound). All stopping calls
+    come in rounds before the starting ones, as in ``plan()``, and a project's calls keep their order.
+    """
+    bound = int(concurrency or 0)
+    ordered = []
+    for stopping in (True, False):
+        lanes = []  # per project, in first-seen order: its calls still to run
+        for index, call in enumerate(calls):
+            if (call['state'] == decisions.STOPPED_STATE) != stopping:
+                continue
+            project = ('%s' % (call['project'],)).lower()
+            lane = [lane for lane in lanes if lane[0] == project]
+            if lane:
+                lane[0][1].append(index)
+            else:
+                lanes.append((project, [index]))
+        done = dict((project, 0) for project, dummy in lanes)
+        while any(pending for dummy, pending in lanes):
+            # The projects that ran the fewest calls first, so that none waits for another to finish all of its.
+            ready = sorted((lane for lane in lanes if lane[1]), key=lambda lane: done[lane[0]])
+            chosen = ready[:bound] if bound > 0 else ready
+            ordered.append([pending.pop(0) for dummy, pending in chosen])
+            for project, dummy in chosen:
+                done[project] += 1
+    return ordered
 
 
 def compare(entries, rows, global_retry=False):
