@@ -296,6 +296,13 @@ BENCH_RESTART_ARGS ?=
 bench-restart: venv collection ## Benchmark: restart N jobs, Kylin's RESTART vs graceful (writes docs/benchmarks.md)
 	@$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/restart.py $(BENCH_RESTART_ARGS)
 
+# Four projects of ten jobs against one, converged by kylin.streaming.converge side by side and one after
+# another, on the simulator with a START cost per project (a few minutes); writes its section of
+# docs/benchmarks.md. BENCH_PROJECTS_ARGS="--no-write" to print only.
+.PHONY: bench-projects
+bench-projects: venv collection ## Benchmark: four projects side by side against one (writes docs/benchmarks.md)
+	@$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/projects.py $(BENCH_PROJECTS_ARGS)
+
 # The runbook playbooks (playbooks/*.yml, roles/) as users run them: ansible-playbook
 # kylin.streaming.<name> in a subprocess against a simulator per test module, the server's real state
 # checked after; the HTML report is rendered in headless chromium (screenshot: docs/_artifacts/report.png).

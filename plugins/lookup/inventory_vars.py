@@ -47,6 +47,7 @@ _raw:
   elements: raw
 '''
 
+from ansible.errors import AnsibleError
 from ansible.inventory.manager import InventoryManager
 from ansible.plugins.lookup import LookupBase
 from ansible.vars.manager import VariableManager
@@ -76,7 +77,10 @@ class LookupModule(LookupBase):
         if not sources:
             return None
         inventory = InventoryManager(loader=self._loader, sources=list(sources))
-        hosts = inventory.get_hosts(pattern)
+        try:
+            hosts = inventory.get_hosts(pattern)
+        except AnsibleError:  # a pattern that matches nothing, where host_pattern_mismatch is error
+            return None
         if not hosts:
             return None
         manager = VariableManager(loader=self._loader, inventory=inventory)

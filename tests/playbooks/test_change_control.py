@@ -18,6 +18,7 @@ import socket
 import pytest
 import yaml
 
+from prometheus_client import parser
 from zoneinfo import ZoneInfo
 
 from conftest import POLL, PROJECT, Control, playbook_env, run_playbook
@@ -274,7 +275,6 @@ def test_export_then_converge_changes_nothing_and_writes_no_secret(ctls, run, tm
 
 
 def test_metrics_file_parses_with_prometheus_client_and_has_a_sample_per_job(ctls, run, sims, tmp_path):
-    parser = pytest.importorskip('prometheus_client.parser')
     with socket.socket() as sock:  # a fourth cluster that nobody answers for
         sock.bind(('127.0.0.1', 0))
         closed = sock.getsockname()[1]
