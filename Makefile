@@ -257,8 +257,8 @@ sim-package-test: venv collection ## pip install ./kylin-sim into a fresh venv: 
 	$(SIM_PACKAGE)/venv/bin/kylin-sim --help | grep -q '^usage: kylin-sim '
 	mkdir -p $(SIM_PACKAGE)/example
 	cd $(SIM_PACKAGE)/example && ../venv/bin/python -m pytest --fixtures -p no:cacheprovider \
-	  | grep -E '^(kylin_sim|kylin_sim_module|kylin_sim_session|kylin_sim_factory|kylin_playbook|wait_until)( |$$)' \
-	  | sort | awk '{print "sim-package-test: fixture", $$1} END {if (NR != 6) {print "sim-package-test: want 6 fixtures"; exit 1}}'
+	  | grep -E '^(kylin_sim|kylin_sim_module|kylin_sim_session|kylin_sim_clean|kylin_sim_factory|kylin_playbook|wait_until)( |$$)' \
+	  | sort | awk '{print "sim-package-test: fixture", $$1} END {if (NR != 7) {print "sim-package-test: want 7 fixtures"; exit 1}}'
 	$(SIM_PACKAGE)/venv/bin/python kylin-sim/tests/package/extract_examples.py kylin-sim/README.md $(SIM_PACKAGE)/example
 	cp kylin-sim/tests/package/test_installed.py $(SIM_PACKAGE)/example/
 	cd $(SIM_PACKAGE)/example && $(COLLECTIONS_ENV) ../venv/bin/python -m pytest -q -p no:cacheprovider

@@ -34,7 +34,8 @@ import sys
 import tempfile
 import time
 
-from kylin_sim.playbook import PlaybookRunner, clean_env, collections_root
+from kylin_sim.control import LIST, STATUS_PUT
+from kylin_sim.playbook import PlaybookRunner, clean_env, collections_root, install_collection_loader
 from kylin_sim.process import SimProcess
 from kylin_sim.testing import ADMIN, play
 
@@ -43,8 +44,6 @@ TESTS_DIR = os.path.dirname(HERE)
 ROOT = os.path.dirname(TESTS_DIR)
 
 PROJECT = 'bench'
-LIST = 'GET /kylin/api/streaming_jobs'
-PUT = 'PUT /kylin/api/streaming_jobs/status'
 # Slower than the tests' fast settings, so that waiting is a visible part of the figures; the simulator's
 # timing before it modelled a real Kylin's kills and START/STOP work (its defaults now: 21 s, 1 s, 0.2 s).
 SIM_CONFIG = {'start_delay': 1.0, 'yarn_accept_delay': 0.5, 'stop_delay': 1.0, 'kill_delay': 0.05, 'kill_idle_delay': 0.05,
@@ -54,12 +53,6 @@ PUBLIC_ACCEPT = 'application/vnd.apache.kylin-v4-public+json'
 
 
 HINT = 'run this through `make bench`, which syncs the build copy first'
-
-
-def collection_finder(root):
-    """Import ``ansible_collections.*`` from ``root`` in this process, as ansible-playbook does."""
-    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # pylint: disable=import-outside-toplevel
-    _AnsibleCollectionFinder(paths=[root])._install()  # pylint: disable=protected-access
 
 
 # ------------------------------------------------------------------------------------------ playbooks
@@ -334,7 +327,7 @@ class Bench(object):
             res = self.playbook([play([task], self.conn)], extra_vars={'bench_models': models})
             assert self.server_statuses() == {'RUNNING': size}
             reqs = self.requests()
-            rows.append(dict(jobs=size, poll=poll, lists=reqs.get(LIST, 0), puts=reqs.get(PUT, 0),
+            rows.append(dict(jobs=size, poll=poll, lists=reqs.get(LIST, 0), puts=reqs.get(STATUS_PUT, 0),
                              task=res.task('converge')['seconds'], expected=expected_polls(poll, delay)))
             self.say('wait %4d jobs, start %.0fs, poll_interval %.0f: %d list reads in all (%d polls), %d PUT',
                      size, delay, poll, rows[-1]['lists'], rows[-1]['lists'] - 1, rows[-1]['puts'])
@@ -342,7 +335,7 @@ class Bench(object):
         self.ctl.set_config(start_delay=delay)
         self.playbook(uri_converge_play(), extra_vars=self.uri_vars)
         reqs = self.requests()
-        uri = dict(jobs=10, lists=reqs.get(LIST, 0), puts=reqs.get(PUT, 0))
+        uri = dict(jobs=10, lists=reqs.get(LIST, 0), puts=reqs.get(STATUS_PUT, 0))
         self.say('wait   10 jobs, start %.0fs, uri loop with delay %.0f: %d list reads in all, %d PUT', delay, POLL,
                  uri['lists'], uri['puts'])
         self.sections['wait'] = dict(start_delay=delay, rows=rows, uri=uri)
@@ -470,7 +463,7 @@ def render(bench, started, finished):
 
 
 def req_text(requests):
-    lists, puts = requests.get(LIST, 0), requests.get(PUT, 0)
+    lists, puts = requests.get(LIST, 0), requests.get(STATUS_PUT, 0)
     other = sum(requests.values()) - lists - puts
     return '%d (%d list, %d PUT%s)' % (lists + puts + other, lists, puts, ', %d other' % other if other else '')
 
@@ -499,7 +492,7 @@ def converge_section(rows, repeat, breakdown=None, empty_playbook=None):
     size = '{:,}'.format(biggest['jobs'])
     mod = biggest['module']
     ratio = biggest['uri']['wall'] / mod['wall']
-    minimal = all(r['module']['requests'].get(PUT, 0) == 1 and sum(r['module']['requests'].values()) ==
+    minimal = all(r['module']['requests'].get(STATUS_PUT, 0) == 1 and sum(r['module']['requests'].values()) ==
                   r['module']['requests'].get(LIST, 0) + 1 for r in rows)
     polls = [r['module']['requests'].get(LIST, 0) - 1 for r in rows]
     lines += [
@@ -815,7 +808,7 @@ def main(argv=None):
     BENCH_REPEAT[0] = args.repeat
     args.sizes = [int(v) for v in args.sizes.split(',')]
     args.page_sizes = [int(v) for v in args.page_sizes.split(',')]
-    collection_finder(collections_root(hint=HINT))  # the module code, for the in-process measurements
+    install_collection_loader(hint=HINT)  # the module code, for the in-process measurements
 
     started = datetime.datetime.now()
     bench = Bench(args)

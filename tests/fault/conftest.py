@@ -29,40 +29,16 @@ PROJECT = 'p1'
 # What the simulator's fast timing (kylin_sim.testing.FAST) costs the server, as the job module's server_timing:
 # kills of 0.01 s, no START or STOP work, one node. Scenarios of a slower server give their own.
 SIM_TIMING = {'kill_seconds': 0.01, 'start_seconds': 0, 'stop_seconds': 0, 'read_lag_seconds': 0}
-STATUS_PUT = 'PUT /kylin/api/streaming_jobs/status'
-PARAMS_PUT = 'PUT /kylin/api/streaming_jobs/params'
-
 REPORT = collections.OrderedDict()
 
 
 # ---------------------------------------------------------------------------------------- fixtures
 
-def collections_path():
-    """The build copy's collections root, from ``ANSIBLE_COLLECTIONS_PATH`` (set by the Makefile)."""
-    for root in (os.environ.get('ANSIBLE_COLLECTIONS_PATH') or '').split(os.pathsep):
-        if root and os.path.isdir(os.path.join(root, 'ansible_collections', 'kylin', 'streaming', 'plugins')):
-            return root
-    raise RuntimeError('ANSIBLE_COLLECTIONS_PATH does not hold kylin.streaming; run this through '
-                       '`make BUILD=/tmp/some-build fault` (or bench), which syncs the build copy first')
-
-
 @pytest.fixture(scope='session')
-def kylin_sim_session_options():
-    """The session's simulator (the plugin's ``kylin_sim_session``) is a process: empty seed, fast timing."""
-    collections_path()  # fail early, with the reason, outside make
+def kylin_sim_session_options(collections_root):  # pylint: disable=unused-argument
+    """The session's simulator (``sim``, ``ctl``: tests/conftest.py) is a process: empty seed, fast timing.
+    The build copy of the collection must be there first (``collections_root`` fails early, with the reason)."""
     return {'process': True}
-
-
-@pytest.fixture(name='sim', scope='session')
-def sim_fixture(kylin_sim_session):
-    """One simulator process for the scenarios that need no restart, TLS or state file."""
-    return kylin_sim_session
-
-
-@pytest.fixture(name='ctl')
-def ctl_fixture(sim):
-    """The control client, after a reset: empty seed, start-up config, no faults, no counters, no logs."""
-    return sim.reset('empty')
 
 
 @pytest.fixture(name='conn')
@@ -97,35 +73,8 @@ class Facts(object):
 
 # ---------------------------------------------------------------------------------------- helpers
 
-def make_models(ctl, count, status='STOPPED', project=PROJECT, prefix='m', merge_status=None):
-    """``count`` models with both jobs in ``status``; returns ``(aliases, {alias: (build id, merge id)})``."""
-    aliases, ids = [], {}
-    for number in range(count):
-        alias = '%s%02d' % (prefix, number)
-        made = ctl.add_model(project, alias, build={'status': status}, merge={'status': merge_status or status})
-        aliases.append(alias)
-        ids[alias] = tuple(made['job_ids'])
-    return aliases, ids
-
-
 def all_ids(ids):
     return [job_id for pair in ids.values() for job_id in pair]
-
-
-def statuses(ctl, project=PROJECT):
-    """Job id -> internal status, as the server holds it."""
-    return dict((job['id'], job['status']) for job in ctl.jobs(project=project))
-
-
-def ok_actions(ctl, action=None):
-    """Counter of (job id, action) for every action the server applied (ok: true)."""
-    return collections.Counter((a['job_id'], a['action']) for a in ctl.actions()
-                               if a['ok'] and (action is None or a['action'] == action))
-
-
-def put_count(ctl):
-    requests = ctl.counters()['requests']
-    return requests.get(STATUS_PUT, 0) + requests.get(PARAMS_PUT, 0)
 
 
 def job_task(name='converge', **args):
