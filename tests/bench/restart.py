@@ -25,6 +25,8 @@ from kylin_sim.control import LIST, STATUS_PUT
 from kylin_sim.playbook import install_collection_loader
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+sys.path.insert(0, os.path.join(ROOT, 'tests'))
+from generated_docs import mark  # noqa: E402  pylint: disable=wrong-import-position
 BEGIN, END = '<!-- bench-restart:begin -->', '<!-- bench-restart:end -->'
 PROJECT = 'p1'
 REAL = dict(kill_delay=21.0, start_work=1.0, stop_work=0.2, stop_delay=30.0, start_delay=20.0, yarn_accept_delay=5.0)
@@ -94,7 +96,7 @@ def render(rows, scale):
 
 
 def write_section(path, text):
-    old = open(path, encoding='utf-8').read() if os.path.exists(path) else '# Benchmarks\n'
+    old = open(path, encoding='utf-8').read() if os.path.exists(path) else '# Benchmarks\n\n%s\n' % mark('docs/benchmarks.md')
     if BEGIN in old and END in old:
         new = re.sub(re.escape(BEGIN) + '.*?' + re.escape(END) + '\n?', lambda m: text, old, flags=re.S)
     else:
