@@ -1,8 +1,6 @@
-# kylin.streaming development toolchain; `make help` lists the targets. Tools are pinned, each
-# virtualenv made by uv from one requirements file: .venv (ansible-core 2.19 and every tool),
-# .venv-2.16, .venv-2.21 (Python 3.12+), .venv-galaxy, .venv-eda. ansible-test runs in a copy of the
-# tree per ansible-core (it keeps its venvs in the copy's tests/output), re-synced before each run:
-# .build/ansible_collections/kylin/streaming (2.19), .build/core-<version>/... System packages: bindep.txt.
+# kylin.streaming development toolchain; `make help` lists the targets. Pinned tools in virtualenvs that
+# uv makes, each from one requirements file; ansible-test runs in a copy of the tree per ansible-core (it
+# keeps its venvs in the copy's tests/output), re-synced before each run. System packages: bindep.txt.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -16,15 +14,9 @@ PYTHON ?= python3
 PYTHON_221 ?= $(eval PYTHON_221 := $(shell scripts/find_python.sh 3.13 3.12))$(PYTHON_221)
 # The Python that ansible-test makes its venvs with (--python) for 2.16 and 2.19; 2.21 uses PYTHON_221.
 TEST_PYTHON ?= 3.11
-# Extra arguments of ansible-test (TEST_ARGS="-v --coverage"), the simulator (ARGS="--port 7071"),
-# make demo's ansible-playbook (DEMO_ARGS="--check --diff"), the benchmarks (BENCH_ARGS=--quick,
-# BENCH_RESTART_ARGS=--no-write); FAULT_REPORT=docs/reliability.md writes the fault suite's report.
-TEST_ARGS ?=
-ARGS ?=
-DEMO_ARGS ?=
-BENCH_ARGS ?=
-BENCH_RESTART_ARGS ?=
-FAULT_REPORT ?=
+# Also, empty unless given: extra arguments of ansible-test (TEST_ARGS="-v --coverage"), the simulator
+# (ARGS="--port 7071"), make demo's ansible-playbook (DEMO_ARGS="--check --diff"), the benchmarks
+# (BENCH_ARGS=--quick, BENCH_RESTART_ARGS=--no-write); FAULT_REPORT=docs/reliability.md (fault's report).
 EE_ENGINE ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
 
 ROOT := $(CURDIR)
@@ -41,7 +33,8 @@ ARTIFACT := $(TMP)/dist/kylin-streaming-$(shell sed -n 's/^version: *//p' galaxy
 # The artifact as ansible-galaxy installs it for users: the docs site, docs-lint and awx-test use it.
 INSTALLED := $(BUILD)/installed
 INSTALLED_ENV := PATH=$(VENV_221)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(INSTALLED)
-BUILD_ENV := PATH=$(VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD)
+VENV_PATH := PATH=$(VENV)/bin:$$PATH
+COLLECTIONS_ENV := ANSIBLE_COLLECTIONS_PATH=$(BUILD)
 
 ##@ Environments
 
@@ -77,7 +70,7 @@ $(foreach v,$(VENVS),$(call venv_dir,$v)/.stamp): %/.stamp: $$(call venv_require
 java: ## Install Java 17 when it is missing (bindep.txt; for ansible-rulebook: eda-test, eda-demo)
 browser: ## Install chromium when it is missing (bindep.txt; for playbooks-test, docs-test)
 java browser: %: $(TOOLS)/.stamp
-	@missing=$$($(TOOLS)/bin/bindep -b -f bindep.txt $* || true); [ -z "$$missing" ] && exit 0; \
+	@missing=$$($(TOOLS)/bin/bindep -b -f bindep.txt $*) && exit 0 || [ $$? -eq 1 ] || exit 1; \
 	command -v apt-get >/dev/null || { echo "$@: install these yourself:" $$missing; exit 1; }; \
 	if [ "$$(id -u)" -eq 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo="sudo -n"; \
 	else echo "$@: installing" $$missing "needs root (or sudo)"; exit 1; fi; \
@@ -93,12 +86,13 @@ $(CORES:%=collection-%): collection-%:
 
 ##@ Tests
 
-# What `make test` (.ci/run) runs: each step a target of this file, TEST_JOBS side by side (the suites
-# spend much of their time waiting on simulators), started in this order; after a failure no new step
-# starts. What the steps share (TEST_SHARED) is made first, once.
-TEST_STEPS := docs-check sanity units units-2.16 units-2.21 sim-test sim-package-test integration-2.16 \
-  integration-2.21 playbooks-test-2.21 eda-test lint molecule fault galaxy-importer docs-lint docs-test ee-test \
-  awx-test changelog-lint
+# What `make test` (.ci/run) runs, each step a target of this file: TEST_JOBS steps side by side (the
+# suites spend much of their time waiting on simulators and subprocesses), started in this order (quick
+# checks, then the longest first); after a failure no new step starts. What the steps share (TEST_SHARED)
+# is made once, before them.
+TEST_STEPS := docs-check changelog-lint
+TEST_STEPS += playbooks-test-2.21 fault integration-2.21 integration-2.16 eda-test molecule lint sanity
+TEST_STEPS += units-2.16 galaxy-importer units sim-test units-2.21 docs-test sim-package-test ee-test awx-test docs-lint
 TEST_JOBS ?= $(shell nproc)
 TEST_SHARED := $(foreach v,$(VENVS),$(call venv_dir,$v)/.stamp) bootstrap $(CORES:%=collection-%) docs-rst build \
   install-artifact ee-artifact java browser
@@ -145,26 +139,28 @@ $(CORES:%=units-%): units-%: venv-% bootstrap collection-%
 $(CORES:%=integration-%): integration-%: venv-% bootstrap collection-%
 	$(call ansible_test,$*,integration)
 $(CORES:%=playbooks-test-%): playbooks-test-%: venv-% collection browser
-	PATH=$(ROOT)/$(call venv_dir,$*)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(ROOT)/$(call venv_dir,$*)/bin/python -m pytest tests/playbooks -q
+	PATH=$(ROOT)/$(call venv_dir,$*)/bin:$$PATH $(COLLECTIONS_ENV) $(ROOT)/$(call venv_dir,$*)/bin/python -m pytest tests/playbooks -q
 
 .PHONY: sim-test sim-package-test fault eda-test molecule bench bench-restart galaxy-importer
 sim-test: venv ## pytest the simulator package itself (kylin-sim/tests)
 	$(VENV)/bin/python -m pytest kylin-sim/tests -q
 sim-package-test: venv build ## pip install ./kylin-sim into a fresh venv: kylin-sim --help, its fixtures, the README example
-	UV=$(UV) PYTHON=$(PYTHON) ANSIBLE_GALAXY=$(VENV)/bin/ansible-galaxy ANSIBLE_COLLECTIONS_PATH=$(BUILD) \
+	UV=$(UV) PYTHON=$(PYTHON) ANSIBLE_GALAXY=$(VENV)/bin/ansible-galaxy $(COLLECTIONS_ENV) \
 	  scripts/sim_package_test.sh $(TMP)/sim-package $(ARTIFACT)
 fault: venv collection ## Fault injection: the modules against simulators with faults (tests/fault; FAULT_REPORT=...)
-	$(BUILD_ENV) KYLIN_FAULT_REPORT=$(if $(FAULT_REPORT),$(abspath $(FAULT_REPORT))) \
+	$(VENV_PATH) $(COLLECTIONS_ENV) KYLIN_FAULT_REPORT=$(if $(FAULT_REPORT),$(abspath $(FAULT_REPORT))) \
 	  $(VENV)/bin/python -m pytest tests/fault -q -p no:cacheprovider --durations=5
 eda-test: venv eda-venv java collection ## EDA source and rulebooks (tests/eda), end to end with ansible-rulebook
-	ANSIBLE_COLLECTIONS_PATH=$(BUILD) KYLIN_EDA_VENV=$(VENV_EDA) $(VENV)/bin/python -m pytest tests/eda -q -p no:cacheprovider --durations=5
+	$(COLLECTIONS_ENV) KYLIN_EDA_VENV=$(VENV_EDA) $(VENV)/bin/python -m pytest tests/eda -q -p no:cacheprovider --durations=5
+# Its working files in .tmp, not in ~/.ansible/tmp/molecule.<hash of the folder's name>, where molecule
+# runs of other checkouts on the machine would find (and stop) this run's simulator.
 molecule: venv collection ## molecule test for every scenario (extensions/molecule, roles/*/molecule)
-	@for dir in extensions $(patsubst %/molecule/,%,$(wildcard roles/*/molecule/)); do \
-	  echo "molecule: $$dir"; (cd $$dir && $(BUILD_ENV) molecule test --all); done
+	@for dir in extensions $(patsubst %/molecule/,%,$(wildcard roles/*/molecule/)); do echo "molecule: $$dir"; \
+	  (cd $$dir && $(VENV_PATH) $(COLLECTIONS_ENV) MOLECULE_EPHEMERAL_DIRECTORY=$(TMP)/molecule/$$dir molecule test --all); done
 bench: venv collection ## Benchmarks (tests/bench/run.py, writes docs/benchmarks.md; BENCH_ARGS=--quick); not in make test
-	$(BUILD_ENV) $(VENV)/bin/python tests/bench/run.py $(BENCH_ARGS)
+	$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/run.py $(BENCH_ARGS)
 bench-restart: venv collection ## Benchmark: restart N jobs, Kylin's RESTART vs graceful (writes docs/benchmarks.md)
-	$(BUILD_ENV) $(VENV)/bin/python tests/bench/restart.py $(BENCH_RESTART_ARGS)
+	$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/restart.py $(BENCH_RESTART_ARGS)
 galaxy-importer: venv-galaxy build ## Galaxy's importer on the built artifact (tests/galaxy: flake8, ansible-lint); no warning allowed
 	KYLIN_ARTIFACT=$(ARTIFACT) $(VENV_GALAXY)/bin/python -m pytest tests/galaxy -q -p no:cacheprovider
 
@@ -174,21 +170,21 @@ galaxy-importer: venv-galaxy build ## Galaxy's importer on the built artifact (t
 ee-artifact: build
 	@mkdir -p $(TMP)/ee && cp $(ARTIFACT) $(TMP)/ee/kylin-streaming.tar.gz
 ee-context: venv-2.21 ee-artifact ## ansible-builder create for the EE and the DE (.tmp/ee/context, .tmp/de/context)
-	$(foreach e,ee de,$(VENV_221)/bin/ansible-builder create -f $(if $(filter ee,$e),execution,decision)-environment.yml \
-	  -c $(TMP)/$e/context --output-filename Containerfile;)
+	$(VENV_221)/bin/ansible-builder create -f execution-environment.yml -c $(TMP)/ee/context --output-filename Containerfile
+	$(VENV_221)/bin/ansible-builder create -f decision-environment.yml -c $(TMP)/de/context --output-filename Containerfile
 ee-test: venv-2.21 ee-artifact ## ansible-builder create, then the collection's build steps run on the context (tests/ee)
 	$(VENV_221)/bin/python -m pytest tests/ee -q -p no:cacheprovider
 ee: ee-context ## Build the EE and DE images (needs podman or docker: EE_ENGINE=podman|docker)
 	@$(EE_ENGINE) info >/dev/null 2>&1 || { echo "ee: '$(EE_ENGINE) info' fails: building an image needs a running" \
 	  "container engine; make ee-context writes the build contexts without one"; exit 1; }
-	$(foreach e,ee de,$(VENV_221)/bin/ansible-builder build -f $(if $(filter ee,$e),execution,decision)-environment.yml \
-	  -c $(TMP)/$e/context --container-runtime $(EE_ENGINE) -t kylin-streaming-$e:latest;)
+	$(VENV_221)/bin/ansible-builder build -f execution-environment.yml -c $(TMP)/ee/context --container-runtime $(EE_ENGINE) -t kylin-streaming-ee:latest
+	$(VENV_221)/bin/ansible-builder build -f decision-environment.yml -c $(TMP)/de/context --container-runtime $(EE_ENGINE) -t kylin-streaming-de:latest
 
 ##@ Linters
 
 .PHONY: lint changelog-lint docs-check
 lint: venv collection ## ansible-lint (production profile) over the collection; shellcheck on the shell scripts
-	$(BUILD_ENV) ansible-lint
+	$(VENV_PATH) $(COLLECTIONS_ENV) ansible-lint
 	$(VENV)/bin/shellcheck .ci/run $(wildcard scripts/*.sh)
 changelog-lint: venv ## Check changelog fragments and changelogs/changelog.yaml
 	$(VENV)/bin/antsibull-changelog lint && $(VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
@@ -201,9 +197,9 @@ docs-check: ## Check that every § citation resolves to docs/design.md or docs/k
 sim: venv ## Run the Kylin simulator in the foreground (ARGS="--port 7071 --seed empty")
 	$(VENV)/bin/kylin-sim $(ARGS)
 demo: venv collection ## Start the simulator (demo seed), run playbooks/demo.yml against it, stop it
-	@$(BUILD_ENV) scripts/demo.sh $(DEMO_ARGS)
+	@$(VENV_PATH) $(COLLECTIONS_ENV) scripts/demo.sh $(DEMO_ARGS)
 eda-demo: venv eda-venv java collection ## Simulator + ansible-rulebook heal.yml: a job fails, is restarted, fails again, is reported
-	@PATH=$(VENV_EDA)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD) PYTHON_BIN=$(VENV)/bin/python scripts/eda_demo.sh
+	@PATH=$(VENV_EDA)/bin:$$PATH $(COLLECTIONS_ENV) PYTHON_BIN=$(VENV)/bin/python scripts/eda_demo.sh
 build: venv docs-rst ## Build the collection artifact into .tmp/dist
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(TMP)/dist
 # docs/*.md -> docs/docsite/ (generated, git-ignored): the extra docs antsibull-docs publishes.

@@ -20,8 +20,9 @@ rm -rf "$work"
 mapfile -t pins < <(grep -oE '^(pytest|ansible-core|cryptography)==[^ ]+' requirements-dev.txt)
 "$UV" pip install --quiet --python "$work/venv/bin/python" -r requirements.txt "${pins[@]}"
 pip_install() { "$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@"; }
-pip_install ./kylin-sim
-rm -rf kylin-sim/build  # what setuptools leaves behind in the source tree
+# From a copy of ./kylin-sim: setuptools builds in the source folder, and the tree may be in use.
+cp -r kylin-sim "$work/kylin-sim"
+pip_install "$work/kylin-sim"
 "$work/venv/bin/kylin-sim" --help | grep -q '^usage: kylin-sim '
 
 mkdir -p "$work/example"
