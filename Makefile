@@ -91,6 +91,7 @@ $(CORES:%=collection-%): collection-%:
 # checks, then the longest first); after a failure no new step starts. What the steps share (TEST_SHARED)
 # is made once, before them.
 TEST_STEPS := docs-check changelog-lint
+# the long suites (a new one goes in here, by its time)
 TEST_STEPS += playbooks-test-2.21 fault integration-2.21 integration-2.16 eda-test molecule lint sanity
 TEST_STEPS += units-2.16 galaxy-importer units sim-test units-2.21 docs-test sim-package-test ee-test awx-test docs-lint
 TEST_JOBS ?= $(shell nproc)
