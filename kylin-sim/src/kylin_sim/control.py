@@ -195,7 +195,7 @@ class SimControl:
 
     # ------------------------------------------------------------------ helpers
 
-    def add_models(self, project, count, prefix="m", status=None, merge_status=None, digits=1, **fields):
+    def add_models(self, project, count, status=None, merge_status=None, prefix="m", digits=1, **fields):
         """``count`` models ``<prefix><n>`` (``n`` from 0, zero-padded to ``digits``) in ``project`` (created when
         missing), their build jobs in ``status`` and merge jobs in ``merge_status`` (default: ``status``; none:
         STOPPED), other fields as ``add_model``: ``{alias: (build id, merge id)}`` in creation order."""
