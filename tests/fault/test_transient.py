@@ -50,5 +50,5 @@ def test_503_reads_and_dropped_connections(ctl, run, facts, state, before, after
     facts.add('%d reads answered 503 and %d connections dropped, out of %d requests; the task succeeded.',
               injected.get('error', 0), injected.get('drop', 0), sum(counters['requests'].values()))
     facts.add('Server: %d/%d jobs %s, %s applied once per job (%d applied actions in all); requests: %s.',
-              sum(1 for s in statuses(ctl, PROJECT).values() if s == after), len(jobs), after, action,
+              sum(1 for s in ctl.statuses(PROJECT).values() if s == after), len(jobs), after, action,
               sum(applied.values()), counters['requests'])
