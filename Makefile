@@ -52,7 +52,7 @@ TMP := $(ROOT)/.tmp
 SKIPPED := $(TMP)/skipped-steps
 
 # What `make test` runs, in this order; it stops at the first failure.
-TEST_STEPS := docs-check sanity units units-2.16 units-2.21 sim-test sim-package-test integration-2.16 integration-2.21 playbooks-test-2.21 eda-test lint molecule fault galaxy-importer docs-lint docs-test ee-test awx-test changelog-lint
+TEST_STEPS := docs-check sanity units units-2.16 units-2.21 sim-test sim-package-test integration-2.16 integration-2.21 playbooks-test-2.21 eda-test lint molecule fault model-test galaxy-importer docs-lint docs-test ee-test awx-test changelog-lint
 
 # The collection resolves as kylin.streaming.* for ansible, ansible-lint and molecule.
 COLLECTIONS_ENV := ANSIBLE_COLLECTIONS_PATH=$(BUILD)
@@ -277,6 +277,32 @@ FAULT_REPORT ?=
 fault: venv collection ## Fault-injection suite (tests/fault) against the simulator (FAULT_REPORT=docs/reliability.md)
 	@$(if $(HAS_FAULT_TESTS),$(VENV_PATH) $(COLLECTIONS_ENV) KYLIN_FAULT_REPORT=$(if $(FAULT_REPORT),$(abspath $(FAULT_REPORT))) \
 	  $(VENV)/bin/python -m pytest tests/fault -q -p no:cacheprovider --durations=5,$(call skip,fault tests))
+
+# The model-based randomized suite (tests/model): MODEL_EXAMPLES generated scenarios (Hypothesis) against
+# in-process simulators at a time scale, on MODEL_WORKERS pytest-xdist workers, judged on the simulator's
+# journal; plus the fixed cases and a few scenarios through ansible-playbook. The seed is fixed unless
+# MODEL_SEED says otherwise (printed at the start). MODEL_REPORT=docs/reliability.md writes its section there;
+# MODEL_REPLAY='<blob>' replays one shrunk failure. `make soak` explores: a new seed each run, thousands of
+# scenarios (MODEL_EXAMPLES, default 3000), failures kept in $(TMP)/hypothesis for the next run.
+MODEL_EXAMPLES ?= 200
+MODEL_WORKERS ?= 6
+MODEL_SEED ?=
+MODEL_REPORT ?=
+MODEL_REPLAY ?=
+MODEL_ENV = $(VENV_PATH) $(COLLECTIONS_ENV) MODEL_REPLAY='$(MODEL_REPLAY)' \
+  MODEL_REPORT=$(if $(MODEL_REPORT),$(abspath $(MODEL_REPORT))) MODEL_FAILURES_DIR=$(TMP)/model-failures
+.PHONY: model-test soak
+model-test: venv collection ## Model-based randomized suite (tests/model), MODEL_EXAMPLES=200 scenarios, fixed seed (MODEL_SEED=..., MODEL_REPORT=docs/reliability.md)
+	@rm -rf $(TMP)/model-failures
+	@$(MODEL_ENV) MODEL_SEED=$(MODEL_SEED) MODEL_EXAMPLES=$(MODEL_EXAMPLES) $(VENV)/bin/python -m pytest tests/model -q -p no:cacheprovider \
+	  -n $(if $(MODEL_REPLAY),0,$(MODEL_WORKERS)) -rxX
+
+soak: venv collection ## The model-based suite exploring: a new seed each run, MODEL_EXAMPLES (default 3000) scenarios
+	@rm -rf $(TMP)/model-failures
+	@$(MODEL_ENV) MODEL_SEED=$(or $(MODEL_SEED),random) \
+	  MODEL_EXAMPLES=$(if $(filter command line environment,$(origin MODEL_EXAMPLES)),$(MODEL_EXAMPLES),3000) \
+	  MODEL_SHARDS=$$(( $(MODEL_WORKERS) * 4 )) MODEL_SHRINK_SECONDS=300 MODEL_DB=$(TMP)/hypothesis \
+	  $(VENV)/bin/python -m pytest tests/model/test_model.py -q -p no:cacheprovider -n $(MODEL_WORKERS) -rxX
 
 # Benchmarks against the simulator, ~10 minutes (the 1,000-job uri loop is most of it); prints the
 # tables and writes docs/benchmarks.md. BENCH_ARGS="--quick" for a smoke run that writes nothing.
