@@ -189,3 +189,25 @@ def test_a_session_cookie_is_known_only_to_the_node_that_issued_it(ctl, kylin, s
                             headers={"Accept": PUBLIC, NODE: str(node), "Cookie": "JSESSIONID=" + cookie})
         assert resp.status_code == status and resp.headers[NODE] == str(node)
     error_of(resp, 401, "KE-010003207")
+
+
+def test_a_stalled_catch_up_keeps_a_node_behind_for_longer_than_the_interval(ctl, kylin, model):
+    """docs/kylin-api.md §11.5: every catch-up of the other nodes stalls (rate 1) and holds them back 3 intervals."""
+    build, dummy = model()
+    interval = 0.3
+    ctl.set_config(nodes=2, catchup_interval=interval, catchup_stall_rate=1.0, catchup_stall=3 * interval)
+    assert act_on(kylin, 0, "START", [build]).status_code == 200
+    written = ctl.transitions(job_id=build)[-1]["time"]
+    ctl.wait_for_status(build, "RUNNING", timeout=5)
+    wait_until(lambda: ctl.nodes()["views"][1]["lag_ms"] > 2 * interval * 1000, timeout=5, what="a lag over 2 intervals")
+    seen = wait_until(lambda: status_on(kylin, 1, build)["job_status"] != "STOPPED" and ctl.nodes()["views"][1],
+                      timeout=10, interval=0.02)
+    assert seen["caught_up_at"] >= written and seen["caught_up_at"] - written <= 5 * interval * 1000
+    assert max(v["lag_ms"] for v in ctl.nodes()["views"]) <= 5 * interval * 1000  # it catches up in the end
+    ctl.set_config(catchup_stall_rate=0.0)
+    assert ctl.nodes()["views"][1]["lag_ms"] <= interval * 1000
+
+
+def test_catch_up_stalls_are_refused_out_of_range(ctl):
+    with pytest.raises(SimControlError):
+        ctl.set_config(catchup_stall_rate=1.5)

@@ -54,8 +54,12 @@ def build_parser():
                         help="first server-side auto-retry of ERROR jobs with kylin.streaming.job-retry-enabled=true; "
                              "each later retry waits this much longer")
     timing.add_argument("--retry-max-interval", type=float, default=1800.0, metavar="S", help="longest auto-retry wait")
-    timing.add_argument("--stats-interval", type=float, default=30.0, metavar="S",
-                        help="micro-batch trigger of running build jobs: a stats row and a new last_modified each time")
+    timing.add_argument("--stats-interval", type=float, default=None, metavar="S",
+                        help="micro-batch trigger of every running build job: a stats row and a new last_modified each "
+                             "time (default: each job's kylin.streaming.duration param, 30 s without it)")
+    timing.add_argument("--latency-mode", choices=("steady", "healthy", "lagging", "stalled"), default="steady",
+                        help="data latency of jobs without their own: steady (about the base), healthy (a backlog "
+                             "after each start, then at or under the base), lagging (growing), stalled (no micro-batch)")
     mode = timing.add_mutually_exclusive_group()
     mode.add_argument("--cluster-mode", dest="cluster_mode", action="store_true", default=True,
                       help="YARN cluster: STOP without a YARN app ends ERROR")
@@ -79,6 +83,11 @@ def build_parser():
     cluster.add_argument("--catchup-interval", type=float, default=5.0, metavar="S",
                          help="kylin.metadata.audit-log.catchup-interval: a node that is not the owner shows the "
                               "owner's state as of its last catch-up, every S seconds")
+    cluster.add_argument("--catchup-stall-rate", type=float, default=0.0, metavar="R",
+                         help="share of catch-ups that stall under load: the node then stays behind for "
+                              "--catchup-stall seconds, longer than the catch-up interval")
+    cluster.add_argument("--catchup-stall", type=float, default=30.0, metavar="S",
+                         help="how long a stalled catch-up keeps its node behind")
     refusals = parser.add_argument_group("cluster-wide refusals (also PUT /_sim/config, PUT /_sim/faults)")
     refusals.add_argument("--maintenance-mode", action="store_true",
                           help="every write answers 500 KE-040024201 (maintenance mode); reads still work")
@@ -104,8 +113,10 @@ def build_parser():
 # Options whose value is the config key of the same name (PUT /_sim/config).
 CONFIG_OPTIONS = ("time_scale", "start_delay", "yarn_accept_delay", "stop_delay", "kill_delay", "kill_idle_delay",
                   "end_of_run_kill",
-                  "start_work", "stop_work", "retry_interval", "retry_max_interval", "stats_interval", "cluster_mode",
-                  "nodes", "owner_node", "lb_policy", "catchup_interval", "catchup_after_forward", "maintenance_mode", "job_node_available",
+                  "start_work", "stop_work", "retry_interval", "retry_max_interval", "stats_interval", "latency_mode",
+                  "cluster_mode",
+                  "nodes", "owner_node", "lb_policy", "catchup_interval", "catchup_after_forward", "catchup_stall_rate", "catchup_stall",
+                  "maintenance_mode", "job_node_available",
                   "global_retry_enabled")
 # Options whose value is the fault of the same name (PUT /_sim/faults), set when not 0.
 FAULT_OPTIONS = ("error_rate", "latency", "drop_rate", "launch_failure_rate", "epoch_moved", "owner_unreachable")

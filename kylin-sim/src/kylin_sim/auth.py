@@ -3,12 +3,15 @@
 Kylin (``LimitLoginAuthenticationProvider`` + ``UserLockRuleUtil``) counts wrong passwords per user:
 the 3rd wrong password in a row locks the user for 30 s, the next ones for 1 min, 5 min, 10 min,
 30 min, 1 day, 3 days, then for good. While locked every attempt, even with the right password,
-gets HTTP 400 ``KE-010003005``; the attempt that causes the lock still gets the usual 401. A success
-clears the count. ``lock_attempts`` and ``lock_durations`` (config) change the rule for tests.
+gets HTTP 400 ``KE-010003005``; the attempt that causes the lock still gets the usual 401. A lock
+that ran out keeps the count: one more wrong password locks again, for the next duration. A success
+clears the count, except in maintenance mode (docs/kylin-api.md §11.3). ``lock_attempts``,
+``lock_durations`` and ``lock_time_scale`` (config) change the rule for tests.
 """
 
 import base64
 import binascii
+import math
 import secrets
 
 from . import errors
@@ -96,12 +99,14 @@ class Auth:
     # ------------------------------------------------------------------ lock rule
 
     def _lock_duration(self, wrong_time):
-        """Seconds of lock for a user with ``wrong_time`` failures; 0 = not locked, None = for good."""
+        """Seconds of lock for a user with ``wrong_time`` failures (times ``lock_time_scale``); 0 = not locked,
+        None = for good."""
         attempts = int(self.config.get("lock_attempts", DEFAULT_LOCK_ATTEMPTS))
         durations = self.config.get("lock_durations") or DEFAULT_LOCK_DURATIONS
         if attempts <= 0 or wrong_time < attempts:
             return 0
-        return durations[min(wrong_time - attempts, len(durations) - 1)]
+        duration = durations[min(wrong_time - attempts, len(durations) - 1)]
+        return None if duration is None else duration * float(self.config.get("lock_time_scale", 1.0))
 
     def _check_lock(self, user, now):
         """``updateUserLockStatus``: raise 400 while locked, unlock once the lock has run out."""
@@ -114,13 +119,12 @@ class Auth:
         if elapsed >= duration:
             user.locked = False
             return
-        left = int((duration - elapsed))
-        left = left if left > 0 else 1
+        left = max(1, int(duration - elapsed))
         next_duration = self._lock_duration(user.wrong_time + 1)
         if next_duration is None:
             nxt = "Login failure again will be locked permanently."
         else:
-            nxt = "Login failure again will be locked for %s." % format_seconds(next_duration)
+            nxt = "Login failure again will be locked for %s." % format_seconds(max(1, int(math.ceil(next_duration))))
         raise errors.user_locked("For security concern, account %s has been locked. Please try again in %s. %s."
                                  % (user.name, format_seconds(left), nxt))
 
@@ -172,9 +176,10 @@ class Auth:
             self._count("failed_logins", user.name)
             raise errors.login_failed()
         changed = user.wrong_time > 0 or user.locked
-        user.wrong_time = 0
-        user.locked = False
-        user.locked_time = 0.0
+        if not self.config.get("maintenance_mode"):  # LimitLoginAuthenticationProvider L99: not in maintenance mode
+            user.wrong_time = 0
+            user.locked = False
+            user.locked_time = 0.0
         sid = secrets.token_hex(16).upper()
         self.sessions[sid] = (user.name.lower(), node)
         return user, sid, changed

@@ -118,6 +118,11 @@ class SimControl:
         """Every job id processed by ``PUT /status``, in order (see the README for the fields)."""
         return self.request("GET", "/_sim/actions", job_id=job_id, since=since, request_id=request_id)["actions"]
 
+    def stats(self, job_id, since=None):
+        """A job's stats rows, oldest first, with every field (``create_time``, ``min_data_latency``, ``rows_per_second``,
+        ``processing_time``), its runs (``start``, ``end``, ``interval_ms``, ``mode``) and its ``data_latency``."""
+        return self.request("GET", "/_sim/stats/" + job_id, since=since)
+
     def param_writes(self, job_id=None, since=None):
         """Every ``PUT /params`` that reached the service, in order: ``params_before``, ``params``, ``user``, ``ok``, ..."""
         return self.request("GET", "/_sim/param_writes", job_id=job_id, since=since)["param_writes"]

@@ -7,8 +7,7 @@ behind the API (internal statuses, counters, the logs of actions and transitions
 import json
 
 from . import seeds
-from .nodes import LB_POLICIES
-from .config import CONFIG_TYPES
+from .config import ConfigError, check_config
 
 
 
@@ -18,33 +17,6 @@ class ControlError(Exception):
     def __init__(self, message, status=400):
         super().__init__(message)
         self.status = status
-
-
-def check_config(update):
-    clean = {}
-    for key, value in update.items():
-        kind = CONFIG_TYPES.get(key)
-        if kind is None:
-            raise ControlError("unknown config key %r (known: %s)" % (key, ", ".join(sorted(CONFIG_TYPES))))
-        if kind is bool:
-            if not isinstance(value, bool):
-                raise ControlError("%s must be true or false" % key)
-        elif kind is list:
-            if not isinstance(value, list) or not value or not all(v is None or (isinstance(v, (int, float)) and v >= 0)
-                                                                   for v in value):
-                raise ControlError("%s must be a non-empty list of seconds (null = permanently)" % key)
-        elif kind in (int, float):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ControlError("%s must be a non-negative number" % key)
-            value = kind(value)
-        elif not isinstance(value, str):
-            raise ControlError("%s must be a string" % key)
-        clean[key] = value
-    if clean.get("nodes", 1) < 1:
-        raise ControlError("nodes must be at least 1")
-    if "lb_policy" in clean and clean["lb_policy"] not in LB_POLICIES:
-        raise ControlError("lb_policy must be one of %s" % ", ".join(LB_POLICIES))
-    return clean
 
 
 # Endpoints that change jobs, models or projects: every node sees the change at once.
@@ -106,7 +78,10 @@ class ControlApi:
 
     def put_config(self, data, now, **_):
         config = self.store.config
-        update = check_config(data)
+        try:
+            update = check_config(data)
+        except ConfigError as exc:
+            raise ControlError(str(exc)) from None
         nodes = update.get("nodes", config["nodes"])
         if not 0 <= update.get("owner_node", config["owner_node"]) < nodes:
             raise ControlError("owner_node must be below nodes (%d)" % nodes)
@@ -232,6 +207,16 @@ class ControlApi:
 
     def get_actions(self, query, **_):
         return {"actions": _filtered(self.store.journal.action_log, query)}
+
+    def get_stats(self, arg, query, now, **_):
+        """A job's stats rows with every field (``since=`` epoch ms, default all), and its runs."""
+        store = self.store
+        job = store.jobs.get(arg or "")
+        if job is None:
+            raise ControlError("no job %s" % arg, 404)
+        rows = store.stats.rows(job.id, int(query.get("since") or 0), now)
+        runs = [store.stats.run_state(run) for run in job.runs]
+        return {"rows": rows, "runs": runs, "data_latency": (store.stats.latest(job, now) or {}).get("min_data_latency")}
 
     def get_param_writes(self, query, **_):
         """Every ``PUT /params`` that reached the service: params before and after, who, ok."""

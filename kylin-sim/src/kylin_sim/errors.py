@@ -23,8 +23,11 @@ OLD_DESCRIPTIONS = {
     "KE-010001002": "Empty Project Name",
     "KE-010003005": "User Locked",
     "KE-010006002": "Invalid Partition Column",
+    "KE-010019002": "Failed to connect catalog",
     "KE-010021002": "System Is Recover",
+    "KE-010021003": "Transfer Failed",
     "KE-010021004": "No Active All Node",
+    "KE-010021005": "The project is not bound to resource group",
     "KE-010024001": "No access",
     "KE-010035005": "Job Start Failure",
     "KE-010035007": "Yarn Application Existed",
@@ -97,7 +100,7 @@ class KylinError(Exception):
     """An error that the HTTP layer answers with Kylin's ``ErrorResponse`` body."""
 
     def __init__(self, status, msg, error_code, exception=None, suggestion=None, java_class=KYLIN_EXCEPTION,
-                 where="controller", url_path=None, pretty=False, with_query=False):
+                 where="controller", url_path=None, pretty=False, with_query=False, json_type=False):
         super().__init__(msg)
         self.status = status
         self.msg = msg
@@ -109,6 +112,7 @@ class KylinError(Exception):
         self.url_path = url_path      # answer with this path in "url" (a forward to /kylin/api/error)
         self.pretty = pretty          # 401/400 from the security entry point: pretty-printed application/json
         self.with_query = with_query  # ... whose url includes the query string
+        self.json_type = json_type    # answered as application/json whatever the Accept header (a filter writes it)
 
     def body(self, url):
         """The ``ErrorResponse`` fields, in the order Kylin writes them."""
@@ -173,6 +177,24 @@ def epoch_moved():
 def owner_unreachable():
     """``BaseFilter.routeAPI``: the forwarded write got no answer from the owner (it may have been applied)."""
     return old_style("KE-010021002", "System is trying to recover service. Please try again later.", where="route")
+
+
+def transfer_failed():
+    """``QueryNodeFilter``: forwarding the write to the owner failed at once (transient; nothing applied)."""
+    return old_style("KE-010021003", "Can%st transfer the request at the moment. Please try again later." % APOS,
+                     where="route", url_path="/kylin/api/error")
+
+
+def project_without_resource_group():
+    """``ResourceGroupCheckerFilter``: the project is bound to no resource group; every write until an admin binds it."""
+    return old_style("KE-010021005", "Can%st use this project properly as no resource group has been allocated yet. "
+                     "Please contact admin." % APOS, where="filter", url_path="/kylin/api/error")
+
+
+def metadata_unreachable():
+    """``QueryNodeFilter.writeConnectionErrorResponse``: the metadata database (RDBMS) cannot be reached (transient)."""
+    return old_style("KE-010019002", "Can%st connect to the RDBMS metastore. Please check if the metastore is working "
+                     "properly." % APOS, where="filter", json_type=True)
 
 
 def param_empty(name, where="controller"):

@@ -25,6 +25,8 @@ FAULT_KEYS = {
     "launch_failure_rate": (float, 0.0),
     "epoch_moved": (int, 0),        # the next N status/params PUTs: 500 KE-040021201 before anything is applied
     "owner_unreachable": (int, 0),  # the next N status PUTs: applied on the owner, then 500 KE-010021002
+    "transfer_failed": (int, 0),    # the next N writes: 500 KE-010021003 before anything is applied
+    "metadata_unreachable": (int, 0),  # the next N writes: 500 KE-010019002 before anything is applied
     "seed": (int, None),
 }
 
@@ -148,7 +150,7 @@ class Faults:
             return None
 
     def take(self, key):
-        """Consume one of the count ``key`` (``epoch_moved``, ``owner_unreachable``); True if there was one."""
+        """Consume one of the count ``key`` (``epoch_moved``, ``owner_unreachable``, ...); True if there was one."""
         with self._lock:
             return self._take(key)
 

@@ -15,6 +15,7 @@ STARTABLE = (ERROR, STOPPED, LAUNCHING_ERROR)
 BUILD, MERGE = "STREAMING_BUILD", "STREAMING_MERGE"
 RETRY_PARAM = "kylin.streaming.job-retry-enabled"
 REFRESH_PARAM = "kylin.streaming.table-refresh-interval"
+DURATION_PARAM = "kylin.streaming.duration"  # the build job's trigger interval in seconds (docs/kylin-api.md §11.7)
 
 BUILD_PARAMS = {
     "spark.executor.memory": "1g",
@@ -97,7 +98,7 @@ class Job:
     STORED = ("id", "model_id", "project", "job_type", "status", "create_time", "last_modified", "owner", "params",
               "yarn_app_id", "yarn_app_url", "last_start_time", "last_end_time", "last_update_time", "last_batch_count",
               "skip_listener", "action", "job_execution_id", "process_id", "node_info", "app_alive", "app_unkillable",
-              "fail_launch", "fail_after", "runs", "stats_rows", "latency_base", "latency_jitter", "retry_count")
+              "fail_launch", "fail_after", "runs", "stats_rows", "latency_base", "latency_jitter", "retry_count", "latency")
     __slots__ = STORED + ("pending", "launch", "history")
 
     def __init__(self, job_id, model, job_type, now):
@@ -125,10 +126,11 @@ class Job:
         self.app_unkillable = False  # START's kill attempt leaves the app: KE-010035007
         self.fail_launch = False     # the next launch ends LAUNCHING_ERROR
         self.fail_after = None       # seconds after each RUNNING: the app fails -> ERROR
-        self.runs = []               # [start_ms, end_ms or None, interval_ms] of each app run (stats ticks)
+        self.runs = []               # [start_ms, end_ms or None, interval_ms, latency mode] of each app run
         self.stats_rows = []         # explicit stats rows (seeds, control API)
         self.latency_base = 1500 + zlib.crc32(job_id.encode()) % 4000
         self.latency_jitter = True
+        self.latency = None          # steady|healthy|lagging|stalled from its next start; None: the config's
         self.retry_count = 0
         self.pending = {}            # event kind -> token of the live heap entry
         self.launch = None           # {"accept_at", "due", "fail"} while a launch is in progress

@@ -294,20 +294,28 @@ class KylinApi:
         if path != "/kylin/api" and not path.startswith("/kylin/api/"):
             return spring_error(404, "Not Found", path)
         store = self.store
-        if req.method in ("PUT", "POST", "DELETE"):
+        writing = req.method in ("PUT", "POST", "DELETE")
+        if writing:
             if not store.config["job_node_available"]:
                 store.journal.refusals["KE-010021004"] += 1
                 raise errors.no_active_job_node()
+            if self.refused("metadata_unreachable", "KE-010019002"):
+                raise errors.metadata_unreachable()
             project = project_from_request(req)
             if project is not None and project != "_global" and store.project(project) is None:
                 raise errors.project_not_found(project, url_path="/kylin/api/error")
             if store.config["maintenance_mode"]:
                 store.journal.refusals["KE-040024201"] += 1
                 raise errors.maintenance_mode()
+            if self.refused("transfer_failed", "KE-010021003"):
+                raise errors.transfer_failed()
             req.forwarded = True
         user, session, changed = store.auth.authenticate(req.headers, now, req.node)
         if changed:
             store.dirty = True
+        if writing and project is not None and project.lower() in {p.lower() for p in store.config["unbound_projects"]}:
+            store.journal.refusals["KE-010021005"] += 1  # ResourceGroupCheckerFilter, after Spring Security
+            raise errors.project_without_resource_group()
         resp = self._route(req, user, now)
         if session:
             resp.headers.append(("Set-Cookie", "JSESSIONID=%s; Path=/kylin; HttpOnly" % session))
@@ -346,10 +354,14 @@ class KylinApi:
 
     def epoch_moved(self):
         """The ``epoch_moved`` fault: the project's epoch moved away during this write (transient)."""
+        return self.refused("epoch_moved", "KE-040021201")
+
+    def refused(self, fault, code):
+        """Take one of the count ``fault``; when there was one, count the refusal ``code`` and return True."""
         faults = self.store.faults
-        if faults is not None and faults.take("epoch_moved"):
-            self.store.journal.faults["epoch_moved"] += 1
-            self.store.journal.refusals["KE-040021201"] += 1
+        if faults is not None and faults.take(fault):
+            self.store.journal.faults[fault] += 1
+            self.store.journal.refusals[code] += 1
             return True
         return False
 

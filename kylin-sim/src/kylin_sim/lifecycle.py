@@ -35,7 +35,9 @@ class Lifecycle:
         """A driver process to kill: the app runs, or a launch (spark-submit) is in progress."""
         return bool(job.app_alive or job.launch is not None)
 
-    def start_run(self, job, now):
+    def start_run(self, job, now, mode=None):
+        """The app runs: a new YARN app id, and a run whose micro-batches ``stats`` computes (``mode``: its
+        latency behaviour, fixed by the params it was launched with; computed now when not given)."""
         store = self.store
         store.app_seq += 1
         app_id = "application_%d_%04d" % (store.cluster_ts, store.app_seq)
@@ -46,7 +48,7 @@ class Lifecycle:
         job.process_id = str(20000 + zlib.crc32(app_id.encode()) % 40000)
         job.node_info = "kylin-sim:7070"
         job.last_update_time = format_time(now)
-        job.runs.append([ms(now), None, max(1, ms(store.seconds("stats_interval")))])
+        job.runs.append([ms(now), None, store.stats.interval_ms(job), mode or store.stats.launch_mode(job)])
         del job.runs[:-20]
         if job.fail_after is not None:
             store.events.schedule(job, "fail", now + float(job.fail_after))
@@ -108,16 +110,17 @@ class Lifecycle:
             raise errors.yarn_app_existed(store.model_of(job).alias)
         self.kill_app(job, now)  # leftover driver process / app
         store.write(job, STARTING, now, cause)
-        fail = job.fail_launch or (store.faults is not None and store.faults.launch_fails())
+        fail = (job.fail_launch or (store.faults is not None and store.faults.launch_fails())
+                or store.stats.effect(job) == "launch_error")  # the params it is launched with (param_effects)
         job.fail_launch = False
         start_delay = store.seconds("start_delay")
         job.launch = {"accept_at": now + min(store.seconds("yarn_accept_delay"), start_delay),
-                      "due": now + start_delay, "fail": fail}
+                      "due": now + start_delay, "fail": fail, "mode": store.stats.launch_mode(job)}
         if store.config["cluster_mode"]:
             store.events.schedule(job, "launch", now + start_delay)
         else:
             store.write(job, RUNNING, now, cause, exclude=(RUNNING, ERROR))
-            self.start_run(job, now)
+            self.start_run(job, now, job.launch["mode"])
             job.retry_count = 0
             if fail:
                 store.events.schedule(job, "launch", now + start_delay)
@@ -136,7 +139,7 @@ class Lifecycle:
         self.store.write(job, RUNNING, now, "launch")  # also over STOPPING/ERROR: a STOP during STARTING is lost
         job.action = "START"                           # ... and the graceful-shutdown flag with it
         job.retry_count = 0
-        self.start_run(job, now)
+        self.start_run(job, now, launch.get("mode"))
 
     # ------------------------------------------------------------------ STOP
 

@@ -7,6 +7,12 @@ that node's metadata cache: a node that is not the owner catches up with the own
 catch-up. A node that forwarded a write catches up at once when the owner's answer comes back
 (``BaseFilter.tryCatchUp``).
 
+Under load a catch-up can stall (docs/kylin-api.md §11.5: audit rows that commit late are retried for up
+to 5 min): with ``catchup_stall_rate`` R, each catch-up tick of each node stalls with probability R
+(a hash of node and tick, so runs repeat), and the node then stays where its previous catch-up left it
+for ``catchup_stall`` seconds, longer than the catch-up interval; catch-ups after forwarded writes do
+not help it meanwhile (they read the same audit log).
+
 Views cost nothing until something changes: before a job meta changes, ``touch`` keeps a copy of it as
 it was (copy on write, at most one per job per catch-up period), and a lagging read takes, for each
 job, the copy that was current at the node's catch-up time, or the live job when it has not changed
@@ -15,6 +21,7 @@ since. Nothing scans all jobs per tick, so 10,000 jobs stay cheap.
 
 import math
 import random
+import zlib
 
 LB_POLICIES = ("round_robin", "random")
 
@@ -77,8 +84,27 @@ class Cluster:
         """The owner's time that ``node``'s view shows at ``now``; None = the live state (owner, or no lag)."""
         if node == self.owner or not self.lags():
             return None
-        tick = self.anchor + self._tick_index(now) * self.interval()
-        return max(tick, self.forced.get(node, self.floor), self.floor)
+        index = self._tick_index(now)
+        tick = self.anchor + index * self.interval()
+        forced = self.forced.get(node, self.floor)
+        stalled = self._stalled_since(node, index, now)
+        if stalled is not None:  # stuck where the catch-up before the stalled one left it
+            return max(stalled - self.interval(), forced if forced < stalled else self.floor, self.floor)
+        return max(tick, forced, self.floor)
+
+    def _stalled_since(self, node, index, now):
+        """The time of the earliest stalled catch-up tick of ``node`` that still holds it back at ``now``, or None."""
+        config = self.store.config
+        rate = float(config["catchup_stall_rate"])
+        stall = self.store.seconds("catchup_stall")
+        if rate <= 0 or stall <= 0:
+            return None
+        interval = self.interval()
+        for k in range(max(1, index - int(math.ceil(stall / interval))), index + 1):
+            tick = self.anchor + k * interval
+            if tick + stall > now and zlib.crc32(b"%d:%d" % (node, k)) / 4294967296.0 < rate:
+                return tick
+        return None
 
     def catch_up(self, node, now):
         """``node`` reads the audit log up to ``now`` (after forwarding a write that succeeded)."""

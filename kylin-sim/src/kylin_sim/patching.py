@@ -6,11 +6,12 @@ job), with the side effects a real transition would have, so that the job then b
 got there by itself. Callers hold the store lock.
 """
 
+from .config import LATENCY_MODES
 from .jobs import (BUILD_PARAMS, BUILD, ERROR, LAUNCHING_ERROR, MERGE_PARAMS, RETRY_PARAM, RUNNING, STARTING,
                    STATUSES, STOPPED, STOPPING, format_time, ms)
 
 JOB_FIELDS = {"status", "params", "broken", "app_alive", "app_unkillable", "fail_launch", "fail_after",
-              "data_latency", "retry_enabled", "last_modified", "owner", "stats", "records"}
+              "data_latency", "latency", "retry_enabled", "last_modified", "owner", "stats", "records"}
 
 
 class Patcher:
@@ -26,6 +27,8 @@ class Patcher:
         unknown = set(fields) - JOB_FIELDS
         if unknown:
             raise ValueError("unknown job fields: %s" % ", ".join(sorted(unknown)))
+        if fields.get("latency") is not None and fields["latency"] not in LATENCY_MODES:
+            raise ValueError("latency must be one of %s (or null: the latency_mode config)" % ", ".join(LATENCY_MODES))
         if "params" in fields:
             params = dict(BUILD_PARAMS if job.job_type == BUILD else MERGE_PARAMS)
             params.update({str(k): str(v) for k, v in (fields["params"] or {}).items()})
@@ -50,6 +53,8 @@ class Patcher:
         if "stats" in fields:
             for age, latency in fields["stats"]:   # [[seconds ago, min_data_latency], ...]
                 store.stats.add_row(job, latency, ms(now - float(age)))
+        if "latency" in fields:  # the latency behaviour of its runs from the next start (with "status": that one)
+            job.latency = fields["latency"]
         if "status" in fields:
             self.set_status(job, fields["status"], now, record="records" not in fields)
         if fields.get("records"):
@@ -140,4 +145,5 @@ class Patcher:
                      "last_status_duration": store.last_status_duration(job, now)})
         latest = store.stats.latest(job, now)
         data["data_latency"] = latest["min_data_latency"] if latest else None
+        data["run"] = store.stats.run_state(job.runs[-1] if job.runs else None)
         return data

@@ -25,6 +25,10 @@ from .state import Aborted, Store
 
 
 NODE_HEADER = "X-Kylin-Sim-Node"  # the node that answered; in a request: the node the load balancer must pick
+MAX_HEADER_BYTES = 32 * 1024       # Tomcat's max-http-header-size in Kylin's application.yaml (docs/kylin-api.md §11.8)
+TOMCAT_400 = (b'<!doctype html><html lang="en"><head><title>HTTP Status 400 \xe2\x80\x93 Bad Request</title>'
+              b'<style type="text/css">body {font-family:Tahoma,Arial,sans-serif;} h1 {font-size:22px;}</style></head>'
+              b'<body><h1>HTTP Status 400 \xe2\x80\x93 Bad Request</h1></body></html>')
 
 
 def _counter_key(method, path):
@@ -196,7 +200,7 @@ class SimServer:
         except Exception as exc:  # pylint: disable=broad-except
             # Kylin's handleError: whatever went wrong is a 500 with the exception's message.
             err = errors.unknown("java.lang.RuntimeException", "%s: %s" % (type(exc).__name__, exc))
-        if err.pretty or err.url_path:
+        if err.pretty or err.url_path or err.json_type:
             ctype = "application/json"
         else:
             controller = choose_controller(req.headers.get("Accept"))
@@ -308,8 +312,22 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
+    def _header_bytes(self):
+        """The size of the request line and headers, as Tomcat counts them against max-http-header-size."""
+        return len(self.raw_requestline) + sum(len(k) + len(v) + 4 for k, v in self.headers.items()) + 2
+
     def _serve(self):
         sim = self.server.sim
+        if self._header_bytes() > MAX_HEADER_BYTES:
+            # Tomcat refuses it before any filter runs (no Kylin code) and closes the connection.
+            path = unquote(urlsplit(self.path).path)
+            if not path.startswith("/_sim"):
+                with sim.store.lock:
+                    sim.store.journal.requests[_counter_key(self.command, path)] += 1
+                    sim.store.journal.statuses["400"] += 1
+            self.close_connection = True
+            self._send(Response(400, TOMCAT_400, "text/html;charset=utf-8", [("Connection", "close")]))
+            return
         try:
             body = self._read_body()
         except (ValueError, OSError):
