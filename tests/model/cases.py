@@ -5,9 +5,11 @@
 """Fixed cases of the model-based suite: scenarios kept for good, run by test_cases.py in every ``make test``.
 
 Each is a scenario the oracle must pass: issue 16's two pieces of evidence, and the shrunk failures the
-generated suite found (with the seed or blob it printed). A case the engine still fails carries ``known``:
-the reason, and it runs as ``xfail(strict=True)``, so that it stays visible and turns red the day it passes
-without its mark being removed.
+generated suite found (with the seed or blob it printed). Their faults race with transitions already under
+way, so each case runs ``RUNS`` times and passes only when every run passes: a correct engine passes every
+interleaving. A case the engine still fails carries ``known``: the reason, and it runs as
+``xfail(strict=True)``, so that it stays visible and turns red the day it passes without its mark being
+removed.
 
 To add one: copy the JSON a failing run printed ("Keep it as a fixed case") into ``Scenario.from_json`` below,
 or write the scenario out, and say why it matters.
@@ -18,6 +20,7 @@ import collections
 from scenario import Faults, JobSpec, Scenario, Timing
 
 Case = collections.namedtuple('Case', 'name why found known scenario')
+RUNS = 3
 
 
 def jobs(*statuses, **flags):
@@ -87,4 +90,53 @@ CASES = [
             jobs=jobs(('STARTING', 'STOPPED')), models=('m0',), job_types=('build',), state='stopped', force=True,
             timing=Timing(start_delay=60.0, stop_delay=1.0, kill=0.2),
             faults=Faults(errors='put-503', error_count=1))),
+    Case(
+        name='epoch-moved-while-a-job-is-stopping',
+        why='A job STOPPING from a STOP sent just before; its RESTART is refused KE-040021201 (the project\'s epoch '
+            'moved, nothing applied). The re-read that follows sees the job STOPPED, by its own STOP: that is not '
+            'the RESTART, which must be sent again; the job ends restarted once, the task true to the server.',
+        found='generated, seed 20261201, shrunk',
+        known='engine: the re-read after the refusal takes STOPPING -> STOPPED for the RESTART\'s effect: '
+              'reported changed and RESTART, then failed "became STOPPED while this task waited for RUNNING"',
+        scenario=Scenario(
+            jobs=jobs(('STOPPING', 'STOPPED')), models=('m0',), job_types=('build',), state='restarted',
+            timing=Timing(start_delay=2.0, stop_delay=40.0, kill=0.2, end_of_run_kill=False),
+            faults=Faults(epoch_moved=1))),
+    Case(
+        name='transient-refusals-are-retried',
+        why='Two STOPPED jobs to start; the first START PUT is refused KE-010021003 (the request cannot be '
+            'forwarded now) and the next KE-010019002 (the metadata database unreachable), before anything is '
+            'applied. Both are transient (docs/kylin-api.md §11.4): the writes are sent again within `retries` '
+            'and the task succeeds.',
+        found='docs/kylin-api.md §11.4; generated, seed 20261201',
+        known='engine: KE-010021003 and KE-010019002 are taken for refusals of the first job, which fails '
+              '"START refused"',
+        scenario=Scenario(
+            jobs=jobs(('STOPPED', 'STOPPED')), models=('m0',), state='started',
+            faults=Faults(transfer_failed=1, metadata_unreachable=1))),
+    Case(
+        name='a-launch-that-fails-behind-a-lost-answer',
+        why='A STOPPED job whose next launch fails; its START is applied but the answer is lost. The launch fails '
+            '(STARTING, then ERROR with launching_error) before the follower sees it move. That ERROR is newer than '
+            'the START (a new record): the START took effect and the launch failed, so the task must fail the job '
+            '"failed to launch", not send a second START.',
+        found='generated, seed 20261201',
+        known='engine: the follower sees ERROR before and after the lost START, sends START again (two STARTs '
+              'applied) and reports the job started',
+        scenario=Scenario(
+            jobs=jobs(('ERROR', 'STOPPED'), m0_build=dict(fail_launch=True)), models=('m0',), job_types=('build',),
+            state='started', timing=Timing(start_delay=2.0, stop_delay=1.0, kill=0.2),
+            faults=Faults(lost=1))),
+    Case(
+        name='a-transient-refusal-of-a-restart-of-running-jobs',
+        why='Two RUNNING jobs to restart; the RESTART PUT is refused KE-010019002 (the metadata database '
+            'unreachable) before anything is applied. The re-read shows the jobs RUNNING, as they were before: '
+            'that is not the RESTART\'s effect. The RESTART must be sent again, and each job restarted once.',
+        found='generated, seed 20261201 (the task waited 60 s for a launch that never came)',
+        known='engine: a job already in the status the action leads to counts as moved ("an error no job can be '
+              'blamed for"): the RESTART is taken as applied, the task waits for a new launch until wait_timeout',
+        scenario=Scenario(
+            jobs=jobs(('RUNNING', 'RUNNING')), models=('m0',), state='restarted', batch_size=1, wait_timeout=5,
+            timing=Timing(start_delay=2.0, stop_delay=1.0, kill=0.2),
+            faults=Faults(metadata_unreachable=1))),
 ]

@@ -152,7 +152,7 @@ UNBOUNDED = 1000
 def put_failures(scenario):
     """How many status PUTs the faults may refuse or leave unanswered without applying them (UNBOUNDED: a rate)."""
     faults = scenario.faults
-    count = faults.epoch_moved
+    count = faults.epoch_moved + faults.transfer_failed + faults.metadata_unreachable
     if faults.errors in ('put-503', 'put-500'):
         count += faults.error_count
     if faults.drop_rate or (faults.errors == 'any-503' and faults.error_rate):
@@ -192,6 +192,9 @@ def excuses(run):
     if scenario.tight_timeout:
         found.append(Excuse('wait_timeout shorter than the server takes', ('timed out',)))
     faults = scenario.faults
+    if faults.unbound:
+        found.append(Excuse('the project is bound to no resource group (every write refused)',
+                            ('KE-010021005', 'resource group')))
     if faults.errors == 'put-500' and faults.error_count:
         found.append(Excuse('a PUT refused by Kylin (JSON 500)', ('Simulated server fault',)))
     if put_failures(scenario) > scenario.retries:

@@ -123,8 +123,8 @@ def setup(ctl, url, scenario, scale):
     for job in scenario.jobs:
         if job.fail_launch:
             ctl.patch_job(ids[job.key], fail_launch=True)
-    if scenario.faults.nodes > 1:
-        ctl.set_config(nodes=scenario.faults.nodes)
+    if scenario.cluster_config():
+        ctl.set_config(**scenario.cluster_config())
     ctl.set_faults(**scenario.sim_faults())
     return ids
 

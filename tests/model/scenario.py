@@ -29,6 +29,7 @@ STATUSES = ('STOPPED', 'RUNNING', 'STARTING', 'STOPPING', 'ERROR', 'LAUNCHING_ER
 STATES = ('started', 'stopped', 'restarted')
 ACTIONS = ('START', 'STOP', 'FORCE_STOP', 'RESTART')
 CATCHUP_INTERVAL = 5.0  # Kylin's kylin.metadata.audit-log.catchup-interval (scaled at run time)
+CATCHUP_STALL = 30.0    # how much longer a stalled catch-up keeps a node behind (docs/kylin-api.md §11.5)
 
 # The kinds of fault a scenario can draw (docs/reliability.md counts them): each is named in ``kinds()``.
 FAULT_KINDS = (
@@ -41,7 +42,11 @@ FAULT_KINDS = (
     'late-answer',         # a status PUT applied, its answer held past the client's timeout
     'epoch-moved',         # a PUT refused KE-040021201 while the project's epoch moved (not applied)
     'owner-unreachable',   # a forwarded PUT applied by the owner, answered 500 KE-010021002
+    'transfer-failed',     # a write refused KE-010021003, the request cannot be forwarded now (transient, docs/kylin-api.md §11.4)
+    'metadata-unreachable',  # a write refused KE-010019002, the metadata database unreachable (transient, docs/kylin-api.md §11.4)
+    'unbound-project',     # every write refused KE-010021005, the project bound to no resource group (final, docs/kylin-api.md §11.4)
     'lagging-reads',       # several nodes behind the load balancer, reads lag the owner
+    'stalled-catch-up',    # catch-ups that stall: a node behind for longer than the interval (docs/kylin-api.md §11.5)
     'slow-kills',          # kills of 21 s (scaled), one at a time on the node
     'start-cost',          # 1 s of server work per START inside the PUT (scaled)
     'slow-transitions',    # launches and graceful stops that take long (scaled)
@@ -93,7 +98,11 @@ class Faults:
     late: int = 0                # the next N status PUTs: applied, answer held past the timeout
     epoch_moved: int = 0         # the next N status PUTs: refused KE-040021201, nothing applied
     owner_unreachable: int = 0   # the next N forwarded status PUTs: applied, answered 500 KE-010021002
+    transfer_failed: int = 0     # the next N writes: 500 KE-010021003 before anything is applied
+    metadata_unreachable: int = 0  # the next N writes: 500 KE-010019002 before anything is applied
+    unbound: bool = False        # the project is bound to no resource group: every write 500 KE-010021005
     nodes: int = 1               # Kylin nodes behind the load balancer (reads of non-owners lag)
+    stall_rate: float = 0.0      # share of the nodes' catch-ups that stall (behind for 30 Kylin s more)
     seed: int = 0                # the simulator's fault random generator
 
     @property
@@ -126,7 +135,7 @@ class Scenario:
     retries: int = 3
     timeout: int = 10
     poll_interval: float = 0.05
-    wait_timeout: int = 60
+    wait_timeout: int = 20
     timing: Timing = Timing()
     faults: Faults = Faults()
     rival: Rival = None
@@ -178,8 +187,16 @@ class Scenario:
             add('epoch-moved')
         if f.owner_unreachable and f.nodes > 1:
             add('owner-unreachable')
+        if f.transfer_failed:
+            add('transfer-failed')
+        if f.metadata_unreachable:
+            add('metadata-unreachable')
+        if f.unbound:
+            add('unbound-project')
         if f.nodes > 1:
             add('lagging-reads')
+        if f.nodes > 1 and f.stall_rate:
+            add('stalled-catch-up')
         if t.kill >= 10:
             add('slow-kills')
         if t.start_work:
@@ -238,14 +255,24 @@ class Scenario:
         return dict(time_scale=scale, start_delay=t.start_delay, yarn_accept_delay=min(1.0, t.start_delay / 2.0),
                     stop_delay=t.stop_delay, kill_delay=t.kill, kill_idle_delay=0.1, start_work=t.start_work,
                     stop_work=t.stop_work, end_of_run_kill=t.end_of_run_kill, catchup_interval=CATCHUP_INTERVAL,
-                    retry_interval=3600.0)
+                    catchup_stall_rate=self.faults.stall_rate, catchup_stall=CATCHUP_STALL, retry_interval=3600.0)
+
+    def cluster_config(self):
+        """The cluster's settings once the jobs are in their initial statuses (they would refuse the set-up)."""
+        config = {}
+        if self.faults.nodes > 1:
+            config['nodes'] = self.faults.nodes
+        if self.faults.unbound:
+            config['unbound_projects'] = [PROJECT]
+        return config
 
     def sim_faults(self):
         """``PUT /_sim/faults`` for this scenario (applied once the project is set up)."""
         f = self.faults
         faults = dict(seed=f.seed, html_error_count=f.proxy_502, drop_rate=f.drop_rate, lose_response_count=f.lost,
                       hang_response_count=f.late, hang_seconds=self.timeout + 0.5, epoch_moved=f.epoch_moved,
-                      owner_unreachable=f.owner_unreachable if f.nodes > 1 else 0)
+                      owner_unreachable=f.owner_unreachable if f.nodes > 1 else 0, transfer_failed=f.transfer_failed,
+                      metadata_unreachable=f.metadata_unreachable)
         if f.errors:
             methods = {'read-503': ['GET'], 'put-503': ['PUT'], 'any-503': ['GET', 'PUT'], 'put-500': ['PUT']}[f.errors]
             faults.update(error_methods=methods, error_statuses=[500] if f.errors == 'put-500' else [503],
@@ -349,8 +376,8 @@ def _jobs(draw, count):
 
 @st.composite
 def _faults(draw):
-    kinds = draw(st.sets(st.sampled_from(('proxy-502', 'errors', 'drop', 'lost', 'late', 'epoch', 'nodes')),
-                         max_size=4))
+    kinds = draw(st.sets(st.sampled_from(('proxy-502', 'errors', 'drop', 'lost', 'late', 'epoch', 'nodes',
+                                          'transfer', 'metadata', 'unbound')), max_size=4))
     values = {'seed': draw(st.integers(0, 2 ** 16))}
     if 'proxy-502' in kinds:
         values['proxy_502'] = draw(st.integers(1, 2))
@@ -369,9 +396,16 @@ def _faults(draw):
         values['late'] = 1
     if 'epoch' in kinds:
         values['epoch_moved'] = draw(st.integers(1, 4))
+    if 'transfer' in kinds:
+        values['transfer_failed'] = draw(st.integers(1, 3))
+    if 'metadata' in kinds:
+        values['metadata_unreachable'] = draw(st.integers(1, 3))
+    if 'unbound' in kinds and draw(chance(30)):
+        values['unbound'] = True
     if 'nodes' in kinds:
         values['nodes'] = draw(st.integers(2, 3))
         values['owner_unreachable'] = draw(st.integers(0, 2))
+        values['stall_rate'] = draw(st.sampled_from((0.0, 0.0, 0.3)))
     return Faults(**values)
 
 
