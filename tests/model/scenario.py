@@ -55,6 +55,7 @@ FAULT_KINDS = (
     'broken-model',        # a model is broken: its jobs cannot be started
     'tight-timeout',       # wait_timeout shorter than a launch or a stop
     'second-controller',   # another user acts on some jobs during the task
+    'settles-on-write',    # a STARTING or STOPPING job settles by itself just after the task's first write
 )
 
 
@@ -139,6 +140,7 @@ class Scenario:
     timing: Timing = Timing()
     faults: Faults = Faults()
     rival: Rival = None
+    settle_on_write: bool = False            # the transitional jobs settle as soon as the task's first write arrives
 
     # ------------------------------------------------------------------ derived
 
@@ -213,6 +215,8 @@ class Scenario:
             add('tight-timeout')
         if self.rival:
             add('second-controller')
+        if self.settle_on_write and any(j.initial in ('STARTING', 'STOPPING') for j in self.jobs):
+            add('settles-on-write')
         return kinds
 
     @property
@@ -321,6 +325,8 @@ class Scenario:
         if active:
             settings = ', '.join('%s=%s' % kv for kv in sorted(active.items()))
             lines.append('  settings: %s (seed %d)' % (settings, self.faults.seed))
+        if self.settle_on_write:
+            lines.append('the STARTING and STOPPING jobs settle by themselves just after the task\'s first write')
         if self.rival:
             lines.append('second controller: %s of %s, %g Kylin s after the task started' % (
                 self.rival.action, ', '.join(self.rival.jobs), self.rival.delay))
@@ -451,6 +457,7 @@ def scenarios(draw):
         values['wait_timeout'] = 1
         values['timing'] = dataclasses.replace(values['timing'], start_delay=200.0, stop_delay=200.0)
     values['faults'] = draw(_faults())
+    values['settle_on_write'] = draw(chance(30))
     if values['faults'].late:
         values['timeout'] = 2  # the answer is held past the timeout: keep it short
     scenario = Scenario(**values)
