@@ -101,5 +101,28 @@ def test_cli_help_documents_every_option():
                    "--kill-idle-delay", "--start-work", "--stop-work", "--nodes", "--owner-node", "--lb-policy",
                    "--catchup-interval", "--maintenance-mode", "--no-job-node", "--epoch-moved", "--owner-unreachable",
                    "--global-retry-enabled", "--fast", "--config", "--faults", "--pid-file", "--exit-with-pid", "--detach",
-                   "--log-file"):
+                   "--log-file", "--no-end-of-run-kill", "--latency-mode", "--catchup-stall-rate", "--catchup-stall"):
         assert option in out
+
+
+def test_bad_start_up_settings_are_refused_in_one_line():
+    for option, value in (("--config", '{"latency_mode": "fast"}'), ("--config", '{"no_such_key": 1}'),
+                          ("--faults", '{"hold_write": "many"}')):
+        done = subprocess.run([sys.executable, "-m", "kylin_sim", "--port", "0", option, value], capture_output=True,
+                              text=True, timeout=30, check=False)
+        assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].startswith("kylin-sim: error: "), done.stderr
+
+
+def test_control_helpers_for_the_corrections(ctl):
+    build = ctl.add_model("p1", "m1")["job_ids"][0]
+    job = ctl.set_latency(build, "lagging", base_ms=1234)
+    assert job["latency"] == "lagging" and job["latency_base"] == 1234 and job["data_latency"] == 1234
+    assert ctl.set_latency(build)["latency"] is None
+    rule = {"key": "spark.executor.memory", "value": "64g", "effect": "launch_error"}
+    assert ctl.set_param_effects(rule)["param_effects"] == [rule]
+    assert ctl.set_param_effects()["param_effects"] == []
+    assert ctl.hold_writes(2, seconds=0.5) == {"hold_write": 2, "hold_seconds": 0.5}
+    assert ctl.owner_down(0.25)["owner_down"] == 0.25
+    assert ctl.unbind_projects("p1")["unbound_projects"] == ["p1"]
+    assert ctl.unbind_projects()["unbound_projects"] == []
+    assert ctl.kills(by="listener") == []

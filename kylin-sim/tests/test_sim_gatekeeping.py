@@ -1,5 +1,5 @@
 """What stands before the service: the lock-out's durations and counts (docs/kylin-api.md §11.3), the refusals
-of write forwarding (§11.4), and Tomcat's limit on header size (§11.8)."""
+of write forwarding (docs/kylin-api.md §11.4), and Tomcat's limit on header size (docs/kylin-api.md §11.8)."""
 
 import re
 import time
@@ -30,7 +30,7 @@ def wait_unlocked(sim, user="ADMIN"):
                       what="the lock to run out")
 
 
-# ---------------------------------------------------------------- §11.3 lock-out
+# ---------------------------------------------------------------- lock-out (docs/kylin-api.md §11.3)
 
 def test_the_third_wrong_password_locks_and_says_nothing(ctl, sim):
     assert lock_out(sim, wrong=3) == ["KE-010003208"] * 3
@@ -83,7 +83,7 @@ def test_in_maintenance_mode_a_success_keeps_the_count(ctl, sim):
     assert users(ctl)["ADMIN"]["wrong_time"] == 0
 
 
-# ---------------------------------------------------------------- §11.4 refusals of write forwarding
+# ---------------------------------------------------------------- refusals of write forwarding (docs/kylin-api.md §11.4)
 
 def test_transfer_failed_is_transient_and_applies_nothing(ctl, kylin, model):
     build, dummy = model()
@@ -127,7 +127,7 @@ def test_an_unreachable_metastore_is_transient(ctl, kylin, model, sim):
     assert kylin.act("START", [build], "p1").status_code == 200
 
 
-# ---------------------------------------------------------------- §11.8 header size
+# ---------------------------------------------------------------- header size (docs/kylin-api.md §11.8)
 
 def test_headers_over_32_kb_are_answered_400(ctl, kylin, model):
     model()

@@ -136,7 +136,7 @@ def test_a_stalled_restart_keeps_showing_the_old_latency(ctl, kylin, model):
     wait_until(lambda: ctl.job(build)["last_status_duration"] >= 500, timeout=10)
     assert ctl.stats(build, since=restarted)["rows"] == []
     shown = kylin.row("p1", build)["data_latency"]
-    assert shown is not None and shown >= old["min_data_latency"] * 0.85  # the trap of §11.7: a figure of the old run
+    assert shown is not None and shown >= old["min_data_latency"] * 0.85  # the trap: a figure of the old run
 
 
 def test_params_that_fail_the_launch_and_their_rollback(ctl, kylin, model):

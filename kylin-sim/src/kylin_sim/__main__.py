@@ -6,6 +6,8 @@ import signal
 import sys
 
 from . import process
+from .config import check_config
+from .faults import validate as validate_faults
 from .seeds import SEEDS
 from .server import SimServer
 
@@ -112,8 +114,7 @@ def build_parser():
 
 # Options whose value is the config key of the same name (PUT /_sim/config).
 CONFIG_OPTIONS = ("time_scale", "start_delay", "yarn_accept_delay", "stop_delay", "kill_delay", "kill_idle_delay",
-                  "end_of_run_kill",
-                  "start_work", "stop_work", "retry_interval", "retry_max_interval", "stats_interval", "latency_mode",
+                  "end_of_run_kill", "start_work", "stop_work", "retry_interval", "retry_max_interval", "stats_interval", "latency_mode",
                   "cluster_mode",
                   "nodes", "owner_node", "lb_policy", "catchup_interval", "catchup_after_forward", "catchup_stall_rate", "catchup_stall",
                   "maintenance_mode", "job_node_available",
@@ -140,6 +141,11 @@ def main(argv=None):
     config, faults = settings(args)
     config.update(args.config)
     faults.update(args.faults)
+    try:  # a bad key or value: one line, before anything starts
+        check_config(config)
+        validate_faults(faults)
+    except ValueError as exc:
+        parser.error(str(exc))
     sim = SimServer(host=args.host, port=args.port, seed=args.seed, state_file=args.state_file, certfile=args.cert,
                     keyfile=args.key, config=config, faults=faults, log_requests=args.log_requests)
 

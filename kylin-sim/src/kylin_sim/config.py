@@ -1,7 +1,9 @@
 """The simulator's settings (``PUT /_sim/config``): their start-up defaults, a real Kylin's, and their types.
 
 Every duration in seconds is multiplied by ``time_scale`` where it is used (``Store.seconds``), except the
-lock-out durations. ``check_config`` validates an update (``PUT /_sim/config``, ``--config``).
+lock-out durations. The keys of docs/kylin-api.md §11 (``end_of_run_kill``, ``catchup_stall*``,
+``unbound_projects``, ``lock_time_scale``, the latency keys) are described in kylin-sim/docs/real-kylin.md.
+``check_config`` validates an update (``PUT /_sim/config``, ``--config``).
 """
 
 from .auth import DEFAULT_LOCK_ATTEMPTS, DEFAULT_LOCK_DURATIONS
@@ -18,7 +20,7 @@ DEFAULT_CONFIG = {
     "stop_delay": 1.0,           # STOPPING -> STOPPED (the driver sees the flag at its next micro-batch)
     "kill_delay": 21.0,          # FORCE_STOP / RESTART of a job with a live driver: JobKiller's 1+2+...+6 s
     "kill_idle_delay": 0.1,      # ... of a job without a live driver (the first grep finds nothing)
-    "end_of_run_kill": True,     # the listener kills (kill_delay, under the kill lock) before STOPPED/ERROR (§11.1)
+    "end_of_run_kill": True,     # the listener kills (kill_delay, under the kill lock) before STOPPED/ERROR
     "start_work": 1.0,           # server work per START inside the PUT (grep, YARN call, segments, metadata)
     "stop_work": 0.2,            # server work per STOP inside the PUT (YARN call, meta writes)
     "nodes": 1,                  # Kylin nodes behind the load balancer
@@ -26,7 +28,7 @@ DEFAULT_CONFIG = {
     "lb_policy": "round_robin",  # how the load balancer picks a node: round_robin or random
     "catchup_interval": 5.0,     # kylin.metadata.audit-log.catchup-interval: a non-owner node's view lags this much
     "catchup_after_forward": True,  # a node that forwarded a write catches up when the answer comes back
-    "catchup_stall_rate": 0.0,   # share of catch-up ticks that stall (§11.5): the node then stays behind ...
+    "catchup_stall_rate": 0.0,   # share of catch-up ticks that stall: the node then stays behind ...
     "catchup_stall": 30.0,       # ... this long, beyond catchup_interval
     "maintenance_mode": False,   # every write refused with KE-040024201 (reads still work)
     "job_node_available": True,  # False: no active job node, every write refused with KE-010021004

@@ -130,9 +130,10 @@ class SimControl:
     def transitions(self, job_id=None, since=None, request_id=None):
         return self.request("GET", "/_sim/transitions", job_id=job_id, since=since, request_id=request_id)["transitions"]
 
-    def kills(self, job_id=None, since=None):
-        """The kills of FORCE_STOP and RESTART, in order: ``{"start", "end", "job_id", "cause", "live_driver"}``."""
-        return self.request("GET", "/_sim/kills", job_id=job_id, since=since)["kills"]
+    def kills(self, job_id=None, since=None, by=None):
+        """Every kill, in the order of their starts: ``{"start", "end", "job_id", "cause", "live_driver", "by"}``;
+        ``by``: only those of ``request`` (FORCE_STOP, RESTART), ``listener`` (end of run) or ``takeover``."""
+        return self.request("GET", "/_sim/kills", job_id=job_id, since=since, by=by)["kills"]
 
     def users(self):
         """Users with their lock-out state and their failed and locked logins."""
@@ -145,6 +146,37 @@ class SimControl:
     def catch_up(self, node=None):
         """Let one node (or every node) catch up with the owner now."""
         return self.request("POST", "/_sim/catchup", {} if node is None else {"node": node})
+
+    # ------------------------------------------------------------------ the corrections of docs/kylin-api.md §11
+
+    def set_latency(self, job_id, mode=None, base_ms=None):
+        """How a build job's data latency behaves from its next start (``steady``, ``healthy``, ``lagging``,
+        ``stalled``; None: the ``latency_mode`` config), and its base latency in ms (also a stats row now)."""
+        fields = {"latency": mode}
+        if base_ms is not None:
+            fields["data_latency"] = base_ms
+        return self.patch_job(job_id, **fields)
+
+    def set_param_effects(self, *rules):
+        """Params that break a launch: each rule ``{"key", "value" (optional), "effect": "launch_error"|"lagging"|
+        "stalled"}``; none clears them."""
+        return self.set_config(param_effects=list(rules))
+
+    def hold_writes(self, count=1, seconds=None):
+        """The next ``count`` status or params PUTs wait behind an epoch take-over of their project (at least
+        ``seconds``), then are applied."""
+        values = {"hold_write": count}
+        if seconds is not None:
+            values["hold_seconds"] = seconds
+        return self.set_faults(**values)
+
+    def owner_down(self, seconds):
+        """The owner dies now: writes answer KE-010021002 for ``seconds``, then another node takes over."""
+        return self.set_faults(owner_down=seconds)
+
+    def unbind_projects(self, *projects):
+        """Bind these projects to no resource group (their writes answer KE-010021005); none: bind them all."""
+        return self.set_config(unbound_projects=list(projects))
 
     # ------------------------------------------------------------------ helpers
 

@@ -202,7 +202,7 @@ class ControlApi:
         return {}
 
     def get_kills(self, query, **_):
-        """The kills done by FORCE_STOP and RESTART, in order: ``start``/``end`` (ms), ``live_driver``."""
+        """Every kill, in the order of their starts: ``start``/``end`` (ms), ``cause``, ``live_driver``, ``by``."""
         return {"kills": _filtered(self.store.journal.kill_log, query, time_key="start")}
 
     def get_actions(self, query, **_):
@@ -234,6 +234,7 @@ def _filtered(log, query, time_key="time"):
     if query.get("since"):
         since = int(query["since"])
         entries = [e for e in entries if e[time_key] >= since]
-    if query.get("request_id"):
-        entries = [e for e in entries if e.get("request_id") == query["request_id"]]
+    for key in ("request_id", "by"):  # (the kill log has "by", the others "request_id")
+        if query.get(key):
+            entries = [e for e in entries if e.get(key) == query[key]]
     return list(entries)

@@ -176,7 +176,8 @@ def epoch_moved():
 
 def owner_unreachable():
     """``BaseFilter.routeAPI``: the forwarded write got no answer from the owner (it may have been applied)."""
-    return old_style("KE-010021002", "System is trying to recover service. Please try again later.", where="route")
+    return old_style("KE-010021002", "System is trying to recover service. Please try again later.", where="route",
+                     json_type=True)
 
 
 def transfer_failed():

@@ -6,6 +6,7 @@ consumed one request at a time and are deterministic; rates draw from a seeded r
 
 import random
 import threading
+import time
 
 # key -> (type, default); a type of list means a list of that element type
 FAULT_KEYS = {
@@ -27,6 +28,9 @@ FAULT_KEYS = {
     "owner_unreachable": (int, 0),  # the next N status PUTs: applied on the owner, then 500 KE-010021002
     "transfer_failed": (int, 0),    # the next N writes: 500 KE-010021003 before anything is applied
     "metadata_unreachable": (int, 0),  # the next N writes: 500 KE-010019002 before anything is applied
+    "hold_write": (int, 0),         # the next N status/params PUTs wait behind an epoch take-over, then apply
+    "hold_seconds": (float, 0.0),   # ... for at least this long
+    "owner_down": (float, 0.0),     # the owner dies now: writes get KE-010021002 for this long, then a take-over
     "seed": (int, None),
 }
 
@@ -80,12 +84,14 @@ class Faults:
         self.initial = validate(initial or {})
         self.settings = {}
         self.rng = random.Random()
+        self.owner_down_at = None  # when the owner_down fault was set: its window starts then
         self.reset()
 
     def reset(self):
         with self._lock:
             self.settings = dict(self.initial)
             self.rng = random.Random(self.settings.get("seed"))
+            self.owner_down_at = time.time() if self.settings.get("owner_down") else None
 
     def update(self, settings):
         clean = validate(settings)
@@ -97,6 +103,8 @@ class Faults:
                     self.settings[key] = value
             if "seed" in clean:
                 self.rng = random.Random(clean["seed"])
+            if "owner_down" in clean:
+                self.owner_down_at = time.time() if self.settings.get("owner_down") else None
 
     def snapshot(self):
         with self._lock:
@@ -153,6 +161,25 @@ class Faults:
         """Consume one of the count ``key`` (``epoch_moved``, ``owner_unreachable``, ...); True if there was one."""
         with self._lock:
             return self._take(key)
+
+    def value(self, key):
+        """The current value of a setting (its default when unset)."""
+        with self._lock:
+            return self._get(key)
+
+    def owner_down_window(self):
+        """``(start, end)`` of the dead owner's window (the ``owner_down`` fault), or None."""
+        with self._lock:
+            seconds = self._get("owner_down")
+            if not seconds or self.owner_down_at is None:
+                return None
+            return self.owner_down_at, self.owner_down_at + seconds
+
+    def end_owner_down(self):
+        """The dead owner's epoch expired: the fault is used up."""
+        with self._lock:
+            self.settings.pop("owner_down", None)
+            self.owner_down_at = None
 
     def launch_fails(self):
         with self._lock:

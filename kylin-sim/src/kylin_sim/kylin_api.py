@@ -309,6 +309,10 @@ class KylinApi:
                 raise errors.maintenance_mode()
             if self.refused("transfer_failed", "KE-010021003"):
                 raise errors.transfer_failed()
+            if store.takeover.owner_down(now):  # the owner is dead and its epoch has not expired yet
+                store.journal.faults["owner_down"] += 1
+                store.journal.refusals["KE-010021002"] += 1
+                raise errors.owner_unreachable()
             req.forwarded = True
         user, session, changed = store.auth.authenticate(req.headers, now, req.node)
         if changed:
@@ -474,6 +478,10 @@ class KylinApi:
             self._log_action(req, first, action, user, job_map[first].status if first in job_map else None, False,
                              "KE-040021201")
             raise errors.epoch_moved()
+        if job_ids:
+            first = job_map.get(job_ids[0])
+            store.takeover.before_write(req, project if scope is not None else first.project if first else None)
+            job_map = {job.id: job for job in store.storage_order(store.project(project) if project else None)}
         for job_id in job_ids:
             if job_id in job_map:
                 job_project = job_map[job_id].project
@@ -536,13 +544,16 @@ class KylinApi:
         interval = params.get("kylin.streaming.table-refresh-interval")
         if interval is not None and interval.strip() != "" and not re.fullmatch(r"\d+[mhd]", interval.strip()):
             raise errors.table_refresh_interval_invalid()
-        job = prj.jobs.get(body["job_id"]) if body["job_id"] is not None else None
-        before = dict(job.params) if job is not None else None
         if self.epoch_moved():
+            job = prj.jobs.get(body["job_id"]) if body["job_id"] is not None else None
+            before = dict(job.params) if job is not None else None
             self._log_params(req, prj.name, body["job_id"], user, before, before, False, "KE-040021201")
             raise errors.epoch_moved()
+        self.store.takeover.before_write(req, prj.name)
+        job = prj.jobs.get(body["job_id"]) if body["job_id"] is not None else None
+        before = dict(job.params) if job is not None else None
         if job is not None:  # an unknown job id is silently ignored
-            self.store.retry.update_params(job, params, now)
+            self.store.retry.update_params(job, params, max(now, time.time()))
         self._log_params(req, prj.name, body["job_id"], user, before, dict(job.params) if job is not None else None,
                          True, None)
         return "", None

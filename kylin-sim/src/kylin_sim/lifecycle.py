@@ -216,19 +216,27 @@ class Lifecycle:
         job.skip_listener = True
         try:
             store.write(job, STOPPING, now, cause)
-            # Freeze the job: no event moves it while it is killed; a launch in progress stays (its driver is killed).
-            for kind in self.RUN_EVENTS + ("retry",):
-                job.pending.pop(kind, None)
-            killed = store.node.kill(job, cause, self.has_live_driver)
-            if killed is None or store.jobs.get(job.id) is not job:
-                return  # dropped meanwhile
-            now = killed[1]
-            store.cluster.touch(job, now)
-            self.kill_app(job, now)
-            store.write(job, STOPPED, now, cause)
+            now = self.kill_job(job, cause)
+            if now is not None:
+                store.write(job, STOPPED, now, cause)
         finally:
             job.skip_listener = False
             store.dirty = True
+
+    def kill_job(self, job, cause, by="request"):
+        """``killJob`` inside a request (or a take-over): the job frozen (no event moves it while it is killed; a
+        launch in progress stays, its driver is killed), the kill in its turn on the node, the app gone.
+        Returns when it ended, or None when the job was dropped meanwhile. The caller sets ``skip_listener``."""
+        store = self.store
+        for kind in self.RUN_EVENTS + ("retry",):
+            job.pending.pop(kind, None)
+        killed = store.node.kill(job, cause, self.has_live_driver, by)
+        if killed is None or store.jobs.get(job.id) is not job:
+            return None
+        now = killed[1]
+        store.cluster.touch(job, now)
+        self.kill_app(job, now)
+        return now
 
     def restart_job(self, job, now):
         """RESTART = FORCE_STOP + START, one after the other; a broken model leaves the job STOPPED and fails."""

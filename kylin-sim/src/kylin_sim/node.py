@@ -110,7 +110,7 @@ class Node:
                 return
             self.sleep_unlocked(self.kill_free_at - now)
 
-    def kill(self, job, cause, live):
+    def kill(self, job, cause, live, by="request"):
         """``JobKiller.killProcess`` for ``job`` inside a request: wait for the node's kill lock, then spend
         ``kill_delay`` (a live driver) or ``kill_idle_delay``; returns ``(began, ended)`` or None when the job
         was dropped meanwhile. ``live`` is called once the lock is ours: whether the job has a driver to kill."""
@@ -121,7 +121,7 @@ class Node:
         alive = live(job)
         began, ended = self.take_kill(time.time(), store.seconds("kill_delay" if alive else "kill_idle_delay"))
         self.sleep_unlocked(ended - time.time())
-        store.journal.kill(began, ended, job.id, cause, alive, by="request")
+        store.journal.kill(began, ended, job.id, cause, alive, by=by)
         return began, ended
 
     def listener_kill(self, job, cause, now):

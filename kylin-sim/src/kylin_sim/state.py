@@ -12,6 +12,7 @@ is a part with one responsibility, reached through the store:
 | ``retry`` | retry.py | the server's auto-retry and ``PUT /params`` |
 | ``stats`` | stats.py | micro-batch stats rows, ``data_latency``, what micro-batches rewrite |
 | ``patcher`` | patching.py | the control API's patches and its view of a job |
+| ``takeover`` | takeover.py | epoch take-overs (``resumeJobs``) that hold writes, a dead owner's window |
 | ``cluster`` | nodes.py | several nodes behind a load balancer, their lagging views |
 | ``auth`` | auth.py | users, logins, the lock-out, permissions |
 
@@ -35,6 +36,7 @@ from .nodes import Cluster
 from .patching import Patcher
 from .retry import AutoRetry
 from .stats import Stats
+from .takeover import Takeover
 
 __all__ = ["Store", "Aborted", "DEFAULT_CONFIG"]
 
@@ -60,6 +62,7 @@ class Store:
         self.retry = AutoRetry(self)
         self.stats = Stats(self)
         self.patcher = Patcher(self)
+        self.takeover = Takeover(self)
         handlers = {kind: getattr(part, "on_" + kind) for part in (self.lifecycle, self.retry) for kind in part.EVENTS}
         self.events = Timeline(lambda: self.jobs, handlers, before=lambda job, due: self.cluster.touch(job, due))
         self.cluster = Cluster(self, time.time())
@@ -97,6 +100,7 @@ class Store:
         """Apply every timed event due by ``now`` (before a request is served)."""
         self.events.advance(now)
         self.node.journal_kills(now)
+        self.takeover.check(now)
 
     def project(self, name):
         return self.projects.get((name or "").lower())
