@@ -30,11 +30,10 @@ except ImportError as exc:  # pragma: no cover - exercised by the import sanity 
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
-from ansible_collections.kylin.streaming.plugins.module_utils._errors import (  # noqa: F401  re-exported; pylint: disable=unused-import
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
     KylinApiError,
     KylinAuthError,
     KylinClusterError,
-    KylinError,
     KylinNotFoundError,
     KylinPermissionError,
     KylinResponseError,
@@ -64,6 +63,8 @@ CODE_EMPTY_PROJECT = 'KE-010001002'
 CODE_MAINTENANCE = 'KE-040024201'
 CODE_STREAMING_DISABLED = 'KE-010035014'
 CODE_NO_JOB_NODE = 'KE-010021004'
+# A refusal of the project (docs/kylin-api.md §11.4): no write of it can succeed until an administrator acts.
+CODE_NO_RESOURCE_GROUP = 'KE-010021005'
 CLUSTER_ADVICE = {
     CODE_MAINTENANCE: ('Kylin is in maintenance mode and refuses every write until an administrator leaves it: '
                        'wait for the maintenance to end (or leave maintenance mode), then run again; '
@@ -72,11 +73,21 @@ CLUSTER_ADVICE = {
                               'kylin.properties on every node and restart Kylin'),
     CODE_NO_JOB_NODE: ('Kylin has no active job node (a node with kylin.server.mode=all or job) to take the write: '
                        'start one, or check that the job nodes can reach the metadata store'),
+    CODE_NO_RESOURCE_GROUP: ('the project is not bound to a resource group, so Kylin forwards none of its writes: '
+                             'an administrator binds the project to a resource group (Kylin\'s resource group '
+                             'settings), then run again'),
 }
-# Transient refusals of a write (docs/kylin-api.md §7): the project's epoch moved (nothing applied),
-# the owner node could not be reached from the node that forwarded the write (it may have been applied).
+# Transient refusals of a write (docs/kylin-api.md §7, §11.4), by whether the write may have been applied:
+# the project's epoch moved (that write was not applied; jobs before it in the PUT were), the forwarding node
+# could not pass the request on now, or could not reach the metadata database (neither reached the owner);
+# the owner could not be reached from the node that forwarded the write (it may have been applied).
 CODE_EPOCH_MOVED = 'KE-040021201'
+CODE_CANT_TRANSFER = 'KE-010021003'
+CODE_METADATA_UNREACHABLE = 'KE-010019002'
 CODE_OWNER_UNREACHABLE = 'KE-010021002'
+REFUSED_BEFORE_APPLYING = (CODE_EPOCH_MOVED, CODE_CANT_TRANSFER, CODE_METADATA_UNREACHABLE)
+# Refusals a read is retried on like a 503 (the node's filter could not reach the metadata database).
+TRANSIENT_READ_CODES = (CODE_METADATA_UNREACHABLE,)
 
 
 def normalize_base_url(url):
@@ -287,10 +298,14 @@ class KylinClient:
                     self._backoff(attempt, '%s %s: %s' % (method, _shorten(url), self._describe(exc)))
                     continue
                 raise self._transport_error(method, url, exc, never_sent, attempt)
-            if resp.status_code in RETRYABLE_STATUSES:
-                if is_read and attempt <= self.retries:
+            if is_read and attempt <= self.retries:
+                if resp.status_code in RETRYABLE_STATUSES:
                     self._backoff(attempt, '%s %s: HTTP %d' % (method, _shorten(url), resp.status_code),
                                   retry_after=resp.headers.get('Retry-After'))
+                    continue
+                code = _transient_read_code(resp)
+                if code:
+                    self._backoff(attempt, '%s %s: HTTP %d, %s' % (method, _shorten(url), resp.status_code, code))
                     continue
             return self._parse(method, url, resp, attempt)
 
@@ -397,6 +412,17 @@ _PLAIN_HTTP_ANSWER = re.compile(r'WRONG_VERSION_NUMBER|wrong version number|reco
 # What a plain-HTTP client sees when a TLS server hangs up on it (or answers with a TLS alert).
 _TLS_SERVER_HANGUP = re.compile(r'ConnectionResetError|Connection reset|RemoteDisconnected|closed connection without|'
                                 r'BadStatusLine|\\x15\\x03|Connection aborted', re.I)
+
+
+def _transient_read_code(resp):
+    """The error code of a 500 a read is retried on (``TRANSIENT_READ_CODES``), or None."""
+    if resp.status_code != 500:
+        return None
+    try:
+        code = json.loads((resp.content or b'').decode('utf-8', 'replace')).get('error_code')
+    except (ValueError, AttributeError):
+        return None
+    return code if code in TRANSIENT_READ_CODES else None
 
 
 def _scheme_host(url):

@@ -5,12 +5,13 @@
 """Internal use only: the pure decisions of the ``job`` module.
 
 ``decide()`` is the per-status behaviour table of docs/design.md §2.2 as a function of one job's
-last seen row and what this task already did to it. ``JobTrack`` is that record, kept by the
-reconcile loop; the functions here read it and never write to it. No I/O, and no import that
-reaches ``requests``: everything here is testable without a server.
+last seen row and what this task already did to it. ``JobTrack`` is that record: the loop changes
+it only through its methods, and the functions here read it and never write to it. No I/O, and no
+import that reaches ``requests``: everything here is testable without a server.
 """
 
-from ansible_collections.kylin.streaming.plugins.module_utils._rows import job_type
+from ansible_collections.kylin.streaming.plugins.module_utils._evidence import Seen, advanced, record_after
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import job_type, retry_enabled
 
 # Desired states
 STARTED = 'started'
@@ -29,8 +30,6 @@ STARTING, RUNNING, STOPPING, ERROR, STOPPED = 'STARTING', 'RUNNING', 'STOPPING',
 KYLIN_RESTART = 'kylin'
 GRACEFUL_RESTART = 'graceful'
 
-RETRY_PARAM = 'kylin.streaming.job-retry-enabled'
-
 # What the server does inside a status PUT, per job (docs/kylin-api.md §3.2, §7): a kill of a live
 # driver takes 1+2+...+6 s and kills run one at a time on the node; a START greps for a leftover
 # driver, calls YARN, cleans segments and writes metadata; a STOP looks the app up and writes meta.
@@ -38,6 +37,10 @@ RETRY_PARAM = 'kylin.streaming.job-retry-enabled'
 DEFAULT_TIMING = dict(kill_seconds=21.0, start_seconds=1.0, stop_seconds=0.5, read_lag_seconds=5.0)
 # Share of the read timeout the expected work of one PUT may fill.
 PUT_BUDGET_SHARE = 0.5
+
+# The statuses a read may show once each action took effect (not yet a contradiction of it).
+AGREES = {START: (STARTING, RUNNING), RESTART: (STARTING, RUNNING), STOP: (STOPPING, STOPPED, ERROR),
+          FORCE_STOP: (STOPPING, STOPPED)}
 
 # Step kinds returned by decide()
 ACT = 'act'          # send ``action`` now
@@ -78,9 +81,12 @@ DONE_STEP = Step(DONE)
 
 
 class JobTrack:
-    """What this task knows about one job: its last seen row and what it did to it."""
+    """What this task knows about one job: its last seen row and what it did to it.
 
-    def __init__(self, row, order=0):
+    The loop changes it only through the methods below; ``decide()`` and the results read it.
+    """
+
+    def __init__(self, row, order=0, asked=None, answered=None):
         self.id = row['uuid']
         self.order = order
         self.row = row
@@ -92,17 +98,22 @@ class JobTrack:
         self.finished = False
         # Seen STARTING without this task's action: someone else launches it, and it is awaited.
         self.awaiting_running = self.status_before == STARTING
-        self.stopping_since = None
-        self.uncertain_puts = 0
+        self.stopping_since = None   # when first seen STOPPING (from a graceful stop: the kill queue)
+        self.stop_ended = None       # when its graceful stop ended (its STOP/ERROR record), this machine's clock
+        self.uncertain_puts = 0      # PUTs of this job whose outcome was unknown and showed no sign of the action
+        self.unsettled = None        # (action, why) of the last such PUT, until the action is sent again
+        self.resent = []             # [{action, reason}]: every write sent again after a lost or refused answer
         self.restart_for_params = False
         self.params_changes = {}
         self.desired_params = None
         self.note = None
         self.first_row = dict(row)   # the selection read
-        self.seen_at = None          # when the current row was asked for (None: the selection read)
+        self.seen_at = asked         # when the current row was asked for (None: not known)
+        self.answered_at = answered if answered is not None else asked  # when its answer came
         self.sent_at = None          # when the PUT of the last action was sent
         self.acted_at = None         # when this task learnt that the last action took effect
-        self.before_action = None    # the row as last read before the last action
+        self.before_action = None    # the row as last read before the last action (a Seen)
+        self.agreed = None           # last_modified of the newest view since the last action that agreed with it
 
     @property
     def status(self):
@@ -116,26 +127,67 @@ class JobTrack:
     def last_action(self):
         return self.actions[-1] if self.actions else None
 
-    def observe(self, row, now):
-        """Take a row read by a request sent at ``now``; remember when the job was first seen STOPPING."""
-        self.seen_at = now
+    @property
+    def launching_error(self):
+        return bool(self.row.get('launching_error'))
+
+    @property
+    def in_stop_queue(self):
+        """STOPPING from a graceful stop (this task's STOP or one found under way), not killed by this task."""
+        return (self.status == STOPPING and self.stopping_since is not None
+                and not ({FORCE_STOP, RESTART} & set(self.actions)) and self.last_action in (None, STOP))
+
+    def seen(self):
+        """The current row with the times of the read that gave it (``_evidence.Seen``)."""
+        return Seen(self.row, self.seen_at, self.answered_at)
+
+    # ---------------------------------------------------------------- reads
+
+    def observe(self, row, asked, answered=None):
+        """Take a row read by a request sent at ``asked`` (answered at ``answered``); True when the job moved.
+
+        Remembers when the job was first seen STOPPING, and when a graceful stop of it ended.
+        """
+        before = self.seen()
+        after = Seen(row, asked, answered)
+        moved = _moved(before, after)
+        if self.in_stop_queue and row.get('job_status') in (STOPPED, ERROR):
+            span = after.record
+            self.stop_ended = span[0] if span is not None else asked
+        if self.last_action and after.modified is not None and after.status in AGREES[self.last_action]:
+            self.agreed = max(self.agreed or after.modified, after.modified)
+        self.seen_at = asked
+        self.answered_at = after.answered
         if row.get('job_status') == STARTING and not self.actions:
             self.awaiting_running = True
         if row.get('job_status') == STOPPING:
             if self.stopping_since is None:
-                self.stopping_since = now
+                self.stopping_since = asked
         elif self.last_action != STOP:
             self.stopping_since = None
         self.row = row
+        return moved
+
+    # ---------------------------------------------------------------- writes
+
+    def sending(self, action):
+        """This task sends ``action`` to the job; a send after an unsettled one of the same action is a resend."""
+        if self.unsettled is not None:
+            if self.unsettled[0] == action:
+                self.resent.append(dict(action=action, reason=self.unsettled[1]))
+            self.unsettled = None
 
     def applied(self, action, now, sent_at=None):
         """Record that ``action`` (sent at ``sent_at``) took effect, and the status the server sets before answering."""
-        self.before_action = dict(self.row)
+        self.before_action = self.seen()
+        self.agreed = None
         self.actions.append(action)
         self.changed = True
+        self.unsettled = None
         self.sent_at = now if sent_at is None else sent_at
         self.acted_at = now
         self.seen_at = now
+        self.answered_at = now
         assumed = {START: STARTING, RESTART: STARTING, STOP: STOPPING, FORCE_STOP: STOPPED}[action]
         row = dict(self.row, job_status=assumed)
         if action in (START, RESTART):
@@ -144,36 +196,55 @@ class JobTrack:
         if action == STOP:
             self.stopping_since = now
 
+    def not_applied(self, action, why):
+        """A PUT of ``action`` whose outcome was unknown showed no sign of it: it may be sent again. Returns the count."""
+        self.uncertain_puts += 1
+        self.unsettled = (action, why)
+        return self.uncertain_puts
+
     def failed(self, reason, fatal=False):
         self.error = reason
         self.fatal = fatal
         self.finished = True
 
-    @property
-    def launching_error(self):
-        return bool(self.row.get('launching_error'))
+    def finish(self):
+        """Nothing more to do or to wait for."""
+        self.finished = True
 
-    def fresh(self, read_lag):
-        """Whether the current row was read late enough after this task's last action to be a verdict."""
-        if self.acted_at is None:
-            return True
-        return self.seen_at is not None and self.seen_at >= self.acted_at + (read_lag or 0)
+    def skip(self, note):
+        """Left alone (a rolling batch before it failed): ``note`` says why."""
+        self.note = note
+        self.finished = True
+
+    def remark(self, note):
+        self.note = note
+
+    def started_elsewhere(self, note):
+        """Another controller started it first: awaited until RUNNING, not this task's change."""
+        self.note = note
+        self.awaiting_running = True
+
+    # ---------------------------------------------------------------- params
+
+    def plan_params(self, changes, desired, restart):
+        self.params_changes = changes
+        self.desired_params = desired
+        self.restart_for_params = bool(changes) and restart
+
+    def params_written(self):
+        """The params PUT rewrote the meta: the row's ``last_modified`` is no longer the server's."""
+        self.row = dict(self.row, params=self.desired_params, last_modified=None)
+        self.changed = True
+
+    # ---------------------------------------------------------------- evidence
 
     def record_after(self, since):
         """Whether the row's last START/STOP/ERROR record is newer than ``since`` (this task's clock)."""
-        duration = self.row.get('last_status_duration')
-        if since is None or duration is None or self.seen_at is None:
-            return False
-        # seen_at is when the read was sent, before the server measured the duration: an underestimate.
-        return self.seen_at - duration / 1000.0 >= since
+        return record_after(Seen(self.row, self.seen_at), since)
 
 
-def retry_enabled(row, global_default=False):
-    """Whether Kylin relaunches this job from ERROR: its param, else the cluster's setting."""
-    params = row.get('params') or {}
-    if params.get(RETRY_PARAM) is None:
-        return bool(global_default)
-    return str(params.get(RETRY_PARAM)).strip().lower() == 'true'
+def _moved(before, after):
+    return advanced(before, after) if before.asked is not None else before.status != after.status
 
 
 def _broken(track):
@@ -193,25 +264,78 @@ def _running_lost(track):
     return 'became %s while this task waited for RUNNING (stopped by someone else?)' % track.status
 
 
-def _stopping_too_long(track, force_after, now):
-    return force_after is not None and track.stopping_since is not None and now - track.stopping_since >= force_after
+def _stopping_too_long(track, force_after, now, queue=None):
+    """Whether ``force_after`` has passed for a STOPPING job (with ``queue``, also its place in the kill queue)."""
+    if force_after is None or track.stopping_since is None:
+        return False
+    if queue is not None:
+        return queue.force_due(track, now, force_after)
+    return now - track.stopping_since >= force_after
+
+
+def contradiction_proven(track, read_lag):
+    """Whether the current row, which contradicts this task's last action, shows a state newer than that action.
+
+    Reads may lag writes, for longer than ``read_lag`` under load (docs/kylin-api.md §11.5), so a read
+    that contradicts this task's own action is a verdict only when it is a later version of the job
+    than the action's own writes: its ``last_modified`` is newer than the row read before the action
+    and than every view since that agreed with it (a RESTART's own kill writes a STOPPED, so a
+    STOPPED after a RESTART needs a newer view than a STARTING or RUNNING seen after it), and a
+    RUNNING after a stop runs another YARN application. Rows without ``last_modified`` need a record
+    (``last_status_duration``) newer than the action instead. With ``read_lag`` 0 (one node) every read
+    is current.
+    """
+    if not read_lag:
+        return True
+    last, status = track.last_action, track.status
+    now = track.seen()
+    before = track.before_action
+    old_app = before.app if before is not None else None
+    floors = [v for v in (before.modified if before is not None else None, track.agreed) if v is not None]
+    if now.modified is not None and floors:
+        newer = now.modified > max(floors)
+        if last == RESTART and status == STOPPED and track.agreed is None:
+            return False
+        if last in (STOP, FORCE_STOP) and status == RUNNING:
+            return newer and now.app != old_app
+        return newer
+    if last == START:
+        return track.record_after(track.sent_at)
+    if last in (STOP, FORCE_STOP) and status == RUNNING:
+        return bool(old_app) and now.app is not None and now.app != old_app
+    if last in (STOP, FORCE_STOP) and status == STARTING:
+        return False  # its own stop wrote the newest record: nothing here is newer than the action
+    return track.record_after(track.acted_at)
+
+
+def unbelieved(track, read_lag):
+    """Why the last read was not taken as a verdict, for a timeout's message; None when it was, or agrees."""
+    last, status = track.last_action, track.status
+    contradicts = (last in (START, RESTART) and status in (STOPPED, ERROR)) or (
+        last in (STOP, FORCE_STOP) and status in (RUNNING, STARTING))
+    if not contradicts or contradiction_proven(track, read_lag):
+        return None
+    return ('the last read (%s) contradicts this task\'s %s and shows nothing newer than it (no record after it, '
+            'no newer view of the job): it may come from a Kylin node that has not caught up '
+            '(docs/kylin-api.md §11.5)' % (status, last))
 
 
 def decide(track, state, force=False, force_after=None, wait=True, now=0.0, restart_method=KYLIN_RESTART,
-           read_lag=0.0, global_retry=False):
+           read_lag=0.0, global_retry=False, queue=None):
     """The next step for one job: the table of docs/design.md §2.2, plus what this task already did.
 
-    ``read_lag``: seconds a read may lag a write (nodes behind a load balancer); a read that
-    contradicts this task's own action and is not fresher than that is not a verdict.
-    ``global_retry``: the cluster's ``kylin.streaming.job-retry-enabled``, for jobs whose params lack it.
+    ``read_lag``: seconds a read may lag a write (nodes behind a load balancer; 0 for one node); a read
+    that contradicts this task's own action is a verdict only with evidence newer than the action
+    (``contradiction_proven``). ``global_retry``: the cluster's ``kylin.streaming.job-retry-enabled``,
+    for jobs whose params lack it. ``queue``: the task's graceful stops waiting for their kills
+    (``_timing.StopQueue``), which ``force_after`` waits out.
     """
     status = track.status
     done_or_settle = SETTLE_STEP if wait else DONE_STEP
     last = track.last_action
-    fresh = track.fresh(read_lag)
 
     if state == RESTARTED and restart_method == GRACEFUL_RESTART and not ({START, RESTART} & set(track.actions)):
-        return _graceful_stop_phase(track, force_after, now, fresh)
+        return _graceful_stop_phase(track, force_after, now, read_lag, queue)
 
     if state in (STARTED, RESTARTED):
         wants_restart = state == RESTARTED or (track.restart_for_params and status in (RUNNING, STARTING))
@@ -227,7 +351,7 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0, rest
                 return DONE_STEP
             if status in (STARTING, STOPPING):
                 return done_or_settle
-            if last is not None and not fresh:
+            if last is not None and not contradiction_proven(track, read_lag):
                 return done_or_settle
             return fail(_running_lost(track), fatal=True)
         if status == RUNNING:
@@ -248,7 +372,7 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0, rest
     if last == FORCE_STOP:
         if status == STOPPED:
             return DONE_STEP
-        if status == STOPPING or not fresh:
+        if status == STOPPING or not contradiction_proven(track, read_lag):
             # Still being killed (kills run one at a time on the node), or a read from before the kill.
             return done_or_settle
         return fail('is %s after FORCE_STOP (started again by someone else?)' % status)
@@ -258,10 +382,10 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0, rest
         if status in (STOPPED, ERROR):
             return DONE_STEP
         if status == STOPPING:
-            if wait and _stopping_too_long(track, force_after, now):
+            if wait and _stopping_too_long(track, force_after, now, queue):
                 return act(FORCE_STOP)
             return done_or_settle
-        if not fresh:
+        if not contradiction_proven(track, read_lag):
             return done_or_settle
         return fail('is %s again after STOP (started again by someone else?)' % status)
     if status == STOPPED:
@@ -277,13 +401,13 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0, rest
     if status == STOPPING:
         if force:
             return act(FORCE_STOP)
-        if wait and _stopping_too_long(track, force_after, now):
+        if wait and _stopping_too_long(track, force_after, now, queue):
             return act(FORCE_STOP)
         return done_or_settle
     return fail('unexpected status %r' % status)
 
 
-def _graceful_stop_phase(track, force_after, now, fresh):
+def _graceful_stop_phase(track, force_after, now, read_lag, queue):
     """``restart_method: graceful`` until the START: a graceful STOP, FORCE_STOP after ``force_after``."""
     status = track.status
     last = track.last_action
@@ -295,15 +419,15 @@ def _graceful_stop_phase(track, force_after, now, fresh):
     if last is None:
         if status == RUNNING:
             return act(STOP)
-        if status == STOPPING and _stopping_too_long(track, force_after, now):
+        if status == STOPPING and _stopping_too_long(track, force_after, now, queue):
             return act(FORCE_STOP)
         # STARTING: a STOP now could be lost (docs/kylin-api.md §3.3); STOPPING: let it finish.
         return HOLD_STEP
     if status == STOPPING:
-        if last == STOP and _stopping_too_long(track, force_after, now):
+        if last == STOP and _stopping_too_long(track, force_after, now, queue):
             return act(FORCE_STOP)
         return HOLD_STEP
-    if not fresh:
+    if not contradiction_proven(track, read_lag):
         return HOLD_STEP
     return fail('is %s again after %s (started again by someone else?)' % (status, last))
 
@@ -313,28 +437,43 @@ def launch_evidence(track):
 
     A node that has not caught up may still show a RUNNING from before this task stopped or
     restarted the job, with the old ``yarn_app_id``; the new launch has another app id, or a START
-    record younger than the action (``last_status_duration``). A job this task never saw running
-    cannot show an old RUNNING.
+    record younger than the action: after a START's send, after a RESTART took effect (its own kill
+    writes a STOP record in between). A job this task never saw running cannot show an old RUNNING.
     """
-    earlier = [r for r in (track.first_row, track.before_action) if r]
+    earlier = [track.first_row] + ([track.before_action.row] if track.before_action is not None else [])
     known_apps = set(r.get('yarn_app_id') for r in earlier) - {None, ''}
     app = track.row.get('yarn_app_id')
     if app and app not in known_apps:
         return True
-    if track.record_after(track.sent_at):
+    if track.record_after(track.acted_at if track.last_action == RESTART else track.sent_at):
         return True
     return not any(r.get('job_status') in (RUNNING, STOPPING) for r in earlier)
 
 
-def predict(track, step, state):
+def graceful_action(actions):
+    """How a graceful restart is reported: ``RESTART (STOP, START)``, ``RESTART (STOP, FORCE_STOP, START)`` ..."""
+    return '%s (%s)' % (RESTART, ', '.join(actions))
+
+
+def reported_action(track, state, restart_method=KYLIN_RESTART):
+    """The ``action`` of a job's result: the last action, or for a graceful restart every step of it."""
+    if state == RESTARTED and restart_method == GRACEFUL_RESTART and START in track.actions:
+        return graceful_action(track.actions)
+    return track.last_action
+
+
+def predict(track, step, state, restart_method=KYLIN_RESTART):
     """Check mode: ``(action, changed, predicted status)`` of a first step, without acting."""
     status = track.status
     up = state in (STARTED, RESTARTED)
+    graceful = state == RESTARTED and restart_method == GRACEFUL_RESTART
     if step.kind == ACT:
-        if up and step.action in (STOP, FORCE_STOP):
-            return START, True, RUNNING  # restart_method graceful: STOP now, START when stopped
+        if graceful:
+            return graceful_action([STOP, START] if step.action in (STOP, FORCE_STOP) else [START]), True, RUNNING
         return step.action, True, RUNNING if step.action in (START, RESTART) else STOPPED
     if step.kind == HOLD:
+        if graceful:
+            return graceful_action([START] if status == STOPPING else [STOP, START]), True, RUNNING
         return (START, True, RUNNING) if up else (STOP, True, STOPPED)
     if step.kind in (SETTLE, DONE):
         if status in (STARTING,) and up:
@@ -391,24 +530,3 @@ def put_read_timeout(action, count, timeout, timing=None):
     if expected <= timeout * PUT_BUDGET_SHARE:
         return timeout
     return expected / PUT_BUDGET_SHARE
-
-
-def took_effect(action, before_row, after_row, seconds_since_put):
-    """Whether a PUT whose answer was lost moved this job (docs/design.md §4).
-
-    A status change is evidence. FORCE_STOP and RESTART leave evidence even when the status looks
-    the same: a new record (``last_status_duration`` younger than the PUT) or a new YARN app.
-    """
-    if after_row is None:
-        return False
-    before_status, after_status = before_row.get('job_status'), after_row.get('job_status')
-    if before_status != after_status:
-        return True
-    if action in (FORCE_STOP, RESTART):
-        duration = after_row.get('last_status_duration')
-        if duration is not None and duration / 1000.0 <= seconds_since_put:
-            return True
-        before_app, after_app = before_row.get('yarn_app_id'), after_row.get('yarn_app_id')
-        if before_app and after_app and before_app != after_app:
-            return True
-    return False

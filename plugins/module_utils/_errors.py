@@ -63,7 +63,8 @@ class KylinApiError(KylinError):
 
 class KylinClusterError(KylinApiError):
     """Kylin refuses every job for a reason of the whole cluster (maintenance mode, streaming
-    disabled, no job node): acting on any other job cannot succeed, so the task ends at once."""
+    disabled, no job node) or of the whole project (not bound to a resource group): acting on any
+    other job cannot succeed, so the task ends at once."""
 
 
 # error_type of each error class, most specific first (returned by failing tasks).

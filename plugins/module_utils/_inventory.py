@@ -21,13 +21,11 @@ from ansible_collections.kylin.streaming.plugins.module_utils._client import (
     MAX_URL_LENGTH,
     KylinApiError,
 )
-from ansible_collections.kylin.streaming.plugins.module_utils._decisions import retry_enabled
-from ansible_collections.kylin.streaming.plugins.module_utils._rows import (  # noqa: F401  re-exported; pylint: disable=unused-import
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import (
     JOB_TYPES,
-    STATUSES,
     STORAGE_ORDER,
     count_statuses,
-    job_type,
+    retry_enabled,
     sort_rows,
     with_type,
 )

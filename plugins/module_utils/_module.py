@@ -19,12 +19,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._client import (
     REQUESTS_IMPORT_ERROR,
     KylinClient,
 )
-from ansible_collections.kylin.streaming.plugins.module_utils._errors import (  # noqa: F401  re-exported; pylint: disable=unused-import
-    KylinError,
-    KylinOptionError,
-    error_fields,
-    error_type,
-)
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinError, KylinOptionError, error_fields
 from ansible_collections.kylin.streaming.plugins.module_utils._options import (
     OptionAdapter,
     check_connection,

@@ -2,32 +2,37 @@
 # Copyright: (c) 2026, kylin.streaming contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Internal use only: the reconcile loop behind ``kylin.streaming.job``.
+"""Internal use only: the reconcile loop behind ``kylin.streaming.job`` (the runner).
 
-read -> plan (``_decisions.decide``) -> act -> wait -> result. The I/O lives here; every decision
-is delegated to the pure functions of ``_decisions``, params to ``_job_params`` and the report to
-``_results``. A round decides every unfinished job, sends one PUT
-per action kind (builds first when starting, merges first when stopping), and otherwise polls all
-awaited jobs with one list read. PUTs are never blindly resent: a failed or unanswered PUT is
-followed by a re-read, and only jobs that did not move are sent again (docs/design.md §4).
+read -> plan (``_decisions.decide``) -> act -> wait -> result. Every decision is delegated to the
+pure functions of ``_decisions``, params to ``_job_params``, the report to ``_results``; the waits
+(every read after the selection, every sleep) to ``_waiter``, their pace to ``_timing``, and each
+status PUT, with all that follows when its outcome is unknown, to ``_attempt.PutAttempt``. A round
+decides every unfinished job, sends one PUT per action kind (builds first when starting, merges
+first when stopping), and otherwise polls all awaited jobs with one list read (docs/design.md §3, §4).
 """
 
 import difflib
 import re
 import time
 
-from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
-from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
-from ansible_collections.kylin.streaming.plugins.module_utils._client import CODE_EPOCH_MOVED
-from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
-    KylinAuthError,
-    KylinClusterError,
-    KylinError,
-    KylinNotFoundError,
-    KylinPermissionError,
-    KylinSelectionError,
-    error_fields,
+from ansible_collections.kylin.streaming.plugins.module_utils._attempt import PutAttempt
+from ansible_collections.kylin.streaming.plugins.module_utils._decisions import (
+    ACT,
+    DONE,
+    FAIL,
+    HOLD,
+    KIND_ORDER,
+    STARTED,
+    JobTrack,
+    chunks,
+    decide,
+    ordered,
+    predict,
+    put_chunk_size,
+    unbelieved,
 )
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinError, KylinSelectionError, error_fields
 from ansible_collections.kylin.streaming.plugins.module_utils._inventory import read_jobs
 from ansible_collections.kylin.streaming.plugins.module_utils._job_params import (
     desired_params,
@@ -35,23 +40,14 @@ from ansible_collections.kylin.streaming.plugins.module_utils._job_params import
     validate_params,
 )
 from ansible_collections.kylin.streaming.plugins.module_utils._results import NOT_ATTEMPTED, diff_of, job_result, summary
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import job_type
+from ansible_collections.kylin.streaming.plugins.module_utils._timing import PollPacer, StopQueue
+from ansible_collections.kylin.streaming.plugins.module_utils._waiter import Waiter
 
-START_REFUSED = 'KE-010035005'
-# An error that ends the task at once: a refused login or permission, an unknown project, a refusal of
-# the whole cluster (maintenance mode, streaming disabled, no job node).
-FINAL_ERRORS = (KylinAuthError, KylinPermissionError, KylinNotFoundError, KylinClusterError)
-# Following a PUT whose answer was lost: poll between these bounds, and allow this margin over one job's work.
-FOLLOW_POLL_MIN = 0.2
-FOLLOW_POLL_MAX = 2.0
-FOLLOW_MARGIN = 1.0
-# Waits before resending a write the cluster refused before applying it (epoch hand-over).
-REFUSED_BACKOFF = Backoff(first=0.5, maximum=8.0)
 JOB_ID_RE = re.compile(r'^[0-9A-Za-z][0-9A-Za-z-]*_(build|merge)$')
-POLL_MAX = 30.0
-POLL_BACKOFF = 1.5
-
-
-SelectionError = KylinSelectionError  # the name earlier callers import
+# A poll timed for a predicted change lands this share of a kill after it (at least PREDICTION_MARGIN_MIN s).
+PREDICTION_MARGIN_SHARE = 0.02
+PREDICTION_MARGIN_MIN = 0.05
 
 
 class JobReconciler:
@@ -68,14 +64,13 @@ class JobReconciler:
         self.state = options.state
         self.timing = options.timing
         self.clock = clock
-        self.sleep = sleep
+        self.waiter = Waiter(client, options.project, clock, sleep)
         self._warn = warn
         self.tracks = []
+        self.deadline = None
         self.timed_out = False
         self.aborted = False
         self.warnings = []
-        self.poll_errors = 0
-        self.last_poll_error = None
         self.error = None
 
     def warn(self, text):
@@ -110,8 +105,10 @@ class JobReconciler:
 
     def select(self):
         opts = self.opts
+        asked = self.clock()
         rows = read_jobs(self.client, self.project, job_ids=opts.job_ids, models=opts.models,
                          job_types=opts.selected_job_types)
+        answered = self.clock()
         if opts.job_ids:
             by_id = dict((row.get('uuid'), row) for row in rows)
             missing = [i for i in opts.job_ids if i not in by_id]
@@ -125,11 +122,11 @@ class JobReconciler:
                 raise KylinSelectionError('model(s) not found in project %s: %s (aliases are exact and case-sensitive)%s' % (
                     self.project, ', '.join(missing), self.suggest(missing)))
             rank = {alias: i for i, alias in enumerate(opts.models)}
-            ordered_rows = sorted(rows, key=lambda r: (rank.get(r.get('model_alias'), 0), J.job_type(r) != 'build'))
+            ordered_rows = sorted(rows, key=lambda r: (rank.get(r.get('model_alias'), 0), job_type(r) != 'build'))
         if ordered_rows and ordered_rows[0].get('project'):
             # Kylin matches project names case-insensitively on reads; write with its own spelling.
-            self.project = ordered_rows[0]['project']
-        return [J.JobTrack(row, order=i) for i, row in enumerate(ordered_rows)]
+            self.project = self.waiter.project = ordered_rows[0]['project']
+        return [JobTrack(row, order=i, asked=asked, answered=answered) for i, row in enumerate(ordered_rows)]
 
     def suggest(self, missing):
         """'; did you mean orders_rt?' from one read of the project's aliases (only on this error path)."""
@@ -151,20 +148,17 @@ class JobReconciler:
         opts = self.opts
         if opts.params is None:
             return
+        restart = self.state == STARTED and opts.apply_params == 'restart'
         for track in self.tracks:
             current = track.row.get('params') or {}
             desired = desired_params(current, opts.params, opts.params_purge)
-            track.params_changes = params_changes(current, desired)
-            track.desired_params = desired
-            if track.params_changes and self.state == J.STARTED and opts.apply_params == 'restart':
-                track.restart_for_params = True
+            track.plan_params(params_changes(current, desired), desired, restart)
 
     def write_params(self):
         for track in self.tracks:
             if track.params_changes:
                 self.client.set_params(track.row.get('project') or self.project, track.id, track.desired_params)
-                track.row = dict(track.row, params=track.desired_params)
-                track.changed = True
+                track.params_written()
 
     # ------------------------------------------------------------------ check mode
 
@@ -173,9 +167,9 @@ class JobReconciler:
         plan = {}
         for track in self.tracks:
             step = self.decide(track, now)
-            action, changed, status = J.predict(track, step, self.state)
-            if step.kind == J.FAIL:
-                track.error = step.reason
+            action, changed, status = predict(track, step, self.state, self.opts.restart_method)
+            if step.kind == FAIL:
+                track.failed(step.reason)
             plan[track.id] = (action, changed or bool(track.params_changes), status)
         return plan
 
@@ -190,272 +184,96 @@ class JobReconciler:
         pending, others = [], []
         for track in self.tracks:
             step = self.decide(track, now)
-            (pending if step.kind in (J.ACT, J.HOLD) else others).append(track)
-        batches = J.chunks(J.ordered(pending, self.state), self.opts.batch_size)
+            (pending if step.kind in (ACT, HOLD) else others).append(track)
+        batches = chunks(ordered(pending, self.state), self.opts.batch_size)
         for number, batch in enumerate(batches, 1):
             self.converge(batch)
             if self.aborted or self.timed_out or any(t.error for t in batch):
                 for later in batches[number:]:
                     for track in later:
-                        track.note = '%s: batch %d of %d did not converge' % (NOT_ATTEMPTED, number, len(batches))
-                        track.finished = True
+                        track.skip('%s: batch %d of %d did not converge' % (NOT_ATTEMPTED, number, len(batches)))
                 return
         self.converge(others)
 
-    def decide(self, track, now):
+    def decide(self, track, now, queue=None):
         opts = self.opts
-        return J.decide(track, self.state, opts.force, opts.force_after, opts.wait, now,
-                        restart_method=opts.restart_method, read_lag=self.timing['read_lag_seconds'],
-                        global_retry=opts.global_retry_enabled)
+        return decide(track, self.state, opts.force, opts.force_after, opts.wait, now,
+                      restart_method=opts.restart_method, read_lag=self.timing['read_lag_seconds'],
+                      global_retry=opts.global_retry_enabled, queue=queue)
+
+    def stop_queue(self):
+        """The task's graceful stops waiting for their end-of-run kills (docs/kylin-api.md §11.1)."""
+        return StopQueue.for_timing(self.tracks, self.timing, extra_slack=self.opts.poll_interval)
 
     def converge(self, group):
-        deadline = self.clock() + self.opts.wait_timeout
-        delay = self.opts.poll_interval
+        """Rounds of decide, act and wait until every job of ``group`` is done, failed, or the wait timed out."""
+        self.deadline = self.clock() + self.opts.wait_timeout
+        pacer = PollPacer(self.opts.poll_interval)
+        margin = max(PREDICTION_MARGIN_MIN, PREDICTION_MARGIN_SHARE * self.timing['kill_seconds'])
         while True:
             now = self.clock()
+            queue = self.stop_queue()
             acts, waiting = {}, []
             for track in group:
                 if track.finished:
                     continue
-                step = self.decide(track, now)
-                if step.kind == J.ACT:
+                step = self.decide(track, now, queue)
+                if step.kind == ACT:
                     acts.setdefault(step.action, []).append(track)
-                elif step.kind == J.FAIL:
+                elif step.kind == FAIL:
                     track.failed(step.reason, step.fatal)
                     if step.fatal:
                         self.aborted = True
-                elif step.kind == J.DONE:
-                    track.finished = True
+                elif step.kind == DONE:
+                    self.done(track)
                 else:
                     waiting.append(track)
             if self.aborted:
                 return
             if acts:
-                began = self.clock()
                 self.apply(acts)
-                # The server's own work inside the PUTs (kills, START work) is not waiting time.
-                deadline += self.clock() - began
-                if self.aborted:
+                pacer.reset()
+                if self.aborted or self.timed_out:
                     return
                 continue
             if not waiting:
                 return
-            remaining = deadline - self.clock()
+            now = self.clock()
+            remaining = self.deadline - now
             if remaining <= 0:
-                self.timed_out = True
-                for track in waiting:
-                    track.failed('timed out after %ss; last status %s' % (self.opts.wait_timeout, track.status))
+                self.time_out(waiting)
                 return
-            self.sleep(min(delay, remaining))
-            delay = min(delay * POLL_BACKOFF, POLL_MAX)
-            self.poll(waiting)
+            self.waiter.sleep(min(pacer.delay(now, queue.next_end(), margin, queue.slack), remaining))
+            pacer.saw(self.waiter.poll(waiting))
 
-    def poll(self, tracks):
-        """One list read for every awaited job; a failed poll is tolerated until the deadline."""
-        asked = self.clock()
-        try:
-            rows = self.read([t.id for t in tracks])
-        except FINAL_ERRORS:
-            raise
-        except KylinError as exc:
-            self.poll_errors += 1
-            self.last_poll_error = str(exc)
-            return
-        for track in tracks:
-            row = rows.get(track.id)
-            if row is None:
-                track.failed('the job disappeared from Kylin (model dropped?)')
-            else:
-                track.observe(row, asked)
+    def done(self, track):
+        """The job reached the desired state (or needs nothing more): the place for any check after RUNNING."""
+        track.finish()
 
-    def read(self, ids):
-        rows = read_jobs(self.client, self.project, job_ids=ids)
-        return {row.get('uuid'): row for row in rows}
+    def time_out(self, waiting):
+        self.timed_out = True
+        for track in waiting:
+            doubt = unbelieved(track, self.timing['read_lag_seconds'])
+            track.failed('timed out after %ss; last status %s%s' % (
+                self.opts.wait_timeout, track.status, '; %s' % doubt if doubt else ''))
+
+    def inside_puts(self, since):
+        """Time spent inside a status request since ``since`` is the server's work, not waiting: move the deadline."""
+        if self.deadline is not None:
+            self.deadline += self.clock() - since
 
     # ------------------------------------------------------------------ act
 
     def apply(self, acts):
-        for action in J.KIND_ORDER:
+        for action in KIND_ORDER:
             tracks = acts.get(action)
             if not tracks:
                 continue
-            size = J.put_chunk_size(action, self.client.timeout, self.timing)
-            for chunk in J.chunks(J.ordered(tracks, action), size):
-                self.put(action, chunk)
-                if self.aborted:
+            size = put_chunk_size(action, self.client.timeout, self.timing)
+            for chunk in chunks(ordered(tracks, action), size):
+                PutAttempt(self, action, chunk).send()
+                if self.aborted or self.timed_out:
                     return
-
-    def put(self, action, tracks):
-        before = {t.id: dict(t.row) for t in tracks}
-        read_timeout = J.put_read_timeout(action, len(tracks), self.client.timeout, self.timing)
-        sent_at = self.clock()
-        try:
-            self.client.act(action, [t.id for t in tracks], self.project, timeout=read_timeout)
-        except FINAL_ERRORS:
-            raise
-        except KylinError as exc:
-            if exc.error_code == CODE_EPOCH_MOVED:
-                self.refused_before_applying(action, tracks, before, sent_at, exc)
-            elif exc.maybe_applied:
-                self.follow(action, tracks, before, sent_at, exc)
-            else:
-                self.recover(action, tracks, before, sent_at, exc)
-            return
-        now = self.clock()
-        for track in tracks:
-            track.applied(action, now, sent_at)
-
-    def refused_before_applying(self, action, tracks, before, sent_at, exc):
-        """The project's epoch moved during the PUT: nothing was applied; re-read and resend what did not move."""
-        attempt = max(t.uncertain_puts for t in tracks) + 1
-        self.warn('%s of %d job(s) refused while the project moved to another Kylin node (%s); resending '
-                  'after a re-read (attempt %d of %d)' % (action, len(tracks), exc.error_code, attempt, self.client.retries))
-        self.sleep(REFUSED_BACKOFF.delay(attempt))
-        self.reread_and_settle(action, tracks, before, sent_at, exc)
-
-    def follow(self, action, tracks, before, sent_at, exc):
-        """A PUT whose answer was lost: follow the server working through it, never resend meanwhile.
-
-        Kylin goes on with the batch after the client gave up (docs/kylin-api.md §3.2, §4). Jobs
-        move one after another; the PUT is over when every job moved, or when nothing moved for
-        longer than one job's work (plus the read lag). Only the jobs that never moved are resent.
-        """
-        ids = [t.id for t in tracks]
-        per_job = J.work_per_job(action, self.timing)
-        lag = self.timing['read_lag_seconds']
-        quiet_limit = per_job + lag + FOLLOW_MARGIN
-        interval = min(FOLLOW_POLL_MAX, max(FOLLOW_POLL_MIN, min(per_job, self.opts.poll_interval) / 2.0))
-        moved, last_progress, last_view, rows = set(), self.clock(), None, {}
-        read_errors = 0
-        self.warn('the answer of %s for %d job(s) was lost (%s); following the server\'s progress before '
-                  'resending anything' % (action, len(tracks), exc))
-        while True:
-            self.sleep(interval)
-            asked = self.clock()
-            try:
-                rows = self.read(ids)
-            except FINAL_ERRORS:
-                raise
-            except KylinError as read_exc:
-                read_errors += 1
-                if read_errors > max(3, self.client.retries) and self.clock() - last_progress > quiet_limit:
-                    for track in tracks:
-                        if track.id not in moved:
-                            track.failed('%s: %s; the job could not be re-read afterwards (%s), its state is unknown' % (
-                                action, exc, read_exc))
-                    return
-                continue
-            now = self.clock()
-            view = {k: (v.get('job_status'), v.get('yarn_app_id'), _recorded_since(v, asked, sent_at))
-                    for k, v in rows.items()}
-            for track in tracks:
-                row = rows.get(track.id)
-                if track.id not in moved and row is not None and J.took_effect(action, before[track.id], row,
-                                                                               asked - sent_at):
-                    moved.add(track.id)
-            if view != last_view:
-                last_view, last_progress = view, now
-            if len(moved) == len(tracks) and all(rows.get(i, {}).get('job_status') != J.STOPPING or action == J.STOP
-                                                 for i in ids):
-                break
-            if now - last_progress > quiet_limit and now - sent_at >= lag:
-                break
-        self.settle_after_put(action, tracks, before, sent_at, exc, rows, moved, asked)
-
-    def reread_and_settle(self, action, tracks, before, sent_at, exc):
-        asked = self.clock()
-        try:
-            rows = self.read([t.id for t in tracks])
-        except FINAL_ERRORS:
-            raise
-        except KylinError as read_exc:
-            for track in tracks:
-                track.failed('%s: %s; the job could not be re-read afterwards (%s), its state is unknown' % (
-                    action, exc, read_exc))
-            return
-        moved = set(t.id for t in tracks if J.took_effect(action, before[t.id], rows.get(t.id), asked - sent_at))
-        self.settle_after_put(action, tracks, before, sent_at, exc, rows, moved, asked)
-
-    def settle_after_put(self, action, tracks, before, sent_at, exc, rows, moved, asked):
-        """Jobs that moved took the action; the others are left to be sent again, a bounded number of times."""
-        now = self.clock()
-        for track in tracks:
-            row = rows.get(track.id)
-            if row is None:
-                track.failed('the job disappeared from Kylin (model dropped?)')
-            elif track.id in moved:
-                track.applied(action, now, sent_at)
-                track.observe(row, asked)
-            else:
-                track.observe(row, asked)
-                track.uncertain_puts += 1
-                if track.uncertain_puts > self.client.retries:
-                    track.failed('%s not applied after %d attempts: %s' % (action, track.uncertain_puts, exc))
-
-    def recover(self, action, tracks, before, sent_at, exc):
-        """After a refused PUT: re-read, keep what moved, blame or resend the rest (docs/design.md §4)."""
-        ids = [t.id for t in tracks]
-        lag = self.timing['read_lag_seconds']
-        if action == J.START and exc.error_code == START_REFUSED and lag > 0:
-            # Refused as not startable: perhaps started by someone else, seen late by a lagging node.
-            self.sleep(lag)
-        asked = self.clock()
-        try:
-            rows = self.read(ids)
-        except FINAL_ERRORS:
-            raise
-        except KylinError as read_exc:
-            for track in tracks:
-                track.failed('%s: %s; the job could not be re-read afterwards (%s), its state is unknown' % (
-                    action, exc, read_exc))
-            return
-        now = self.clock()
-
-        # Kylin acts on job_ids in order and stops at the first error, keeping what it did.
-        blamed = self.blame(action, tracks, rows, exc)
-        for index, track in enumerate(tracks):
-            row = rows.get(track.id)
-            if row is None:
-                track.failed('the job disappeared from Kylin (model dropped?)')
-                continue
-            if blamed is None or index < blamed:
-                track.applied(action, now, sent_at)
-                track.observe(row, asked)
-            elif index == blamed:
-                track.observe(row, asked)
-                if action == J.START and exc.error_code == START_REFUSED and row.get('job_status') in (J.STARTING, J.RUNNING):
-                    track.note = 'already started by someone else (Kylin refused a second START: %s)' % START_REFUSED
-                    track.awaiting_running = True
-                else:
-                    track.failed('%s refused: %s' % (action, exc.kylin_msg or exc))
-            else:
-                track.observe(row, asked)
-        if blamed is None:
-            self.warn('Kylin answered %s with an error no job can be blamed for (every job moved): %s' % (action, exc))
-
-    @staticmethod
-    def blame(action, tracks, rows, exc):
-        """Index of the job the error belongs to: named in Kylin's message, else the first that did not move."""
-        text = exc.kylin_msg or ''
-        for index, track in enumerate(tracks):
-            if track.id in text:
-                return index
-        reached = {
-            J.START: (J.STARTING, J.RUNNING),
-            J.RESTART: (J.STARTING, J.RUNNING),
-            J.STOP: (J.STOPPING, J.STOPPED, J.ERROR),
-            J.FORCE_STOP: (J.STOPPED,),
-        }[action]
-        for index, track in enumerate(tracks):
-            alias = track.row.get('model_alias')
-            row = rows.get(track.id) or {}
-            if alias and '"%s"' % alias in text and row.get('job_status') not in reached:
-                return index
-        for index, track in enumerate(tracks):
-            row = rows.get(track.id) or {}
-            if row.get('job_status') not in reached:
-                return index
-        return None
 
     # ------------------------------------------------------------------ result
 
@@ -463,7 +281,7 @@ class JobReconciler:
         with_params = self.opts.params is not None
         jobs = []
         for track in self.tracks:
-            res = job_result(track, with_params)
+            res = job_result(track, with_params, self.state, self.opts.restart_method)
             if plan is not None:
                 action, changed, status = plan[track.id]
                 res.update(action=action, changed=changed, status=status)
@@ -482,18 +300,13 @@ class JobReconciler:
             jobs=jobs,
             msg=msg,
             elapsed=round(self.clock() - started, 3),
+            polls=self.waiter.polls,
             failed=failed,
             **result_error
         )
-        if self.poll_errors:
-            self.warn('%d status poll(s) failed and were retried; last error: %s' % (
-                self.poll_errors, self.last_poll_error))
+        if self.waiter.read_errors:
+            self.warn('%d status read(s) failed and were retried; last error: %s' % (
+                self.waiter.read_errors, self.waiter.last_read_error))
         if self.opts.diff:
             result['diff'] = diff_of(self.tracks, jobs, with_params)
         return result
-
-
-def _recorded_since(row, asked, since):
-    """Whether the job's newest record (``last_status_duration`` before ``asked``) is not older than ``since``."""
-    duration = row.get('last_status_duration')
-    return duration is not None and asked - duration / 1000.0 >= since

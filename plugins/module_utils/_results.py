@@ -10,17 +10,21 @@ Pure: built from the loop's ``JobTrack`` records, never written back to them.
 from ansible_collections.kylin.streaming.plugins.module_utils._decisions import (
     FORCE_STOP,
     KIND_ORDER,
+    KYLIN_RESTART,
     RESTART,
     START,
     STOP,
     STOPPED_STATE,
+    reported_action,
 )
 
 # The note of jobs a failed rolling batch left alone.
 NOT_ATTEMPTED = 'not attempted'
+# The summary's key of graceful restarts (their action reads ``RESTART (STOP, START)``).
+GRACEFUL = 'RESTART (graceful)'
 
 
-def job_result(track, with_params=False):
+def job_result(track, with_params=False, state=None, restart_method=KYLIN_RESTART):
     result = dict(
         id=track.id,
         project=track.row.get('project'),
@@ -28,7 +32,7 @@ def job_result(track, with_params=False):
         type=track.type,
         status_before=track.status_before,
         status=track.status,
-        action=track.last_action,
+        action=reported_action(track, state, restart_method),
         changed=track.changed,
         error=track.error,
     )
@@ -36,13 +40,21 @@ def job_result(track, with_params=False):
         result['launching_error'] = True
     if track.note:
         result['note'] = track.note
+    if track.resent:
+        result['resent'] = [dict(entry) for entry in track.resent]
     if with_params:
         result['params_changed'] = track.params_changes
     return result
 
 
 # A job still in one of these after its action was not waited for (wait=false): say so, not "stopped 2".
-IN_FLIGHT = {START: ('STARTING',), RESTART: ('STARTING', 'STOPPING'), STOP: ('STOPPING',), FORCE_STOP: ('STOPPING',)}
+IN_FLIGHT = {START: ('STARTING',), RESTART: ('STARTING', 'STOPPING'), STOP: ('STOPPING',), FORCE_STOP: ('STOPPING',),
+             GRACEFUL: ('STARTING',)}
+
+
+def _kind(action):
+    """``START``, ... or ``GRACEFUL`` for a graceful restart's ``RESTART (STOP, START)``."""
+    return GRACEFUL if action and action.startswith(RESTART + ' (') else action
 
 
 def label(res):
@@ -61,12 +73,13 @@ def summary(results, state, check_mode=False):
     reached = ('STOPPED', 'ERROR') if state == STOPPED_STATE else ('RUNNING',)
     unchanged = skipped = 0
     for res in results:
-        if res['changed'] and res['action'] and res['error']:
+        kind = _kind(res['action'])
+        if res['changed'] and kind and res['error']:
             continue  # counted with the failures, not as done
-        if res['changed'] and res['action'] and not check_mode and res.get('status') in IN_FLIGHT.get(res['action'], ()):
-            in_flight.setdefault(res['action'], []).append(res['status'])
-        elif res['changed'] and res['action']:
-            counts[res['action']] = counts.get(res['action'], 0) + 1
+        if res['changed'] and kind and not check_mode and res.get('status') in IN_FLIGHT.get(kind, ()):
+            in_flight.setdefault(kind, []).append(res['status'])
+        elif res['changed'] and kind:
+            counts[kind] = counts.get(kind, 0) + 1
         elif (res.get('note') or '').startswith(NOT_ATTEMPTED):
             skipped += 1
         elif not res['error'] and res.get('status') not in (None,) + reached:
@@ -74,9 +87,12 @@ def summary(results, state, check_mode=False):
         elif not res['error']:
             unchanged += 1
     prefix = 'would have ' if check_mode else ''
-    parts = ['%s%s %d' % (prefix, verbs[a], counts[a]) for a in KIND_ORDER[::-1] if a in counts]
+    kinds = KIND_ORDER[::-1][:2] + (GRACEFUL,) + KIND_ORDER[::-1][2:]  # START, RESTART, graceful, STOP, FORCE_STOP
+    verbs[GRACEFUL] = 'restarted'
+    parts = ['%s%s %d%s' % (prefix, verbs[a], counts[a], ' (graceful)' if a == GRACEFUL else '')
+             for a in kinds if a in counts]
     parts += ['sent %s to %d, still %s' % (a, len(in_flight[a]), '/'.join(sorted(set(in_flight[a]))))
-              for a in KIND_ORDER[::-1] if a in in_flight]
+              for a in kinds if a in in_flight]
     params_only = sum(1 for r in results if r.get('params_changed') and not r['action'])
     if params_only:
         parts.append('%supdated params of %d' % (prefix, params_only))

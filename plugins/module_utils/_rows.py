@@ -10,6 +10,8 @@ Shared by the decisions, the inventory and the filters; no import that reaches `
 JOB_TYPES = {'build': 'STREAMING_BUILD', 'merge': 'STREAMING_MERGE'}
 STATUSES = ('STARTING', 'RUNNING', 'STOPPING', 'ERROR', 'STOPPED')
 SORT_KEYS = ('last_modified', 'data_latency', 'last_status_duration', 'model_alias')
+# The per-job param that makes Kylin relaunch an ERROR job by itself (docs/kylin-api.md §3.4).
+RETRY_PARAM = 'kylin.streaming.job-retry-enabled'
 # A property the server cannot read, so its sort keeps storage order (docs/kylin-api.md §5.7).
 STORAGE_ORDER = 'model_alias'
 
@@ -20,6 +22,14 @@ def job_type(row):
     if kind == 'STREAMING_MERGE' or (not kind and str(row.get('uuid', '')).endswith('_merge')):
         return 'merge'
     return 'build'
+
+
+def retry_enabled(row, global_default=False):
+    """Whether Kylin relaunches this job from ERROR: its param, else the cluster's setting."""
+    params = row.get('params') or {}
+    if params.get(RETRY_PARAM) is None:
+        return bool(global_default)
+    return str(params.get(RETRY_PARAM)).strip().lower() == 'true'
 
 
 def with_type(row):

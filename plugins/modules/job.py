@@ -78,6 +78,15 @@ options:
       - With O(state=stopped) and O(wait=true), stop gracefully first, then FORCE_STOP the jobs that are
         still not V(STOPPED) this many seconds later.
       - With O(state=restarted) and O(restart_method=graceful), the same bound for the graceful STOP.
+      - A graceful STOP ends with a kill of about 21 seconds (O(server_timing.kill_seconds)) under a lock of
+        the Kylin node, one job at a time, so jobs stopped together reach V(STOPPED) about a kill apart. A
+        FORCE_STOP would only queue behind the same lock. So each job's bound is extended by one kill for
+        each of this task's jobs ahead of it, and no job is force-stopped while this task's stopping jobs
+        keep reaching V(STOPPED) at the kill's pace; once none has for a kill (plus a margin and the read
+        lag), the jobs past their bound are force-stopped.
+      - What it cannot see is the kills of other projects' jobs on the same node, which slow the queue
+        without showing in it. Before the first job ends only the bound counts, so give it at least one
+        micro-batch plus one kill (about 51 seconds on a default cluster).
       - Refused with O(wait=false), where nothing waits for the graceful stop; use O(force=true) to force-stop at once.
     type: int
   wait:
@@ -96,8 +105,11 @@ options:
     default: 600
   poll_interval:
     description:
-      - Seconds before the first status poll; later polls back off by a factor of 1.5 up to 30 seconds.
-      - Each poll is one list request for all awaited jobs.
+      - Seconds before the first status poll, and before the next one after a poll that saw any awaited job
+        move. Polls that see nothing move back off by a factor of 1.5 up to 30 seconds.
+      - When O(server_timing) predicts the next change (the next kill of the jobs being stopped gracefully),
+        the next poll is timed for it.
+      - Each poll is one list request for all awaited jobs; the result's RV(polls) counts them.
     type: float
     default: 5
   batch_size:
@@ -138,10 +150,12 @@ options:
         jobs takes the server at least N times 21 seconds; a kill can leave the segment being written
         REFRESHING or LOCKED. Right for a few jobs, or for jobs that must go down now.
       - V(graceful) - a graceful STOP of every selected job at once (each driver finishes its current
-        micro-batch), then a START of each job as soon as it is stopped. Takes about one micro-batch
-        (C(kylin.streaming.duration), 30 seconds by default) plus the START work, whatever the number of
-        jobs. Bound it with O(force_after), after which jobs still stopping are force-stopped. Right for
-        restarting many jobs, and for a rolling restart with O(batch_size).
+        micro-batch), then a START of each job as soon as it is stopped. Each graceful STOP also ends with
+        Kylin's 21 second kill, one job at a time on the node, so N jobs take about one micro-batch
+        (C(kylin.streaming.duration), 30 seconds by default) plus N times 21 seconds plus the START work,
+        the same order of time as V(kylin). What it gains is the data (no segment left REFRESHING or
+        LOCKED), not the time. Bound it with O(force_after). Each job's RV(jobs[].action) says
+        V(RESTART (STOP, START)), and the summary V(restarted N (graceful)).
       - See the collection's C(docs/production.md) for the figures.
     type: str
     choices: [kylin, graceful]
@@ -167,7 +181,10 @@ options:
       kill_seconds:
         description:
           - Seconds a FORCE_STOP, or the kill part of a RESTART, takes per job with a live driver.
-            Kylin kills one job at a time on the node, in 6 rounds of 1 to 6 seconds.
+            Kylin kills one job at a time on the node, in 6 rounds of 1 to 6 seconds. A graceful STOP
+            ends with the same kill.
+          - It also sets the pace of the jobs stopping gracefully that O(force_after) waits out, and how long
+            a request whose answer was lost is followed with nothing moving before it is sent again.
         type: float
         default: 21
       start_seconds:
@@ -184,10 +201,12 @@ options:
       read_lag_seconds:
         description:
           - How far a read may lag a write. Behind a load balancer, reads are answered by any Kylin node
-            from a cache that catches up every C(kylin.metadata.audit-log.catchup-interval) (5 seconds), so
-            right after a START a read can still say V(STOPPED). A read that contradicts this task's own
-            action and was sent within this many seconds of it is not taken as a failure.
-          - V(0) for a single Kylin node.
+            from a cache that catches up every C(kylin.metadata.audit-log.catchup-interval) (5 seconds, more
+            under load), so right after a START a read can still say V(STOPPED).
+          - With more than V(0), a read that contradicts this task's own action is never taken as a failure by
+            its age alone; it must show a version of the job newer than the action. It also lengthens how
+            long a request whose answer was lost is followed.
+          - V(0) for a single Kylin node, where every read is current.
         type: float
         default: 5
 extends_documentation_fragment:
@@ -243,13 +262,13 @@ EXAMPLES = r'''
         state: restarted
         batch_size: 2
 
-    - name: Restart many jobs gracefully, force-stopping those not stopped after a minute
+    - name: Restart jobs gracefully (each driver ends its micro-batch); force-stop one whose stop hangs
       kylin.streaming.job:
         project: sales
         models: "{{ sales_models }}"
         state: restarted
         restart_method: graceful
-        force_after: 60
+        force_after: 120
 
     - name: Against a single test node whose kills take a second
       kylin.streaming.job:
@@ -344,7 +363,11 @@ jobs:
       type: str
       sample: RUNNING
     action:
-      description: The action this task applied (the last one, when a STOP was escalated to FORCE_STOP), or would apply in check mode.
+      description:
+        - The action this task applied (the last one, when a STOP was escalated to FORCE_STOP), or would apply in check mode.
+        - For O(restart_method=graceful), every step of the restart, V(RESTART (STOP, START)),
+          V(RESTART (STOP, FORCE_STOP, START)) when O(force_after) force-stopped the job, V(RESTART (START)) for
+          a job that was not running.
       type: str
       sample: START
     changed:
@@ -363,6 +386,24 @@ jobs:
       description: A remark, for instance that another controller started the job at the same time, or that a batch was not attempted.
       type: str
       returned: when there is one
+    resent:
+      description:
+        - Each write sent again to this job after the answer to an earlier one was lost or refused, with the
+          reason, what was seen that showed no sign of the first one. Check it against Kylin's records
+          (C(kylin.streaming.job_info) with O(kylin.streaming.job_info#module:include=records)).
+      type: list
+      elements: dict
+      returned: when a write was sent again
+      sample:
+        - action: RESTART
+          reason: RESTART was lost (HTTP 503 ...); then the STOPPING seen before the send ended by itself (STOPPED)
+      contains:
+        action:
+          description: The action sent again.
+          type: str
+        reason:
+          description: Why the first one was not taken as applied.
+          type: str
     params_changed:
       description: Params that changed (or would), each with its V(before) and V(after) value.
       type: dict
@@ -378,6 +419,11 @@ elapsed:
   returned: always
   type: float
   sample: 12.408
+polls:
+  description: List reads made while waiting (polls, and re-reads after a write whose answer was lost).
+  returned: always
+  type: int
+  sample: 6
 '''
 
 from ansible_collections.kylin.streaming.plugins.module_utils._job_options import JOB_SPEC, JOB_SPEC_RULES, JobOptions

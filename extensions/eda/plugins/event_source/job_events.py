@@ -169,7 +169,7 @@ def _collection_imports():
     ``ansible_collections`` package is importable once the folder holding it is on sys.path.
     """
     try:
-        from ansible_collections.kylin.streaming.plugins.module_utils import _client, _inventory
+        from ansible_collections.kylin.streaming.plugins.module_utils import _client, _errors, _inventory, _rows
     except ImportError:
         # <root>/ansible_collections/kylin/streaming/extensions/eda/plugins/event_source/job_events.py
         folder = os.path.abspath(globals().get('__file__') or '')
@@ -178,19 +178,19 @@ def _collection_imports():
         root = os.path.dirname(folder)
         if os.path.basename(folder) == 'ansible_collections' and root not in sys.path:
             sys.path.insert(0, root)
-        from ansible_collections.kylin.streaming.plugins.module_utils import _client, _inventory
-    return _client, _inventory
+        from ansible_collections.kylin.streaming.plugins.module_utils import _client, _errors, _inventory, _rows
+    return _client, _errors, _inventory, _rows
 
 
-_client, _inventory = _collection_imports()
+_client, _errors, _inventory, _rows = _collection_imports()
 KylinClient = _client.KylinClient
-KylinError = _client.KylinError
-KylinAuthError = _client.KylinAuthError
-KylinTransportError = _client.KylinTransportError
+KylinError = _errors.KylinError
+KylinAuthError = _errors.KylinAuthError
+KylinTransportError = _errors.KylinTransportError
 RETRYABLE_STATUSES = _client.RETRYABLE_STATUSES
 read_pages = _inventory.read_pages
-with_type = _inventory.with_type
-JOB_TYPES = _inventory.JOB_TYPES
+with_type = _rows.with_type
+JOB_TYPES = _rows.JOB_TYPES
 
 LOGGER = logging.getLogger('kylin.streaming.job_events')
 

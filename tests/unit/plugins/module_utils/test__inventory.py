@@ -6,24 +6,25 @@
 import pytest
 
 from ansible_collections.kylin.streaming.plugins.module_utils import _inventory as I
+from ansible_collections.kylin.streaming.plugins.module_utils import _rows as R
 from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.conftest import LIST, requests_of, seed_models
 
 
 def test_sort_rows_like_kylin():
     rows = [dict(uuid='a', data_latency=5), dict(uuid='b', data_latency=None), dict(uuid='c', data_latency=9),
             dict(uuid='d', data_latency=5)]
-    assert [r['uuid'] for r in I.sort_rows(rows, 'data_latency', reverse=True)] == ['b', 'c', 'a', 'd']
-    assert [r['uuid'] for r in I.sort_rows(rows, 'data_latency', reverse=False)] == ['a', 'd', 'c', 'b']
+    assert [r['uuid'] for r in R.sort_rows(rows, 'data_latency', reverse=True)] == ['b', 'c', 'a', 'd']
+    assert [r['uuid'] for r in R.sort_rows(rows, 'data_latency', reverse=False)] == ['a', 'd', 'c', 'b']
 
 
 def test_job_type():
-    assert I.job_type(dict(job_type='STREAMING_MERGE')) == 'merge'
-    assert I.job_type(dict(uuid='x_merge')) == 'merge'
-    assert I.job_type(dict(job_type='STREAMING_BUILD', uuid='x_build')) == 'build'
+    assert R.job_type(dict(job_type='STREAMING_MERGE')) == 'merge'
+    assert R.job_type(dict(uuid='x_merge')) == 'merge'
+    assert R.job_type(dict(job_type='STREAMING_BUILD', uuid='x_build')) == 'build'
 
 
 def test_counts_have_every_status():
-    assert I.count_statuses([dict(job_status='RUNNING')]) == dict(STARTING=0, RUNNING=1, STOPPING=0, ERROR=0, STOPPED=0)
+    assert R.count_statuses([dict(job_status='RUNNING')]) == dict(STARTING=0, RUNNING=1, STOPPING=0, ERROR=0, STOPPED=0)
 
 
 def test_paging_reads_every_job_once_in_few_requests(ctl, client):

@@ -6,7 +6,7 @@
 import pytest
 
 from ansible_collections.kylin.streaming.plugins.module_utils import _job_params as P
-from ansible_collections.kylin.streaming.plugins.module_utils._decisions import RETRY_PARAM
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import RETRY_PARAM
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError
 
 

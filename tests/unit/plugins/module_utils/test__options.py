@@ -5,10 +5,10 @@
 
 import pytest
 
-from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError, error_type
 from ansible_collections.kylin.streaming.plugins.module_utils._filters import FILTER_SPEC, check_filters
 from ansible_collections.kylin.streaming.plugins.module_utils._job_options import JOB_SPEC, JobOptions
-from ansible_collections.kylin.streaming.plugins.module_utils._module import build_client, error_type
+from ansible_collections.kylin.streaming.plugins.module_utils._module import build_client
 from ansible_collections.kylin.streaming.plugins.module_utils._options import (
     OptionAdapter,
     check_connection,

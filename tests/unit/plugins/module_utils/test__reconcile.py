@@ -9,10 +9,15 @@ Every test checks the simulator's own state and logs, not only what the loop ret
 import pytest
 
 from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
-from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinClusterError, KylinOptionError
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
+    KylinClusterError,
+    KylinOptionError,
+    KylinSelectionError,
+)
 from ansible_collections.kylin.streaming.plugins.module_utils._job_options import JobOptions
 from ansible_collections.kylin.streaming.plugins.module_utils._job_params import REFRESH_INTERVAL_PARAM
-from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler, SelectionError
+from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import RETRY_PARAM
 from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.conftest import (
     LIST,
     PUT_PARAMS,
@@ -84,11 +89,11 @@ def test_check_mode_plans_without_writing(ctl, client):
 def test_unknown_names_fail_before_any_change(ctl, client):
     seed_models(ctl, count=1)
     ctl.clear_counters()
-    with pytest.raises(SelectionError, match='model\\(s\\) not found in project p1: M0, zz'):
+    with pytest.raises(KylinSelectionError, match='model\\(s\\) not found in project p1: M0, zz'):
         reconcile(client, models=['m0', 'M0', 'zz'])
-    with pytest.raises(SelectionError, match='job id\\(s\\) not found'):
+    with pytest.raises(KylinSelectionError, match='job id\\(s\\) not found'):
         reconcile(client, job_ids=['deadbeef_build'])
-    with pytest.raises(SelectionError, match='not of the form'):
+    with pytest.raises(KylinSelectionError, match='not of the form'):
         reconcile(client, job_ids=['nounderscore'])
     assert requests_of(ctl, PUT_STATUS) == 0
 
@@ -204,7 +209,7 @@ def test_force_after_escalates_to_force_stop(ctl, client):
 
 
 def test_retry_enabled_error_job_is_force_stopped(ctl, client):
-    models = seed_models(ctl, count=1, build={'status': 'ERROR', 'params': {J.RETRY_PARAM: 'true'}},
+    models = seed_models(ctl, count=1, build={'status': 'ERROR', 'params': {RETRY_PARAM: 'true'}},
                          merge={'status': 'ERROR'})
     result = reconcile(client, models=['m0'], state=J.STOPPED_STATE)
     assert [(j['action'], j['status']) for j in result['jobs']] == [('FORCE_STOP', 'STOPPED'), (None, 'ERROR')]
@@ -415,7 +420,8 @@ def test_graceful_restart_stops_all_then_starts(ctl, client):
     models = seed_models(ctl, count=2, build={'status': 'RUNNING'}, merge={'status': 'RUNNING'})
     result = reconcile(client, models=list(models), state=J.RESTARTED, restart_method='graceful')
     assert not result['failed'], result['msg']
-    assert all(j['changed'] and j['status'] == 'RUNNING' and j['action'] == 'START' for j in result['jobs'])
+    assert all(j['changed'] and j['status'] == 'RUNNING' and j['action'] == 'RESTART (STOP, START)' for j in result['jobs'])
+    assert result['msg'] == 'restarted 4 (graceful)'
     log = actions(ctl)
     ids = [i for pair in models.values() for i in pair]
     assert sorted(log) == sorted([(i, 'STOP') for i in ids] + [(i, 'START') for i in ids])

@@ -27,8 +27,8 @@ def test_not_attempted_jobs_are_counted_apart():
 
 def test_job_result_and_diff():
     t = J.JobTrack(dict(uuid='m_build', job_status='RUNNING', project='p', model_alias='m', job_type='STREAMING_BUILD'))
+    t.plan_params({'k': {'before': '1', 'after': '2'}}, {'k': '2'}, restart=False)
     t.applied(J.STOP, now=0)
-    t.params_changes = {'k': {'before': '1', 'after': '2'}}
     res = R.job_result(t, with_params=True)
     assert res == dict(id='m_build', project='p', model='m', type='build', status_before='RUNNING', status='STOPPING',
                        action='STOP', changed=True, error=None, params_changed=t.params_changes)

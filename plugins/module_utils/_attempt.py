@@ -1,0 +1,318 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal use only: one status PUT, and everything that follows when its outcome is unknown.
+
+``PutAttempt`` holds the action, the jobs, the snapshot of their rows before the send and the send
+time. When the answer comes, each job records the action. When it does not (docs/design.md §4):
+
+* **refused before applying** (the project's epoch moved, the request could not be forwarded, the
+  metadata database was unreachable): wait, re-read, keep what moved, and let the loop send the rest
+  again;
+* **lost or maybe applied** (a reset connection, a read timeout, a gateway's 5xx, an owner that did
+  not answer the node that forwarded the write): **follow** the server while it may still be working
+  through the PUT, re-reading the project (any job of it moving means the server is still at work: a
+  kill queue, an epoch take-over holding writes), never sending anything meanwhile; then **settle**
+  each job on evidence specific to the action and newer than the send (``_evidence``), reading a
+  job's records (``GET /records``) only when the list cannot tell; a job that shows no sign of it
+  is left for the loop to send the action again, within ``retries``, and the resend is reported;
+* **refused** (any other error): Kylin acts on the ids in order and stops at the first error, so the
+  error is **blamed** on the job its message names, or else on the first job that did not move.
+"""
+
+from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
+from ansible_collections.kylin.streaming.plugins.module_utils._client import REFUSED_BEFORE_APPLYING
+from ansible_collections.kylin.streaming.plugins.module_utils._decisions import (
+    ERROR,
+    FORCE_STOP,
+    RESTART,
+    RUNNING,
+    START,
+    STARTING,
+    STOP,
+    STOPPED,
+    STOPPING,
+    put_read_timeout,
+    work_per_job,
+)
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinError
+from ansible_collections.kylin.streaming.plugins.module_utils._evidence import (
+    APPLIED,
+    GOAL,
+    NO_SIGN,
+    RECORDS,
+    UNDER_WAY,
+    Seen,
+    advanced,
+    restart_in_records,
+    verdict,
+)
+from ansible_collections.kylin.streaming.plugins.module_utils._timing import PollPacer
+from ansible_collections.kylin.streaming.plugins.module_utils._waiter import FINAL_ERRORS
+
+START_REFUSED = 'KE-010035005'
+# Following a PUT whose answer was lost: poll between these bounds; allow this margin over the quiet limit.
+FOLLOW_POLL_MIN = 0.2
+FOLLOW_POLL_MAX = 2.0
+FOLLOW_MARGIN = 1.0
+# Waits before resending a write the cluster refused before applying it.
+REFUSED_BACKOFF = Backoff(first=0.5, maximum=8.0)
+# What each action's success makes of a job, for blaming a refused PUT's error on the first job that did not move.
+REACHED = {
+    START: (STARTING, RUNNING),
+    RESTART: (STARTING, RUNNING),
+    STOP: (STOPPING, STOPPED, ERROR),
+    FORCE_STOP: (STOPPED,),
+}
+
+
+class PutAttempt:
+    """One ``PUT /status`` of ``action`` for ``tracks`` (``JobTrack``), sent by ``loop`` (the ``JobReconciler``).
+
+    The loop lends its client, its waiter (reads and sleeps), ``timing`` (server_timing), ``opts``,
+    ``project``, ``warn``, its ``deadline`` (the end of the current wait) and ``inside_puts(since)``,
+    which keeps the time spent inside requests out of ``wait_timeout``.
+    """
+
+    def __init__(self, loop, action, tracks):
+        self.loop = loop
+        self.action = action
+        self.tracks = list(tracks)
+        self.before = {t.id: t.seen() for t in self.tracks}
+        self.sent_at = None
+        self.error = None
+
+    @property
+    def ids(self):
+        return [t.id for t in self.tracks]
+
+    def send(self):
+        loop = self.loop
+        for track in self.tracks:
+            track.sending(self.action)
+        timeout = put_read_timeout(self.action, len(self.tracks), loop.client.timeout, loop.timing)
+        self.sent_at = loop.clock()
+        try:
+            loop.client.act(self.action, self.ids, loop.project, timeout=timeout)
+        except FINAL_ERRORS:
+            loop.inside_puts(self.sent_at)
+            raise
+        except KylinError as exc:
+            loop.inside_puts(self.sent_at)
+            self.error = exc
+            if exc.error_code in REFUSED_BEFORE_APPLYING:
+                self.refused_before_applying()
+            elif exc.maybe_applied:
+                self.follow()
+            else:
+                self.refused()
+            return
+        loop.inside_puts(self.sent_at)
+        now = loop.clock()
+        for track in self.tracks:
+            track.applied(self.action, now, self.sent_at)
+
+    # ------------------------------------------------------------------ refused before applying
+
+    def refused_before_applying(self):
+        """Nothing of the refused write was applied (jobs before it in the PUT were): wait, re-read, settle."""
+        loop = self.loop
+        attempt = max(t.uncertain_puts for t in self.tracks) + 1
+        loop.warn('%s of %d job(s) refused before it was applied (%s); sending again what did not move, after a '
+                  're-read (attempt %d of %d)' % (self.action, len(self.tracks), self.error.error_code, attempt,
+                                                  loop.client.retries))
+        loop.waiter.sleep(max(REFUSED_BACKOFF.delay(attempt), loop.timing['read_lag_seconds']))
+        reading = loop.waiter.reread(self.ids)
+        if reading is None:
+            self.unknown()
+            return
+        self.settle(reading, self.judge(reading, late_enough=True))
+
+    # ------------------------------------------------------------------ lost: follow, then settle
+
+    def follow(self):
+        """Follow the server working through a PUT whose answer was lost; never resend meanwhile.
+
+        Kylin goes on with the batch after the client gave up (docs/kylin-api.md §3.2, §4), and a
+        write held behind an epoch take-over is applied once the take-over is done (docs/kylin-api.md §11.2), which
+        meanwhile kills and relaunches the project's jobs one after another. So the follow re-reads
+        the whole project, and ends when every job shows the action, or when nothing in the project
+        moved for longer than one job's work or one kill (the slowest step the server takes between
+        two visible changes), plus the read lag.
+        """
+        loop = self.loop
+        timing = loop.timing
+        per_job = work_per_job(self.action, timing)
+        lag = timing['read_lag_seconds']
+        quiet_limit = max(per_job, timing['kill_seconds']) + lag + FOLLOW_MARGIN
+        first = min(FOLLOW_POLL_MAX, max(FOLLOW_POLL_MIN, min(per_job, loop.opts.poll_interval) / 2.0))
+        pacer = PollPacer(first, maximum=FOLLOW_POLL_MAX)
+        loop.warn('the answer of %s for %d job(s) was lost (%s); following the server\'s progress before '
+                  'sending anything again' % (self.action, len(self.tracks), self.error))
+        views = dict(self.before)
+        last_move = loop.clock()  # nothing could be seen while the request was out
+        failures = 0
+        reading, verdicts = None, {}
+        while True:
+            now = loop.clock()
+            done = sum(1 for kind, dummy in verdicts.values() if kind in (APPLIED, GOAL))
+            predicted = self.sent_at + (done + 1) * per_job if per_job > 0 else None
+            loop.waiter.sleep(min(pacer.delay(now, predicted, grace=per_job), max(0.0, loop.deadline - now)))
+            got = loop.waiter.reread(None)
+            now = loop.clock()
+            if got is None:
+                failures += 1
+                if (failures > max(3, loop.client.retries) and now - last_move > quiet_limit) or now >= loop.deadline:
+                    self.unknown()
+                    return
+                continue
+            failures = 0
+            reading = got
+            moved = self.movement(views, reading)
+            pacer.saw(moved)
+            if moved:
+                last_move = now
+            verdicts = self.judge(reading, late_enough=reading.asked - self.sent_at >= lag)
+            if all(kind in (APPLIED, GOAL) for kind, dummy in verdicts.values()):
+                break
+            if now - last_move > quiet_limit and reading.asked - self.sent_at >= lag:
+                break
+            if now >= loop.deadline:
+                self.gave_up(reading, verdicts)
+                return
+        self.settle(reading, verdicts)
+
+    @staticmethod
+    def movement(views, reading):
+        """Whether any job of the project moved since the last read (``views``: the latest view of each job)."""
+        moved = False
+        for job_id, row in reading.rows.items():
+            seen = Seen(row, reading.asked, reading.answered)
+            old = views.get(job_id)
+            if old is not None and advanced(old, seen):
+                moved = True
+            if old is None or old.modified is None or seen.modified is None or seen.modified >= old.modified:
+                views[job_id] = seen
+        return moved
+
+    def judge(self, reading, late_enough):
+        """``{job id: (kind, why)}``: the evidence of each job's row in ``reading`` (``_evidence.verdict``)."""
+        return {t.id: verdict(self.action, self.before[t.id], reading.seen(t.id), late_enough) for t in self.tracks}
+
+    def settle(self, reading, verdicts):
+        """Each job took the action, reached its goal anyway, or showed no sign of it (then it may be sent again)."""
+        loop = self.loop
+        now = loop.clock()
+        for track in self.tracks:
+            seen = reading.seen(track.id)
+            if seen is None:
+                track.failed('the job disappeared from Kylin (model dropped?)')
+                continue
+            kind, why = verdicts[track.id]
+            if kind == RECORDS:
+                kind, why = self.from_records(track, seen, why)
+            if kind in (APPLIED, UNDER_WAY):
+                track.applied(self.action, now, self.sent_at)
+                track.observe(seen.row, seen.asked, seen.answered)
+                continue
+            track.observe(seen.row, seen.asked, seen.answered)
+            if kind == GOAL:
+                track.remark('%s sent, its answer %s; %s' % (self.action, self.lost(), why))
+                continue
+            count = track.not_applied(self.action, '%s %s; then %s' % (self.action, self.lost(), why))
+            if count > loop.client.retries:
+                track.failed('%s not applied after %d attempts: %s; %s' % (self.action, count, self.error, why))
+
+    def from_records(self, track, seen, why):
+        """A RESTART of a STARTING or STOPPING job: its history tells whether it was restarted after the send."""
+        records = self.loop.waiter.records(track.id)
+        found = restart_in_records(records, self.before[track.id], seen) if records is not None else None
+        if found:
+            return APPLIED, 'a STOP record newer than the send in the job\'s history'
+        if found is None:
+            return NO_SIGN, '%s; its history (GET /records) could not be read or did not agree' % why
+        return NO_SIGN, '%s; no STOP record newer than the send in its history' % why
+
+    def lost(self):
+        if self.error.error_code in REFUSED_BEFORE_APPLYING:
+            return 'was refused before it was applied (%s)' % self.error.error_code
+        return 'was lost (%s)' % self.error
+
+    def gave_up(self, reading, verdicts):
+        """The wait ran out while the server kept moving: what shows the action took it; the rest fail, not resent."""
+        loop = self.loop
+        loop.timed_out = True
+        now = loop.clock()
+        for track in self.tracks:
+            seen = reading.seen(track.id)
+            kind, why = verdicts[track.id]
+            if seen is not None and kind in (APPLIED, UNDER_WAY):
+                track.applied(self.action, now, self.sent_at)
+                track.observe(seen.row, seen.asked, seen.answered)
+                continue
+            if seen is not None:
+                track.observe(seen.row, seen.asked, seen.answered)
+            track.failed('%s sent, its answer %s; the server kept working until the wait timed out (%s), so it was '
+                         'not sent again: it may still be applied (docs/design.md §4)' % (self.action, self.lost(), why))
+
+    def unknown(self):
+        """The jobs could not be re-read: their state is unknown; nothing is sent again."""
+        for track in self.tracks:
+            track.failed('%s: %s; the job could not be re-read afterwards (%s), its state is unknown' % (
+                self.action, self.error, self.loop.waiter.last_read_error))
+
+    # ------------------------------------------------------------------ refused: blame
+
+    def refused(self):
+        """After a refused PUT: re-read, keep what moved, blame the error on one job (docs/design.md §4)."""
+        loop = self.loop
+        exc = self.error
+        lag = loop.timing['read_lag_seconds']
+        if self.action == START and exc.error_code == START_REFUSED and lag > 0:
+            # Refused as not startable: perhaps started by someone else, seen late by a lagging node.
+            loop.waiter.sleep(lag)
+        reading = loop.waiter.reread(self.ids)
+        if reading is None:
+            self.unknown()
+            return
+        now = loop.clock()
+        blamed = self.blame(reading)
+        for index, track in enumerate(self.tracks):
+            seen = reading.seen(track.id)
+            if seen is None:
+                track.failed('the job disappeared from Kylin (model dropped?)')
+                continue
+            if blamed is None or index < blamed:
+                track.applied(self.action, now, self.sent_at)
+                track.observe(seen.row, seen.asked, seen.answered)
+            elif index == blamed:
+                track.observe(seen.row, seen.asked, seen.answered)
+                if self.action == START and exc.error_code == START_REFUSED and seen.status in (STARTING, RUNNING):
+                    track.started_elsewhere('already started by someone else (Kylin refused a second START: %s)'
+                                            % START_REFUSED)
+                else:
+                    track.failed('%s refused: %s' % (self.action, exc.kylin_msg or exc))
+            else:
+                track.observe(seen.row, seen.asked, seen.answered)
+        if blamed is None:
+            loop.warn('Kylin answered %s with an error no job can be blamed for (every job moved): %s' % (
+                self.action, exc))
+
+    def blame(self, reading):
+        """Index of the job the error belongs to: named in Kylin's message, else the first that did not move."""
+        text = self.error.kylin_msg or ''
+        for index, track in enumerate(self.tracks):
+            if track.id in text:
+                return index
+        reached = REACHED[self.action]
+        for index, track in enumerate(self.tracks):
+            alias = track.row.get('model_alias')
+            row = reading.rows.get(track.id) or {}
+            if alias and '"%s"' % alias in text and row.get('job_status') not in reached:
+                return index
+        for index, track in enumerate(self.tracks):
+            row = reading.rows.get(track.id) or {}
+            if row.get('job_status') not in reached:
+                return index
+        return None

@@ -1,0 +1,134 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a read proves about a status PUT whose outcome is unknown: every rule of docs/design.md §4's evidence.
+
+The snapshot (``before``) is read at 100 s, the PUT sent at 101 s, the re-read (``after``) at 110 s. A job's
+newest record is ``age`` seconds old when read; ``last_modified`` counts server milliseconds, whose clock is
+far from this machine's (only differences matter).
+"""
+
+import pytest
+
+from ansible_collections.kylin.streaming.plugins.module_utils import _evidence as V
+
+SKEW_MS = 7 * 86400 * 1000
+
+
+def seen(status, age=600.0, asked=110.0, modified=1000, app='application_1', launching_error=False):
+    row = dict(job_status=status, last_status_duration=None if age is None else int(age * 1000),
+               last_modified=None if modified is None else SKEW_MS + modified, yarn_app_id=app,
+               launching_error=launching_error)
+    return V.Seen(row, asked, asked + 0.05)
+
+
+def before(status, age=600.0, modified=1000, app='application_1', launching_error=False):
+    """The snapshot at 100 s: its newest record 600 s old (at -500 s), unless said otherwise."""
+    return seen(status, age=age, asked=100.0, modified=modified, app=app, launching_error=launching_error)
+
+
+OLD = 610.0      # the same record as the snapshot's, read 10 s later
+NEW = 5.0        # a record at 105 s, after the send (101 s)
+
+CASES = [
+    # action, before, after, kind: the rules of docs/design.md §4
+    ('START', before('STOPPED'), seen('STARTING', OLD, modified=2000, app=''), V.APPLIED),
+    ('START', before('STOPPED'), seen('STOPPED', OLD), V.NO_SIGN),
+    ('START', before('STOPPED'), seen('STARTING', OLD, modified=900, app=''), V.NO_SIGN),  # an older view
+    ('START', before('ERROR'), seen('RUNNING', NEW, modified=2000, app='application_2'), V.APPLIED),
+    ('START', before('ERROR', launching_error=True), seen('ERROR', OLD, launching_error=True), V.NO_SIGN),
+    ('START', before('ERROR', launching_error=True), seen('ERROR', OLD, 2000, launching_error=True), V.APPLIED),
+    ('STOP', before('RUNNING'), seen('STOPPING', OLD, modified=2000), V.APPLIED),
+    ('STOP', before('RUNNING'), seen('RUNNING', OLD, modified=2000), V.NO_SIGN),  # a micro-batch rewrote it
+    ('STOP', before('RUNNING'), seen('STOPPED', NEW, modified=2000), V.APPLIED),
+    ('STOP', before('STOPPING'), seen('STOPPED', NEW, modified=2000), V.GOAL),
+    ('FORCE_STOP', before('RUNNING'), seen('STOPPED', NEW, modified=2000), V.APPLIED),
+    ('FORCE_STOP', before('RUNNING'), seen('STOPPING', OLD, modified=2000), V.APPLIED),
+    ('FORCE_STOP', before('STOPPING'), seen('STOPPED', NEW, modified=2000), V.GOAL),   # cannot be told apart
+    ('FORCE_STOP', before('STOPPING'), seen('STOPPING', OLD, modified=2000), V.NO_SIGN),
+    ('FORCE_STOP', before('ERROR'), seen('STOPPED', NEW, modified=2000), V.APPLIED),
+    # RESTART of a RUNNING job: a record newer than the send, a new app, or STARTING in a newer view.
+    ('RESTART', before('RUNNING'), seen('RUNNING', OLD), V.NO_SIGN),
+    ('RESTART', before('RUNNING'), seen('RUNNING', NEW, modified=2000), V.APPLIED),
+    ('RESTART', before('RUNNING'), seen('RUNNING', OLD, modified=2000, app='application_2'), V.APPLIED),
+    ('RESTART', before('RUNNING'), seen('STARTING', NEW, modified=2000, app=''), V.APPLIED),
+    ('RESTART', before('RUNNING'), seen('STOPPING', OLD, modified=2000), V.UNDER_WAY),
+    ('RESTART', before('RUNNING'), seen('STOPPED', NEW, modified=2000), V.NO_SIGN),  # killed, not started again
+    # RESTART of a STOPPED job: its kill writes a STOP record; STARTING follows.
+    ('RESTART', before('STOPPED'), seen('STARTING', NEW, modified=2000, app=''), V.APPLIED),
+    ('RESTART', before('STOPPED'), seen('STOPPED', OLD), V.NO_SIGN),
+    # Evidence (1): a STOPPING that ends by itself is not a lost RESTART.
+    ('RESTART', before('STOPPING'), seen('STOPPED', NEW, modified=2000), V.NO_SIGN),
+    ('RESTART', before('STOPPING'), seen('STARTING', NEW, modified=2000, app=''), V.APPLIED),
+    ('RESTART', before('STOPPING'), seen('RUNNING', NEW, modified=2000), V.RECORDS),
+    # Evidence (2): a STARTING that completes to RUNNING is not a lost RESTART; the list cannot tell, records can.
+    ('RESTART', before('STARTING', app=''), seen('RUNNING', NEW, modified=2000, app='application_2'), V.RECORDS),
+    ('RESTART', before('STARTING', app=''), seen('RUNNING', OLD, modified=2000, app='application_2'), V.NO_SIGN),
+    ('RESTART', before('STARTING', app=''), seen('STARTING', OLD, app=''), V.NO_SIGN),
+    ('RESTART', before('STARTING', app=''), seen('STARTING', NEW, modified=2000, app=''), V.APPLIED),
+    ('RESTART', before('STARTING', app=''), seen('STARTING', NEW, modified=1000, app=''), V.RECORDS),  # a stale view
+    ('RESTART', before('STARTING', app=''), seen('ERROR', OLD, 2000, launching_error=True), V.NO_SIGN),
+]
+
+
+@pytest.mark.parametrize('action,snapshot,after,kind', CASES)
+def test_verdict(action, snapshot, after, kind):
+    found, why = V.verdict(action, snapshot, after)
+    assert found == kind, why
+    assert why
+
+
+def test_a_record_is_newer_only_when_the_spans_do_not_overlap():
+    # The snapshot's record happened between 100 - 600 and 100.05 - 600; a read 10 s later of the same record.
+    assert not V.newer_record(seen('RUNNING', 610.0), before('RUNNING'))
+    assert not V.newer_record(seen('RUNNING', 609.99), before('RUNNING'))  # within the request's latency
+    assert V.newer_record(seen('RUNNING', 609.9), before('RUNNING'))
+    assert V.newer_record(seen('RUNNING', 1.0), before('RUNNING', age=None))  # it had no record before
+    assert not V.newer_record(seen('RUNNING', None), before('RUNNING'))
+    assert not V.newer_record(seen('RUNNING', 1.0), V.Seen(before('RUNNING').row, None))  # no time: nothing proven
+
+
+def test_without_last_modified_a_status_is_believed_only_after_the_read_lag():
+    snap = before('STOPPED', modified=None)
+    assert V.verdict('START', snap, seen('STARTING', OLD, modified=None), late_enough=False)[0] == V.NO_SIGN
+    assert V.verdict('START', snap, seen('STARTING', OLD, modified=None), late_enough=True)[0] == V.APPLIED
+
+
+def test_advanced_ignores_older_views_and_micro_batches():
+    base = seen('RUNNING', OLD, modified=2000)
+    assert not V.advanced(base, seen('RUNNING', OLD + 5, asked=115.0, modified=3000))  # a micro-batch
+    assert not V.advanced(base, seen('STARTING', OLD, modified=1500))                  # a lagging node
+    assert V.advanced(base, seen('STOPPING', OLD, modified=2500))
+    assert V.advanced(base, seen('RUNNING', 1.0, asked=120.0, modified=2500))          # a newer record
+
+
+def records(*entries):
+    """``GET /records``, newest first: (action, server ms) pairs."""
+    return [dict(action=action, create_time=created) for action, created in entries]
+
+
+def test_restart_in_records_of_a_job_that_was_starting():
+    # Snapshot at 100 s: newest record at -500 s (a STOP). After at 110 s: RUNNING, newest record 5 s old (105 s).
+    snap = before('STARTING', app='')
+    after = seen('RUNNING', 5.0, modified=2000, app='application_2')
+    base = 10 ** 12
+    # Restarted: the kill's STOP at 102 s, then the START at 105 s.
+    assert V.restart_in_records(records(('START', base + 105000), ('STOP', base + 102000), ('STOP', base - 500000)),
+                                snap, after) is True
+    # Not restarted: the launch under way completed at 105 s; the STOP is the snapshot's own.
+    assert V.restart_in_records(records(('START', base + 105000), ('STOP', base - 500000)), snap, after) is False
+    # The two reads disagree (the history's newest is not a START while the list says RUNNING): no verdict.
+    assert V.restart_in_records(records(('STOP', base + 105000)), snap, after) is None
+    assert V.restart_in_records([], snap, after) is None
+
+
+def test_restart_in_records_of_a_job_that_was_stopping():
+    snap = before('STOPPING')
+    base = 10 ** 12
+    after = seen('RUNNING', 5.0, modified=2000, app='application_2')
+    assert V.restart_in_records(records(('START', base + 105000), ('STOP', base + 102000), ('START', base - 500000)),
+                                snap, after) is True
+    # STOPPING -> RUNNING without a STOP: a STOP sent while starting, lost when the launch completed.
+    assert V.restart_in_records(records(('START', base + 105000), ('START', base - 500000)), snap, after) is False
+    stopped = seen('STOPPED', 5.0, modified=2000)
+    assert V.restart_in_records(records(('STOP', base + 105000), ('START', base - 500000)), snap, stopped) is False
