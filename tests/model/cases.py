@@ -5,7 +5,8 @@
 """Fixed cases of the model-based suite: scenarios kept for good, run by test_cases.py in every ``make test``.
 
 Each is a scenario the oracle must pass: issue 16's two pieces of evidence, and the shrunk failures the
-generated suite found (with the seed or blob it printed). Their faults race with transitions already under
+generated suite found (with the seed or blob it printed). All failed on the engine before issue 16's fix
+(``before`` says how); the engine's ``PutAttempt`` passes them all. Their faults race with transitions already under
 way, so each case runs ``RUNS`` times and passes only when every run passes: a correct engine passes every
 interleaving. A case the engine still fails carries ``known``: the reason, and it runs as
 ``xfail(strict=True)``, so that it stays visible and turns red the day it passes without its mark being
@@ -19,7 +20,9 @@ import collections
 
 from scenario import Faults, JobSpec, Scenario, Timing
 
-Case = collections.namedtuple('Case', 'name why found known scenario')
+# ``before``: what the engine did wrong before it was fixed (kept as the case's history); ``known``: set while the
+# engine still fails the case (the reason; the case is then a strict xfail).
+Case = collections.namedtuple('Case', 'name why found before scenario known', defaults=(None, None))
 RUNS = 3
 
 
@@ -45,7 +48,7 @@ CASES = [
             'by a proxy 503 page and not applied. The natural end of the STOPPING must not be taken for the '
             'RESTART\'s progress: each job is restarted once and the task succeeds.',
         found='issue 16',
-        known='engine: the follower takes the STOPPING that began before the PUT for the lost RESTART\'s effect, '
+        before='engine before the fix: the follower takes the STOPPING that began before the PUT for the lost RESTART\'s effect, '
               'waits for RUNNING and fails the job "became STOPPED while this task waited for RUNNING"',
         scenario=Scenario(
             jobs=jobs(('STOPPING', 'STOPPED'), ('STOPPING', 'STOPPED'), ('RUNNING', 'STOPPED'),
@@ -60,7 +63,7 @@ CASES = [
             'reads lag behind writes on half the requests. The launch already under way is not the RESTART: '
             'the job must be restarted by this task, and reported as the server shows it.',
         found='issue 16',
-        known='engine: the launch that was already under way is taken for the lost RESTART\'s effect; the task '
+        before='engine before the fix: the launch that was already under way is taken for the lost RESTART\'s effect; the task '
               'reports "restarted", changed, though the server never restarted the job',
         scenario=Scenario(
             jobs=jobs(('STARTING', 'STOPPED'), ('RUNNING', 'STOPPED')),
@@ -73,7 +76,7 @@ CASES = [
             'and not applied. The job then settles to STOPPED by itself: the desired state is reached, but this '
             'task applied nothing, so it must report changed: false and no action.',
         found='generated, seed 20261201 (shard 2), shrunk',
-        known='engine: the STOPPING that began before the FORCE_STOP is taken for its effect: the task reports '
+        before='engine before the fix: the STOPPING that began before the FORCE_STOP is taken for its effect: the task reports '
               '"force-stopped 1", changed, action FORCE_STOP, though the server applied nothing of it',
         scenario=Scenario(
             jobs=jobs(('STOPPING', 'STOPPED')), models=('m0',), job_types=('build',), state='stopped', force=True,
@@ -85,7 +88,7 @@ CASES = [
             'by a proxy 503 page and not applied. The launch completing (STARTING to RUNNING) is not the FORCE_STOP\'s '
             'effect: the job must be force-stopped, not failed "is RUNNING after FORCE_STOP".',
         found='generated, seed 20261201, shrunk',
-        known='engine: the launch already under way counts as the lost FORCE_STOP\'s effect, then the task fails the '
+        before='engine before the fix: the launch already under way counts as the lost FORCE_STOP\'s effect, then the task fails the '
               'job "is RUNNING after FORCE_STOP (started again by someone else?)"',
         scenario=Scenario(
             jobs=jobs(('STARTING', 'STOPPED')), models=('m0',), job_types=('build',), state='stopped', force=True,
@@ -97,7 +100,7 @@ CASES = [
             'moved, nothing applied). The re-read that follows sees the job STOPPED, by its own STOP: that is not '
             'the RESTART, which must be sent again; the job ends restarted once, the task true to the server.',
         found='generated, seed 20261201, shrunk',
-        known='engine: the re-read after the refusal takes STOPPING -> STOPPED for the RESTART\'s effect: '
+        before='engine before the fix: the re-read after the refusal takes STOPPING -> STOPPED for the RESTART\'s effect: '
               'reported changed and RESTART, then failed "became STOPPED while this task waited for RUNNING"',
         scenario=Scenario(
             jobs=jobs(('STOPPING', 'STOPPED')), models=('m0',), job_types=('build',), state='restarted',
@@ -110,7 +113,7 @@ CASES = [
             'applied. Both are transient (docs/kylin-api.md §11.4): the writes are sent again within `retries` '
             'and the task succeeds.',
         found='docs/kylin-api.md §11.4; generated, seed 20261201',
-        known='engine: KE-010021003 and KE-010019002 are taken for refusals of the first job, which fails '
+        before='engine before the fix: KE-010021003 and KE-010019002 are taken for refusals of the first job, which fails '
               '"START refused"',
         scenario=Scenario(
             jobs=jobs(('STOPPED', 'STOPPED')), models=('m0',), state='started',
@@ -122,7 +125,7 @@ CASES = [
             'the START (a new record): the START took effect and the launch failed, so the task must fail the job '
             '"failed to launch", not send a second START.',
         found='generated, seed 20261201',
-        known='engine: the follower sees ERROR before and after the lost START, sends START again (two STARTs '
+        before='engine before the fix: the follower sees ERROR before and after the lost START, sends START again (two STARTs '
               'applied) and reports the job started',
         scenario=Scenario(
             jobs=jobs(('ERROR', 'STOPPED'), m0_build=dict(fail_launch=True)), models=('m0',), job_types=('build',),
@@ -134,7 +137,7 @@ CASES = [
             'unreachable) before anything is applied. The re-read shows the jobs RUNNING, as they were before: '
             'that is not the RESTART\'s effect. The RESTART must be sent again, and each job restarted once.',
         found='generated, seed 20261201 (the task waited 60 s for a launch that never came)',
-        known='engine: a job already in the status the action leads to counts as moved ("an error no job can be '
+        before='engine before the fix: a job already in the status the action leads to counts as moved ("an error no job can be '
               'blamed for"): the RESTART is taken as applied, the task waits for a new launch until wait_timeout',
         scenario=Scenario(
             jobs=jobs(('RUNNING', 'RUNNING')), models=('m0',), state='restarted', batch_size=1, wait_timeout=5,

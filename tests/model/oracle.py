@@ -20,8 +20,9 @@ empty list from ``check()`` is a pass. The promises are those of docs/design.md 
 4. ``unselected_untouched``: no request of this task names a job it did not select.
 5. ``changed_is_true``: ``changed`` (task and job) is true exactly when something this task sent was
    applied.
-6. ``result_is_true``: each job's ``action`` is the last action of this task the server applied, and a
-   job reported without error has the status it really had when the task ended.
+6. ``result_is_true``: each job's ``action`` is the last action of this task the server applied (for a graceful
+   restart, every step: ``RESTART (STOP, START)``), and a job reported without error has the status it really
+   had when the task ended.
 7. ``fails_only_with_cause``: no failure unless a fault made success impossible, and then a message that
    says which (``excuses()`` lists the causes a scenario allows).
 
@@ -313,15 +314,24 @@ def result_is_true(run):
         res = run.job_result(key)
         if res is None:
             continue
-        ours = run.ours(key)
-        last = ours[-1] if ours else None
-        if res.get('action') != last:
-            bad.append('%s: reported action %s, but the last action of this task the server applied is %s' % (
-                key, res.get('action'), last))
+        expected = expected_action(run.scenario, run.ours(key))
+        if res.get('action') != expected:
+            bad.append('%s: reported action %s, but the actions of this task the server applied make it %s' % (
+                key, res.get('action'), expected))
         if not run.failed and not res.get('error') and res.get('status') != run.final(key):
             bad.append('%s: reported status %s, but it was %s when the task ended' % (
                 key, res.get('status'), run.final(key)))
     return bad
+
+
+def expected_action(scenario, ours):
+    """The ``action`` a job's result must show for the actions of this task the server applied to it: the last one,
+    or for a graceful restart that got its START every step of it (``RESTART (STOP, START)``)."""
+    if not ours:
+        return None
+    if scenario.state == 'restarted' and scenario.restart_method == 'graceful' and 'START' in ours:
+        return 'RESTART (%s)' % ', '.join(ours)
+    return ours[-1]
 
 
 def fails_only_with_cause(run):
