@@ -22,7 +22,7 @@ from scenario import Faults, JobSpec, Scenario, Timing
 
 # ``before``: what the engine did wrong before it was fixed (kept as the case's history); ``known``: set while the
 # engine still fails the case (the reason; the case is then a strict xfail).
-Case = collections.namedtuple('Case', 'name why found before scenario known', defaults=(None, None))
+Case = collections.namedtuple('Case', 'name why found scenario before known', defaults=(None, None))
 RUNS = 3
 
 
@@ -143,4 +143,18 @@ CASES = [
             jobs=jobs(('RUNNING', 'RUNNING')), models=('m0',), state='restarted', batch_size=1, wait_timeout=5,
             timing=Timing(start_delay=2.0, stop_delay=1.0, kill=0.2),
             faults=Faults(metadata_unreachable=1))),
+    Case(
+        name='a-refused-restart-of-running-jobs',
+        why='Two RUNNING jobs to restart in one PUT; Kylin refuses it with an error that names no job (a JSON 500), '
+            'before anything is applied. The re-read shows both RUNNING, as before the PUT: neither moved. The '
+            'error belongs to the first job that did not move (docs/design.md §4), which fails with Kylin\'s '
+            'message; the other is sent again and restarted once.',
+        found='generated, seed 20261201 (shrunk by hand from two scenarios that timed out)',
+        known='engine (h/engine cacc74f): a job already in the status the action leads to (RUNNING for a RESTART) '
+              'counts as moved in the blame; with every job "moved" the RESTART is taken as applied to both, the '
+              'task waits for launches that never come and times out',
+        scenario=Scenario(
+            jobs=jobs(('RUNNING', 'RUNNING')), models=('m0',), state='restarted', wait_timeout=5,
+            timing=Timing(start_delay=2.0, stop_delay=1.0, kill=0.2),
+            faults=Faults(errors='put-500', error_count=1))),
 ]

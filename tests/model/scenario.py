@@ -136,7 +136,7 @@ class Scenario:
     retries: int = 3
     timeout: int = 10
     poll_interval: float = 0.05
-    wait_timeout: int = 20
+    wait_timeout: int = 60
     timing: Timing = Timing()
     faults: Faults = Faults()
     rival: Rival = None

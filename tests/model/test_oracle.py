@@ -152,6 +152,22 @@ def test_changed_without_an_applied_action_fails_promise_5():
     assert names(oracle.check(res)) == ['changed_is_true']
 
 
+def test_a_force_stop_of_a_job_someone_else_is_stopping_may_count_either_way():
+    sc = scenario('stopped', ('STOPPING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',),
+                  force=True)
+    actions = [act('m0_build', 'FORCE_STOP', before='STOPPING', after='STOPPED')]
+    moves = [move('m0_build', 'STOPPED', T0 + 100, 'FORCE_STOP')]
+    for action, changed in (('FORCE_STOP', True), (None, False)):
+        res = run(sc, actions, moves, [job('m0_build', action, changed, 'STOPPED', before='STOPPING')])
+        assert oracle.check(res) == [], action
+    # ... but not a FORCE_STOP of a RUNNING job
+    sc = scenario('stopped', ('RUNNING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',),
+                  force=True)
+    actions = [act('m0_build', 'FORCE_STOP', before='RUNNING', after='STOPPED')]
+    res = run(sc, actions, moves, [job('m0_build', None, False, 'STOPPED', before='RUNNING')])
+    assert names(oracle.check(res)) == ['changed_is_true', 'result_is_true']
+
+
 def test_a_start_refused_because_someone_else_started_it_is_no_change():
     sc = scenario(models=('m0',), job_types=('build',), rival=None)
     actions = [act('m0_build', 'START', T0 + 100, user=oracle.RIVAL_USER),
