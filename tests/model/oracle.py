@@ -167,7 +167,7 @@ def put_failures(scenario):
     count = faults.epoch_moved + faults.transfer_failed + faults.metadata_unreachable
     if faults.errors in ('put-503', 'put-500'):
         count += faults.error_count
-    if faults.drop_rate or (faults.errors == 'any-503' and faults.error_rate):
+    if faults.drop_rate or (faults.errors == 'any-503' and faults.error_rate) or faults.owner_down:
         count += UNBOUNDED
     if faults.proxy_502:
         count += faults.proxy_502

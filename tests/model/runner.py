@@ -22,8 +22,6 @@ from oracle import EARLIER_USER, RIVAL_USER, TASK_USER, Run
 from scenario import PROJECT
 
 PASSWORD = {TASK_USER: 'KYLIN', EARLIER_USER: 'earlier-pass', RIVAL_USER: 'rival-pass'}
-# After the task: the longest a PUT it sent may still be at work on the server (a late answer is held).
-SETTLE_SECONDS = 0.2
 
 
 def kylin_client(url, user, timeout=10, retries=3, warn=None):
@@ -164,6 +162,8 @@ def run_scenario(ctl, url, scenario, scale, task=in_process):
     if scenario.settle_on_write:
         transitional = [j.key for j in scenario.jobs if j.initial in ('STARTING', 'STOPPING')]
         settler = Settler(ctl, transitional, ids, ctl.counters()['requests'].get(Settler.STATUS_PUT, 0))
+    if scenario.faults.owner_down and scenario.faults.nodes > 1:
+        ctl.set_faults(owner_down=scenario.faults.owner_down)
     started = int(time.time() * 1000)
     for thread in (rival, settler):
         if thread:
@@ -177,7 +177,7 @@ def run_scenario(ctl, url, scenario, scale, task=in_process):
     for thread in (rival, settler):
         if thread:
             thread.join(30)
-    time.sleep(SETTLE_SECONDS)
+    time.sleep(scenario.settle_seconds(scale))
     return Run(scenario=scenario, ids=ids, result=result, actions=ctl.actions(), transitions=ctl.transitions(),
                started=started, ended=ended, kills=ctl.kills(), counters=ctl.counters(),
                rival_outcome=rival.outcome if rival else None)

@@ -45,6 +45,8 @@ FAULT_KINDS = (
     'transfer-failed',     # a write refused KE-010021003, the request cannot be forwarded now (transient, docs/kylin-api.md §11.4)
     'metadata-unreachable',  # a write refused KE-010019002, the metadata database unreachable (transient, docs/kylin-api.md §11.4)
     'unbound-project',     # every write refused KE-010021005, the project bound to no resource group (final, docs/kylin-api.md §11.4)
+    'held-write',          # a write held behind an epoch take-over, applied later (docs/kylin-api.md §11.2)
+    'owner-down',          # the owner dies: writes refused KE-010021002 until a take-over (docs/kylin-api.md §11.2)
     'lagging-reads',       # several nodes behind the load balancer, reads lag the owner
     'stalled-catch-up',    # catch-ups that stall: a node behind for longer than the interval (docs/kylin-api.md §11.5)
     'slow-kills',          # kills of 21 s (scaled), one at a time on the node
@@ -102,6 +104,8 @@ class Faults:
     transfer_failed: int = 0     # the next N writes: 500 KE-010021003 before anything is applied
     metadata_unreachable: int = 0  # the next N writes: 500 KE-010019002 before anything is applied
     unbound: bool = False        # the project is bound to no resource group: every write 500 KE-010021005
+    held: int = 0                # the next N status PUTs wait behind an epoch take-over of the project, then apply
+    owner_down: float = 0.0      # seconds (not scaled) the owner is down from the task's start (needs nodes > 1)
     nodes: int = 1               # Kylin nodes behind the load balancer (reads of non-owners lag)
     stall_rate: float = 0.0      # share of the nodes' catch-ups that stall (behind for 30 Kylin s more)
     seed: int = 0                # the simulator's fault random generator
@@ -195,6 +199,10 @@ class Scenario:
             add('metadata-unreachable')
         if f.unbound:
             add('unbound-project')
+        if f.held:
+            add('held-write')
+        if f.owner_down and f.nodes > 1:
+            add('owner-down')
         if f.nodes > 1:
             add('lagging-reads')
         if f.nodes > 1 and f.stall_rate:
@@ -270,13 +278,22 @@ class Scenario:
             config['unbound_projects'] = [PROJECT]
         return config
 
+    def settle_seconds(self, scale):
+        """How long a write this task sent may still be at work once it returned: a held write waits for a
+        take-over that kills and relaunches every job of the project, one at a time."""
+        seconds = 0.2
+        if self.faults.held or (self.faults.owner_down and self.faults.nodes > 1):
+            t = self.timing
+            seconds += len(self.jobs) * (t.kill + t.start_work) * scale + 0.5 + self.faults.owner_down
+        return seconds
+
     def sim_faults(self):
         """``PUT /_sim/faults`` for this scenario (applied once the project is set up)."""
         f = self.faults
         faults = dict(seed=f.seed, html_error_count=f.proxy_502, drop_rate=f.drop_rate, lose_response_count=f.lost,
                       hang_response_count=f.late, hang_seconds=self.timeout + 0.5, epoch_moved=f.epoch_moved,
                       owner_unreachable=f.owner_unreachable if f.nodes > 1 else 0, transfer_failed=f.transfer_failed,
-                      metadata_unreachable=f.metadata_unreachable)
+                      metadata_unreachable=f.metadata_unreachable, hold_write=f.held)
         if f.errors:
             methods = {'read-503': ['GET'], 'put-503': ['PUT'], 'any-503': ['GET', 'PUT'], 'put-500': ['PUT']}[f.errors]
             faults.update(error_methods=methods, error_statuses=[500] if f.errors == 'put-500' else [503],
@@ -383,7 +400,7 @@ def _jobs(draw, count):
 @st.composite
 def _faults(draw):
     kinds = draw(st.sets(st.sampled_from(('proxy-502', 'errors', 'drop', 'lost', 'late', 'epoch', 'nodes',
-                                          'transfer', 'metadata', 'unbound')), max_size=4))
+                                          'transfer', 'metadata', 'unbound', 'held')), max_size=4))
     values = {'seed': draw(st.integers(0, 2 ** 16))}
     if 'proxy-502' in kinds:
         values['proxy_502'] = draw(st.integers(1, 2))
@@ -408,10 +425,14 @@ def _faults(draw):
         values['metadata_unreachable'] = draw(st.integers(1, 3))
     if 'unbound' in kinds and draw(chance(30)):
         values['unbound'] = True
+    if 'held' in kinds:
+        values['held'] = 1
     if 'nodes' in kinds:
         values['nodes'] = draw(st.integers(2, 3))
         values['owner_unreachable'] = draw(st.integers(0, 2))
         values['stall_rate'] = draw(st.sampled_from((0.0, 0.0, 0.3)))
+        if draw(chance(20)):
+            values['owner_down'] = draw(st.sampled_from((0.5, 1.0)))
     return Faults(**values)
 
 
