@@ -208,6 +208,7 @@ def render(rows, outcomes, seconds):
     import hypothesis  # pylint: disable=import-outside-toplevel
     from scenario import FAULT_KINDS  # pylint: disable=import-outside-toplevel
     from oracle import PROMISES  # pylint: disable=import-outside-toplevel
+    from cases import CASES, RUNS  # pylint: disable=import-outside-toplevel
     figures = summarize(rows, outcomes, seconds)
     fixed = {k: v for k, v in outcomes.items() if '/test_cases.py' in k}
     fixed_counts = collections.Counter(fixed.values())
@@ -240,8 +241,8 @@ def render(rows, outcomes, seconds):
         '- Failures found: %d scenario(s) broke a promise%s.' % (
             figures['violating'], ' (%s)' % ', '.join('%s: %d' % kv for kv in figures['promises'].most_common())
             if figures['violating'] else ''),
-        '- Fixed cases (`tests/model/cases.py`): %s.' % (
-            ', '.join('%d %s' % (n, o) for o, n in sorted(fixed_counts.items())) or 'not run'),
+        '- Fixed cases (`tests/model/cases.py`, each run %d times): %s.' % (
+            RUNS, ', '.join('%d %s' % (n, o) for o, n in sorted(fixed_counts.items())) or 'not run'),
         '',
         '| desired state | scenarios |',
         '|---|---:|',
@@ -251,6 +252,14 @@ def render(rows, outcomes, seconds):
     lines += ['', '| fault kind or server behaviour | scenarios that drew it |', '|---|---:|']
     for kind in FAULT_KINDS:
         lines.append('| %s | %d |' % (kind, figures['kinds'].get(kind, 0)))
+    lines += ['', '### What it found', '',
+              'The fixed cases are the failures the suite found (and issue 16\'s evidence), kept as regression tests; '
+              'each says what the engine did before it was fixed.', '',
+              '| case | found | the engine before | this run |', '|---|---|---|---|']
+    for case in CASES:
+        outcome = next((o for k, o in fixed.items() if '[%s]' % case.name in k), 'not run')
+        lines.append('| `%s` | %s | %s | %s |' % (case.name, case.found, (case.known or case.before or '').replace('|', '/'),
+                                                   outcome + (' (known, strict xfail)' if case.known else '')))
     lines += [
         '',
         '### Reproducing a failure',

@@ -203,8 +203,8 @@ def explain(run, violations):
         a['status_before'], a['status_after'], '' if a['ok'] else ' (%s)' % a['error_code'])) for a in run.actions]
     events += [(t['time'], '%s %s -> %s (%s)' % (keys.get(t['job_id'], t['job_id']), t['from'], t['to'], t['cause']))
                for t in run.transitions if t['time'] >= run.started - 2000]
+    events.append((run.ended, 'the task returned'))
     for when, text in sorted(events, key=lambda e: e[0]):
         lines.append('  %+6d %s' % (when - run.started, text))
-    lines.append('  %+6d the task returned' % (run.ended - run.started))
     lines += ['', 'Keep it as a fixed case (tests/model/cases.py):', '  ' + scenario.to_json()]
     return '\n'.join(lines)
