@@ -258,8 +258,9 @@ def render(rows, outcomes, seconds):
               '| case | found | the engine before | this run |', '|---|---|---|---|']
     for case in CASES:
         outcome = next((o for k, o in fixed.items() if '[%s]' % case.name in k), 'not run')
-        lines.append('| `%s` | %s | %s | %s |' % (case.name, case.found, (case.known or case.before or '').replace('|', '/'),
-                                                   outcome + (' (known, strict xfail)' if case.known else '')))
+        before = (case.known or case.before or '').replace('|', '/')
+        mark = ' (known, strict xfail)' if case.known else ''
+        lines.append('| `%s` | %s | %s | %s%s |' % (case.name, case.found, before, outcome, mark))
     lines += [
         '',
         '### Reproducing a failure',
