@@ -294,8 +294,8 @@ MODEL_ENV = $(VENV_PATH) $(COLLECTIONS_ENV) MODEL_REPLAY='$(MODEL_REPLAY)' \
 .PHONY: model-test soak
 model-test: venv collection ## Model-based randomized suite (tests/model), MODEL_EXAMPLES=200 scenarios, fixed seed (MODEL_SEED=..., MODEL_REPORT=docs/reliability.md)
 	@rm -rf $(TMP)/model-failures
-	@$(MODEL_ENV) MODEL_SEED=$(MODEL_SEED) MODEL_EXAMPLES=$(MODEL_EXAMPLES) $(VENV)/bin/python -m pytest tests/model -q -p no:cacheprovider \
-	  -n $(if $(MODEL_REPLAY),0,$(MODEL_WORKERS)) -rxX
+	@$(MODEL_ENV) MODEL_SEED=$(MODEL_SEED) MODEL_EXAMPLES=$(MODEL_EXAMPLES) $(VENV)/bin/python -m pytest -q -p no:cacheprovider \
+	  $(if $(MODEL_REPLAY),tests/model/test_model.py::test_replay -n 0,tests/model -n $(MODEL_WORKERS)) -rxX
 
 soak: venv collection ## The model-based suite exploring: a new seed each run, MODEL_EXAMPLES (default 3000) scenarios
 	@rm -rf $(TMP)/model-failures

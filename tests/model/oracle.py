@@ -14,7 +14,8 @@ empty list from ``check()`` is a pass. The promises are those of docs/design.md 
 2. ``acts_once``: ``started`` applies at most one START per job and no STOP or RESTART (``force`` may
    RESTART a job stuck in STOPPING instead); ``restarted`` exactly one restart per job (Kylin's RESTART,
    or for ``graceful`` a STOP and/or FORCE_STOP then one START); ``stopped`` at most one STOP and one
-   FORCE_STOP, never a START or RESTART.
+   FORCE_STOP, never a START or RESTART. A STOP that reached a STARTING job is lost by Kylin and does
+   not count (``Run.lost_stops``): the task must send it again.
 3. ``leaves_converged_jobs_alone``: a job already in the desired steady state when the task began gets
    nothing.
 4. ``unselected_untouched``: no request of this task names a job it did not select.
@@ -73,6 +74,21 @@ class Run:
         job_id = self.ids[key]
         return [a['action'] for a in self.actions
                 if a['job_id'] == job_id and a['user'] == TASK_USER and (a['ok'] or not applied)]
+
+    def lost_stops(self, key):
+        """How many of this task's STOPs reached the job while it was STARTING: Kylin applies them, and the launch
+        then ends RUNNING all the same (docs/kylin-api.md §3.3), so the STOP must be sent again. The task sends no
+        STOP to a job it sees STARTING; one lands there when it was held, or when a take-over relaunched the job."""
+        job_id = self.ids[key]
+        return sum(1 for a in self.actions if a['job_id'] == job_id and a['user'] == TASK_USER and a['ok']
+                   and a['action'] == 'STOP' and a['status_before'] == 'STARTING')
+
+    def effective(self, key):
+        """``ours(key)`` without the lost STOPs."""
+        job_id = self.ids[key]
+        return [a['action'] for a in self.actions
+                if a['job_id'] == job_id and a['user'] == TASK_USER and a['ok']
+                and not (a['action'] == 'STOP' and a['status_before'] == 'STARTING')]
 
     def ambiguous(self, key):
         """This task's applied actions whose effect no reader can tell from a transition already under way: a STOP
@@ -238,9 +254,9 @@ def acts_once(run):
     scenario = run.scenario
     bad = []
     for key in scenario.selected:
-        ours = run.ours(key)
+        ours = run.effective(key)
         counts = collections.Counter(ours)
-        seq = ','.join(ours)
+        seq = ','.join(run.ours(key))
         jobs_error = (run.job_result(key) or {}).get('error')
         complete = not run.failed and not jobs_error
         if scenario.state == 'started':
@@ -265,7 +281,8 @@ def acts_once(run):
                 bad.append('%s: restarted without a RESTART of this task (applied: %s), yet reported done' % (
                     key, seq or 'nothing'))
         else:
-            if ours and not GRACEFUL_SEQUENCE.match(seq) and not GRACEFUL_SEQUENCE.match(seq + ',START'):
+            steps = ','.join(ours)
+            if ours and not GRACEFUL_SEQUENCE.match(steps) and not GRACEFUL_SEQUENCE.match(steps + ',START'):
                 bad.append('%s: restart_method=graceful applied %s (STOP and/or FORCE_STOP, then one START '
                            'expected)' % (key, seq))
             elif complete and counts['START'] != 1:

@@ -112,6 +112,19 @@ def test_a_second_start_fails_promise_2():
     assert names(oracle.check(res)) == ['acts_once']
 
 
+def test_a_stop_lost_on_a_starting_job_may_be_sent_again():
+    sc = scenario('stopped', ('RUNNING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',))
+    actions = [act('m0_build', 'STOP', T0 + 100, before='STARTING', after='STOPPING'),
+               act('m0_build', 'STOP', T0 + 900, before='RUNNING', after='STOPPING')]
+    moves = [move('m0_build', 'STARTING', T0 + 50, 'takeover'), move('m0_build', 'STOPPING', T0 + 100, 'STOP'),
+             move('m0_build', 'RUNNING', T0 + 400, 'launch'), move('m0_build', 'STOPPING', T0 + 900, 'STOP'),
+             move('m0_build', 'STOPPED', T0 + 1200, 'stopped')]
+    jobs = [job('m0_build', 'STOP', True, 'STOPPED', before='RUNNING')]
+    assert oracle.check(run(sc, actions, moves, jobs)) == []
+    actions[0]['status_before'] = 'RUNNING'  # two STOPs of a running job: one too many
+    assert names(oracle.check(run(sc, actions, moves, jobs))) == ['acts_once']
+
+
 def test_a_stop_under_state_started_fails_promise_2():
     res = started_all(scenario())
     res.actions.insert(0, act('m0_build', 'STOP', T0 + 50))
