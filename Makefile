@@ -289,8 +289,10 @@ MODEL_WORKERS ?= 6
 MODEL_SEED ?=
 MODEL_REPORT ?=
 MODEL_REPLAY ?=
-MODEL_ENV = $(VENV_PATH) $(COLLECTIONS_ENV) MODEL_REPLAY='$(MODEL_REPLAY)' \
-  MODEL_REPORT=$(if $(MODEL_REPORT),$(abspath $(MODEL_REPORT))) MODEL_FAILURES_DIR=$(TMP)/model-failures
+# MODEL_REPLAY reaches pytest through the environment (make exports what the command line sets): a blob in quotes
+# survives no shell quoting of its own.
+export MODEL_REPLAY
+MODEL_ENV = $(VENV_PATH) $(COLLECTIONS_ENV) MODEL_REPORT=$(if $(MODEL_REPORT),$(abspath $(MODEL_REPORT))) MODEL_FAILURES_DIR=$(TMP)/model-failures
 .PHONY: model-test soak
 model-test: venv collection ## Model-based randomized suite (tests/model), MODEL_EXAMPLES=200 scenarios, fixed seed (MODEL_SEED=..., MODEL_REPORT=docs/reliability.md)
 	@rm -rf $(TMP)/model-failures

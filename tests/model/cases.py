@@ -171,4 +171,15 @@ CASES = [
             jobs=jobs(('RUNNING', 'STOPPED'), ('RUNNING', 'STOPPED')), models=('m0',), job_types=('build',),
             state='restarted', restart_method='graceful',
             timing=Timing(start_delay=60.0, stop_delay=20.0, kill=21.0), faults=Faults(held=1))),
+    Case(
+        name='a-held-stop-of-state-stopped-lost-on-a-relaunched-job',
+        why='The same with `state: stopped`: one RUNNING job; its STOP is held behind an epoch take-over that '
+            'relaunches the job, and lands while the job is STARTING, where Kylin loses it. The job is RUNNING '
+            'again: the STOP must be sent again, and the task succeed.',
+        found='make soak, seed 14820556, shrunk by Hypothesis to this (MODEL_REPLAY=AXicc2R0ZHAEYQYwAWFih4wgxAlXBADTdwbs)',
+        known='engine (h/engine cacc74f): fails the job "is RUNNING again after STOP (started again by someone '
+              'else?)"; in other runs of the same kind it sends the STOP again and succeeds',
+        scenario=Scenario(
+            jobs=jobs(('STOPPED', 'RUNNING')), models=('m0',), state='stopped',
+            timing=Timing(start_delay=2.0, stop_delay=1.0, kill=0.2), faults=Faults(held=1, proxy_502=1))),
 ]
