@@ -37,7 +37,7 @@ def test_a_held_write_waits_for_resume_jobs_and_is_applied_after_its_client_gave
     ctl.set_faults(hold_write=1)
     with pytest.raises(requests.exceptions.ReadTimeout):
         put_status(sim, "START", [stopped], {"X-Request-Id": "held"}, timeout=0.5)
-    wait_until(lambda: ctl.actions(), timeout=20, what="the held START to be applied")
+    wait_until(ctl.actions, timeout=20, what="the held START to be applied")
     kills = ctl.kills()
     assert [(k["job_id"], k["by"], k["live_driver"]) for k in kills] == [
         (running, "takeover", True), (starting, "takeover", True), (stopping, "takeover", True),

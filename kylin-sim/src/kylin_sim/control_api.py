@@ -10,7 +10,6 @@ from . import seeds
 from .config import ConfigError, check_config
 
 
-
 class ControlError(Exception):
     """Answered 400 (or the given status) with ``{"ok": false, "error": ...}``."""
 

@@ -1,4 +1,5 @@
-"""The Kylin REST endpoints under ``/kylin/api/streaming_jobs``: routing, binding, checks, in Kylin's order.
+"""The Kylin REST endpoints under ``/kylin/api/streaming_jobs``: filters, routing, checks, in Kylin's order
+(Spring's argument binding: binding.py; content negotiation: protocol.py).
 
 What happens to a request, in the order the real server does it (docs/kylin-api.md §1 and §2):
 
@@ -15,262 +16,22 @@ The caller (server.py) holds the store lock and has already applied faults. The 
 PUT /status release it while they do a real server's work (kills, START/STOP work, ``node.py``).
 """
 
-import datetime
 import json
 import re
 import time
 from urllib.parse import unquote
 
 from . import errors, listing
-
-PUBLIC = "application/vnd.apache.kylin-v4-public+json"
-INTERNAL = "application/vnd.apache.kylin-v4+json"
-BASE = "/kylin/api/streaming_jobs"
+from .binding import bind_bool, bind_int, bind_list, bind_str, project_from_request, read_body
+from .protocol import BASE, INTERNAL, PUBLIC, Response, choose_controller, spring_error
 
 ACTIONS = ("START", "STOP", "FORCE_STOP", "RESTART")
 LIST_STATUSES = ("STARTING", "RUNNING", "STOPPING", "ERROR", "STOPPED")
 JOB_TYPES = ("STREAMING_BUILD", "STREAMING_MERGE")
 JOB_TYPE_ENUM = "org.apache.kylin.job.execution.JobTypeEnum"
 ACTION_ENUM = "org.apache.kylin.rest.request.StreamingJobActionEnum"
-JACKSON_SOURCE = "[Source: (org.springframework.util.StreamUtils$NonClosingInputStream); line: 1, column: %d]"
 CONTROLLERS = {"public": "org.apache.kylin.rest.controller.open.OpenStreamingJobController",
                "internal": "org.apache.kylin.rest.controller.StreamingJobController"}
-
-
-class Request:
-    """What the HTTP layer hands over: method, decoded path, query pairs, headers, raw body."""
-
-    def __init__(self, method, path, query, headers, body, scheme, host):
-        self.method = method
-        self.path = path
-        self.query = query      # [(name, value)], in order
-        self.headers = headers  # case-insensitive .get()
-        self.body = body
-        self.scheme = scheme
-        self.host = host
-        self.raw_query = "&".join("%s=%s" % kv for kv in query)
-        self.node = 0           # the Kylin node the load balancer sent it to
-        self.forwarded = False  # a write that passed QueryNodeFilter and went to the project's owner
-        self.request_id = None  # the client's X-Request-Id, else one the simulator made up (journal)
-        self.user_agent = headers.get("User-Agent") if headers is not None else None
-        self.gone = None        # callable: True once the client has closed its connection (set by the HTTP layer)
-        self.held_ms = 0        # how long the write waited behind an epoch take-over
-        self.entries = []       # the journal entries this request wrote (the HTTP layer marks answer_lost on them)
-
-    def client(self):
-        """What the journal records about the client of this request, now."""
-        return {"request_id": self.request_id, "user_agent": self.user_agent, "node": self.node,
-                "client_gone": bool(self.gone is not None and self.gone()), "held_ms": self.held_ms}
-
-    def values(self, name):
-        return [v for k, v in self.query if k == name]
-
-    def url(self, path=None, with_query=False, raw_query=None):
-        url = "%s://%s%s" % (self.scheme, self.host, path or self.path)
-        query = raw_query if raw_query is not None else self.raw_query
-        return url + ("?" + query if with_query and query else "")
-
-
-class Response:
-    """Status, headers and body; ``action`` is set for PUT /status (response faults look at it)."""
-
-    def __init__(self, status, body, content_type="application/json", headers=None):
-        self.status = status
-        self.body = body
-        self.content_type = content_type
-        self.headers = list(headers or [])
-        self.action = None
-
-
-def spring_error(status, reason, path):
-    """Spring Boot's default error body (404/405/406 never reach Kylin's handlers)."""
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+00:00"
-    body = {"timestamp": stamp, "status": status, "error": reason, "path": path}
-    return Response(status, json.dumps(body, separators=(",", ":")).encode("utf-8"))
-
-
-def choose_controller(accept):
-    """Spring ``produces`` matching: public vnd type, internal vnd type, or wildcard -> internal; else None (406)."""
-    if accept is None or not accept.strip():
-        return "internal"
-    ranked = []
-    for i, part in enumerate(accept.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        quality = 1.0
-        for param in fields[1:]:
-            if param.lower().startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        if quality > 0:
-            ranked.append((-quality, i, media))
-    for dummy, dummy2, media in sorted(ranked):
-        if media == PUBLIC:
-            return "public"
-        if media in (INTERNAL, "*/*", "application/*"):
-            return "internal"
-    return None
-
-
-# ---------------------------------------------------------------------- Spring argument binding
-
-def _scalar(req, name):
-    values = req.values(name)
-    return ",".join(values) if values else None
-
-
-def bind_str(req, name, default=None, required=False):
-    value = _scalar(req, name)
-    if value is None or (value == "" and default is not None):
-        if required and value is None:
-            raise errors.missing_param(name)
-        return default
-    return value
-
-
-def bind_list(req, name, default_empty=True):
-    """``List<String>``: one value is split on commas and trimmed, several values are taken as they are."""
-    values = req.values(name)
-    if not values:
-        return [] if default_empty else None
-    if len(values) == 1:
-        return [v.strip() for v in values[0].split(",")] if values[0] != "" else []
-    return values
-
-
-def bind_int(req, name, default, required=False):
-    value = _scalar(req, name)
-    if value is None or value == "":
-        if required and value is None:
-            raise errors.missing_param(name, "Integer")
-        return default
-    text = re.sub(r"\s", "", value)
-    if re.fullmatch(r"[+-]?\d+", text) and -2 ** 31 <= int(text) < 2 ** 31:
-        return int(text)
-    raise errors.type_mismatch("java.lang.Integer", 'java.lang.NumberFormatException: For input string: "%s"' % text)
-
-
-def bind_bool(req, name, default):
-    value = _scalar(req, name)
-    if value is None or value.strip() == "":
-        return default
-    text = value.strip().lower()
-    if text in ("true", "on", "yes", "1"):
-        return True
-    if text in ("false", "off", "no", "0"):
-        return False
-    raise errors.type_mismatch("boolean", "java.lang.IllegalArgumentException: Invalid boolean value '%s'" % value)
-
-
-def _jackson_message(exc, doc):
-    pos = getattr(exc, "pos", 0) or 0
-    column = pos + 1
-    if pos >= len(doc):
-        return "Unexpected end-of-input: expected close marker for Object\n at " + JACKSON_SOURCE % column
-    char = doc[pos]
-    return ("Unexpected character ('%s' (code %d)): %s\n at " % (char, ord(char), exc.msg[0].lower() + exc.msg[1:])
-            + JACKSON_SOURCE % column)
-
-
-def _mismatch(java_type, token, field, request_class):
-    return errors.unknown("com.fasterxml.jackson.databind.exc.MismatchedInputException",
-                          "Cannot deserialize value of type `%s` from %s\n at %s (through reference chain: %s[\"%s\"])"
-                          % (java_type, token, JACKSON_SOURCE % 1, request_class, field), where="body")
-
-
-def _token(value):
-    if isinstance(value, dict):
-        return "Object value (token `JsonToken.START_OBJECT`)"
-    if isinstance(value, list):
-        return "Array value (token `JsonToken.START_ARRAY`)"
-    return "String value (token `JsonToken.VALUE_STRING`)"
-
-
-def _as_string(value, field, request_class):
-    """Jackson's String coercion: scalars become their text, structures fail."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return json.dumps(value)
-    raise _mismatch("java.lang.String", _token(value), field, request_class)
-
-
-def read_body(req, fields, request_class, handler):
-    """``@RequestBody`` with Jackson (unknown fields ignored, trailing content ignored)."""
-    ctype = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-    if not req.body.strip():
-        raise errors.unknown("org.springframework.http.converter.HttpMessageNotReadableException",
-                             "Required request body is missing: " + handler, where="body")
-    if ctype and ctype != "application/json" and not ctype.endswith("+json"):
-        raise errors.unknown("org.springframework.web.HttpMediaTypeNotSupportedException",
-                             "Content type '%s' not supported" % req.headers.get("Content-Type"), where="body")
-    if not ctype:
-        raise errors.unknown("org.springframework.web.HttpMediaTypeNotSupportedException",
-                             "Content type 'application/octet-stream' not supported", where="body")
-    try:
-        doc = req.body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise errors.json_parse("Invalid UTF-8 start byte 0x%02x\n at %s" % (req.body[exc.start], JACKSON_SOURCE % (exc.start + 1)))
-    stripped = doc.lstrip()
-    offset = len(doc) - len(stripped)
-
-    def reject(name):
-        raise ValueError("Non-standard token '%s'" % name)
-
-    try:
-        data, dummy = json.JSONDecoder(parse_constant=reject).raw_decode(stripped)
-    except json.JSONDecodeError as exc:
-        exc.pos += offset
-        raise errors.json_parse(_jackson_message(exc, doc)) from None
-    except ValueError as exc:
-        raise errors.json_parse("%s: Non-standard token not allowed\n at %s" % (exc, JACKSON_SOURCE % 1)) from None
-    if data is None:
-        raise errors.unknown("org.springframework.http.converter.HttpMessageNotReadableException",
-                             "Required request body is missing: " + handler, where="body")
-    if not isinstance(data, dict):
-        raise errors.unknown("com.fasterxml.jackson.databind.exc.MismatchedInputException",
-                             "Cannot construct instance of `%s` (although at least one Creator exists): no %s-argument "
-                             "constructor/factory method to deserialize from %s" % (
-                                 request_class, "String" if isinstance(data, str) else "int/Int", _token(data)), where="body")
-    out = {}
-    for name, kind in fields.items():
-        value = data.get(name)
-        if kind == "str":
-            out[name] = _as_string(value, name, request_class)
-        elif kind == "list":
-            if value is None:
-                out[name] = None
-            elif not isinstance(value, list):
-                raise _mismatch("java.util.ArrayList<java.lang.String>", _token(value), name, request_class)
-            else:
-                out[name] = [_as_string(v, name, request_class) for v in value]
-        else:  # map of strings
-            if value is None:
-                out[name] = None
-            elif not isinstance(value, dict):
-                raise _mismatch("java.util.LinkedHashMap<java.lang.String,java.lang.String>", _token(value), name,
-                                request_class)
-            else:
-                out[name] = {str(k): _as_string(v, name, request_class) for k, v in value.items()}
-    return out
-
-
-def project_from_request(req):
-    """``ProjectInfoParser``: ``project`` from the query string, else from a JSON body; absent -> None."""
-    value = _scalar(req, "project")
-    if value:
-        return value
-    try:
-        data = json.loads(req.body.decode("utf-8")) if req.body.strip() else None
-    except ValueError:
-        return None
-    if isinstance(data, dict) and isinstance(data.get("project"), (str, int, float)) and data.get("project") != "":
-        return str(data["project"])
-    return None
 
 
 def java_split(text):

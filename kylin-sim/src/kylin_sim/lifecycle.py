@@ -244,4 +244,3 @@ class Lifecycle:
         if self.store.jobs.get(job.id) is not job:
             raise errors.npe("start")
         self.start_job(job, time.time(), "RESTART")
-

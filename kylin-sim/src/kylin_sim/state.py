@@ -63,9 +63,9 @@ class Store:
         self.stats = Stats(self)
         self.patcher = Patcher(self)
         self.takeover = Takeover(self)
-        handlers = {kind: getattr(part, "on_" + kind) for part in (self.lifecycle, self.retry) for kind in part.EVENTS}
-        self.events = Timeline(lambda: self.jobs, handlers, before=lambda job, due: self.cluster.touch(job, due))
         self.cluster = Cluster(self, time.time())
+        handlers = {kind: getattr(part, "on_" + kind) for part in (self.lifecycle, self.retry) for kind in part.EVENTS}
+        self.events = Timeline(lambda: self.jobs, handlers, before=self.cluster.touch)
         self.clear()
 
     # ------------------------------------------------------------------ content

@@ -34,7 +34,6 @@ class Takeover:
     def __init__(self, store):
         self.store = store
         self.lock = threading.Lock()  # the project transaction / the scheduler's static lock during resumeJobs
-        self.runs = 0                 # take-overs done (control API)
 
     # ------------------------------------------------------------------ writes
 
@@ -65,7 +64,6 @@ class Takeover:
             return
         store = self.store
         lifecycle = store.lifecycle
-        self.runs += 1
         for job in list(prj.jobs.values()):
             if store.jobs.get(job.id) is not job or job.status not in (RUNNING, STARTING, STOPPING, ERROR):
                 continue
