@@ -105,11 +105,12 @@ def summary(results, state, check_mode=False):
     if skipped:
         parts.append('%d %s' % (skipped, NOT_ATTEMPTED))
     failed = [r for r in results if r['error']]
-    text = ', '.join(parts) if parts else 'no jobs selected'
+    text = ', '.join(parts) if parts else ('' if failed else 'no jobs selected')
     if failed:
         shown = '; '.join('%s: %s' % (label(r), r['error']) for r in failed[:10])
         more = '; ...' if len(failed) > 10 else ''
-        text = '%d of %d jobs failed: %s%s. %s' % (len(failed), len(results), shown, more, text[0].upper() + text[1:])
+        text = '%d of %d jobs failed: %s%s.%s' % (len(failed), len(results), shown, more,
+                                                  ' ' + text[0].upper() + text[1:] if text else '')
     return text
 
 

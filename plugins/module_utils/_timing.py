@@ -45,15 +45,15 @@ class PollPacer:
 
         ``predicted``: when the server's timing says the next change should be visible (this
         machine's clock). A prediction ahead cuts the back-off short (the poll lands ``margin``
-        after it); one that is due keeps the polls at ``first``, without growing, for ``grace``
-        seconds; after that it is forgotten, and the back-off grows again.
+        after it), never below ``first``; one that is due keeps the polls at ``first``, without
+        growing, for ``grace`` seconds; after that it is forgotten, and the back-off grows again.
         """
         delay = self.backoff.delay(self.backoff.failures + 1)
         if predicted is None:
             return delay
         until = predicted + margin - now
         if until > 0:
-            return min(delay, until)
+            return min(delay, max(until, self.first))
         if -until <= grace:
             return min(delay, self.first)
         return delay

@@ -226,7 +226,7 @@ def render_report():
         '- Machine: %s, %d cores; Python %s; ansible-core %s.' % (
             cpu_model(), os.cpu_count() or 0, platform.python_version(), ansible.release.__version__),
         '- Simulator timing unless a scenario says otherwise: START takes %g s (YARN accepts after %g s), STOP %g s; '
-        'the modules poll every %.1f s (backing off x1.5).' % (
+        'the modules poll every %.1f s (backing off x1.5 while nothing moves).' % (
             FAST['start_delay'], FAST['yarn_accept_delay'], FAST['stop_delay'], POLL),
         '',
         '| # | scenario | cases | result | time |',

@@ -10,10 +10,12 @@ scenario checks the server's own logs: each job acted on exactly once, no false 
 """
 
 import collections
+import time
 
 import pytest
 
-from conftest import STATUS_PUT, all_ids, job_task, make_models, ok_actions, statuses
+from conftest import PROJECT, SIM_TIMING, STATUS_PUT, all_ids, job_task, make_models, ok_actions, statuses
+from kylin_sim.testing import wait_until
 
 SCALE = 0.02  # a 21 s kill takes 0.42 s
 
@@ -211,3 +213,135 @@ def test_wrong_password_is_one_failed_login_and_an_auth_error(ctl, run, conn, fa
     assert not counters.get('locked_logins'), counters.get('locked_logins')
     assert counters['requests'].get(STATUS_PUT, 0) == 0
     facts.add('Wrong password: 1 failed login, user not locked, error_type auth.')
+
+
+# ------------------------------------------------------------------ docs/kylin-api.md §11
+
+HELD_CASES = {
+    # id: (the target's status before, desired state, action)
+    'START-held': ('STOPPED', 'started', 'START'),
+    'RESTART-held': ('RUNNING', 'restarted', 'RESTART'),
+}
+
+
+@pytest.mark.parametrize('case', list(HELD_CASES))
+def test_a_write_held_behind_an_epoch_take_over_is_not_sent_twice(ctl, run, facts, case):
+    """A write held behind an epoch take-over and applied after the client gave up (docs/kylin-api.md §11.2).
+
+    Three other models run. The task's PUT starts a take-over of the project: its running jobs are killed one
+    at a time (1 s each) and relaunched, and only then is the write applied; the client's `timeout: 1` is long
+    gone. The project moves meanwhile, so the module follows without sending anything. Checked on the server:
+    one status PUT, the action applied exactly once (for a RESTART, once the held write landed: never two),
+    no START refused as a resend, the take-over happened, the task succeeds."""
+    before, state, action = HELD_CASES[case]
+    aliases, ids = make_models(ctl, 3, 'RUNNING', merge_status='STOPPED')
+    target = ctl.add_model(PROJECT, 'target', build={'status': before}, merge={'status': 'STOPPED'})['job_ids'][0]
+    ctl.set_config(kill_delay=1.0)
+    ctl.hold_writes(1)
+    res = run([job_task(job_ids=[target], state=state, timeout=1,
+                        server_timing=dict(kill_seconds=1.0, start_seconds=0, stop_seconds=0, read_lag_seconds=0))])
+    assert res.rc == 0, res.describe()
+    result = res.result('converge')
+    wait_until(lambda: ok_actions(ctl, action), timeout=30, what='the held %s applied' % action)
+    time.sleep(1.0)  # anything sent after it would land now
+    assert ok_actions(ctl) == {(target, action): 1}, ctl.actions()
+    assert refused_starts(ctl) == []
+    counters = ctl.counters()
+    assert counters['requests'][STATUS_PUT] == 1, counters['requests']
+    assert counters['faults'].get('hold_write') == 1, counters
+    relaunched = set(k['job_id'] for k in ctl.kills(by='takeover'))
+    assert set(ids[alias][0] for alias in aliases) <= relaunched, relaunched
+    job = result['jobs'][0]
+    assert (job['action'], job['changed'], job['error']) == (action, True, None) and 'resent' not in job, job
+    facts.add('%s held behind a take-over that killed %d jobs, timeout 1 s: 1 PUT, %s applied once, task ok, %d polls.',
+              action, len(relaunched), action, result['polls'])
+
+
+@pytest.mark.parametrize('fault,code', [('transfer_failed', 'KE-010021003'), ('metadata_unreachable', 'KE-010019002')])
+def test_transient_forwarding_refusals_are_sent_again(ctl, run, facts, fault, code):
+    """Writes refused before they reach the owner (docs/kylin-api.md §11.4): KE-010021003, KE-010019002.
+
+    Checked on the server: the task converges, each job started exactly once, two status PUTs (the refused
+    one, then once more), one refusal; each job's result says it was sent again and why."""
+    aliases, ids = make_models(ctl, 2, 'STOPPED')
+    ctl.set_faults(**{fault: 1})
+    res = run([job_task(models=aliases)])
+    assert res.rc == 0, res.describe()
+    assert ok_actions(ctl) == {(job_id, 'START'): 1 for job_id in all_ids(ids)}
+    assert ctl.counters()['requests'][STATUS_PUT] == 2
+    assert set(statuses(ctl).values()) == {'RUNNING'}
+    result = res.result('converge')
+    assert all(code in j['resent'][0]['reason'] for j in result['jobs']), result['jobs']
+    facts.add('%s once: 2 status PUTs, each job started once, all RUNNING; resent reason: "%s".',
+              code, result['jobs'][0]['resent'][0]['reason'])
+
+
+def test_a_project_without_a_resource_group_ends_the_task_once(ctl, run, facts):
+    """KE-010021005: a project bound to no resource group, none of whose writes is forwarded (docs/kylin-api.md §11.4).
+
+    Checked: the task fails once with `error_type: cluster`, a message saying to bind the project to a
+    resource group, one refused status PUT, nothing applied."""
+    aliases, dummy = make_models(ctl, 3, 'STOPPED')
+    ctl.unbind_projects(PROJECT)
+    res = run([dict(job_task(models=aliases), ignore_errors=True)])
+    result = res.result('converge')
+    assert res.task('converge')['status'] == 'failed'
+    assert result['error_type'] == 'cluster' and result['error_code'] == 'KE-010021005', result
+    assert 'resource group' in result['msg'], result['msg']
+    assert ctl.counters()['requests'].get(STATUS_PUT, 0) == 1 and ok_actions(ctl) == collections.Counter()
+    facts.add('Project without a resource group: 1 status PUT, nothing applied: "%s"', result['msg'][:160])
+
+
+@pytest.mark.parametrize('method', ['stopped', 'graceful'])
+def test_force_after_waits_out_the_end_of_run_kills(ctl, run, facts, method):
+    """A graceful STOP ends with a kill under the node's lock, one job at a time (docs/kylin-api.md §11.1).
+
+    Six running jobs stopped gracefully at once reach STOPPED 0.5 s apart, the last well after `force_after: 1`.
+    The module sees the queue moving and sends no FORCE_STOP, which would only queue behind the same kills.
+    Checked on the server: no FORCE_STOP, six end-of-run kills that never overlap, every job in the desired
+    state; a graceful restart is reported as `restarted 6 (graceful)`, each job `RESTART (STOP, START)`."""
+    aliases, ids = make_models(ctl, 3, 'RUNNING')
+    ctl.set_config(kill_delay=0.5, stop_delay=0.2)
+    timing = dict(kill_seconds=0.5, start_seconds=0, stop_seconds=0, read_lag_seconds=0)
+    if method == 'stopped':
+        args = dict(state='stopped')
+    else:
+        args = dict(state='restarted', restart_method='graceful')
+    res = run([job_task(models=aliases, force_after=1, server_timing=timing, **args)])
+    assert res.rc == 0, res.describe()
+    result = res.result('converge')
+    jobs = all_ids(ids)
+    assert ok_actions(ctl, 'FORCE_STOP') == collections.Counter(), ctl.actions()
+    ends = ctl.kills(by='listener')
+    assert sorted(k['job_id'] for k in ends) == sorted(jobs), ends
+    spans = sorted((k['start'], k['end']) for k in ctl.kills())
+    assert all(later[0] >= earlier[1] for earlier, later in zip(spans, spans[1:])), spans
+    last = max(k['end'] for k in ends) - min(k['start'] for k in ends)
+    assert last > 1000, ends  # the queue outlasted force_after: without the queue, FORCE_STOPs would have gone
+    if method == 'stopped':
+        assert set(statuses(ctl).values()) == {'STOPPED'}
+        assert [j['action'] for j in result['jobs']] == ['STOP'] * 6
+    else:
+        assert set(statuses(ctl).values()) == {'RUNNING'}
+        assert ok_actions(ctl) == dict([((j, 'STOP'), 1) for j in jobs] + [((j, 'START'), 1) for j in jobs])
+        assert result['msg'] == 'restarted 6 (graceful)', result['msg']
+        assert all(j['action'] == 'RESTART (STOP, START)' for j in result['jobs']), result['jobs']
+    facts.add('%s: 6 end-of-run kills over %.1f s, force_after 1 s: no FORCE_STOP, %d polls.', method, last / 1000.0,
+              result['polls'])
+
+
+def test_reads_that_lag_beyond_the_catch_up_interval_are_no_verdict(ctl, run, facts):
+    """Catch-ups that stall keep nodes behind for longer than the catch-up interval (docs/kylin-api.md §11.5).
+
+    Three nodes, catch-ups every 0.5 s that stall for 3 s; the module is told reads lag 0.6 s. A launch takes
+    2 s, and during it two reads in three still say STOPPED, seconds after the START. Checked: no false
+    failure, each job started once, and every job RUNNING on the owner when the task ends."""
+    aliases, ids = make_models(ctl, 3, 'STOPPED')
+    ctl.set_config(nodes=3, catchup_interval=0.5, catchup_stall_rate=1.0, catchup_stall=3.0, start_delay=2.0)
+    res = run([job_task(models=aliases, server_timing=dict(SIM_TIMING, read_lag_seconds=0.6))])
+    now = statuses(ctl)
+    assert res.rc == 0, res.describe()
+    assert set(now.values()) == {'RUNNING'}, now
+    assert ok_actions(ctl) == {(job_id, 'START'): 1 for job_id in all_ids(ids)}
+    facts.add('Reads lagging up to 3.5 s against a declared 0.6 s: task ok, each job started once, %d polls.',
+              res.result('converge')['polls'])

@@ -14,7 +14,7 @@ def test_delays_double_up_to_the_cap():
 
 def test_failures_in_a_row_grow_and_success_resets():
     backoff = Backoff(first=10, maximum=60)
-    assert [backoff.failure() for _ in range(4)] == [10, 20, 40, 60]
+    assert [backoff.failure() for attempt in range(4)] == [10, 20, 40, 60]
     assert backoff.success() == 10
     assert backoff.failures == 0
     assert backoff.failure() == 10

@@ -17,6 +17,11 @@ def test_summary_reads_well():
     assert R.summary(results[:2], J.STARTED, check_mode=True) == 'would have started 1, 1 already running'
 
 
+def test_when_every_job_failed_the_summary_says_only_that():
+    results = [dict(id='a', action='STOP', changed=True, error='timed out after 2s; last status STOPPING')]
+    assert R.summary(results, J.STOPPED_STATE) == '1 of 1 jobs failed: a: timed out after 2s; last status STOPPING.'
+
+
 def test_not_attempted_jobs_are_counted_apart():
     results = [dict(id='a', action='RESTART', changed=True, error='timed out'),
                dict(id='b', action=None, changed=False, error=None, note=R.NOT_ATTEMPTED + ': batch 1 of 2')]

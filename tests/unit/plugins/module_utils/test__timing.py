@@ -28,6 +28,7 @@ def test_a_predicted_change_cuts_the_wait_short_and_a_due_one_keeps_it_short():
     assert pacer.delay(100.0) > 10
     assert pacer.delay(100.0, predicted=104.0, margin=0.5) == 4.5
     assert pacer.delay(100.0, predicted=103.0, margin=0.0, grace=2.0) == 3.0
+    assert pacer.delay(100.0, predicted=100.5, margin=0.1, grace=2.0) == 2.0  # never sooner than poll_interval
     assert pacer.delay(100.0, predicted=99.0, grace=2.0) == 2.0      # due: poll at the first interval
     assert pacer.delay(100.0, predicted=90.0, grace=2.0) > 10        # long overdue: forgotten
 
