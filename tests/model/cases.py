@@ -159,11 +159,11 @@ CASES = [
             faults=Faults(errors='put-500', error_count=1))),
     Case(
         name='a-held-stop-lost-on-a-job-the-take-over-relaunched',
-        why='A graceful restart of a RUNNING job; its STOP is held behind an epoch take-over (docs/kylin-api.md '
-            '§11.2), which kills and relaunches the project\'s running jobs one at a time and then applies the STOP '
-            'to the job it relaunched, still STARTING: Kylin loses a STOP sent while starting (docs/kylin-api.md '
-            '§3.3), and the launch ends RUNNING. Nobody else started the job; the STOP did not take: it must be sent '
-            'again (within retries), and the job restarted once.',
+        why='A graceful restart of a RUNNING job; its STOP is held behind an epoch take-over '
+            '(docs/kylin-api.md §11.2), which kills and relaunches the project\'s running jobs one at a time and '
+            'then applies the STOP to the job it relaunched, still STARTING: Kylin loses a STOP sent while '
+            'starting (docs/kylin-api.md §3.3), and the launch ends RUNNING. Nobody else started the job; the STOP '
+            'did not take: it must be sent again (within retries), and the job restarted once.',
         found='generated, seed 20261201 (shard 4), shrunk by hand',
         known='engine (h/engine cacc74f): the STOP counts as applied (its journal entry is ok), the RUNNING that '
               'follows fails the job "is RUNNING again after STOP (started again by someone else?)"',
