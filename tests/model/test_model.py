@@ -23,7 +23,7 @@ from hypothesis import seed as hypothesis_seed
 import oracle
 import runner
 from conftest import DB_DIR, EXAMPLES, FAILURES_DIR, PLAYBOOK_EXAMPLES, SEED, SHARDS, SHRINK_SECONDS, TIME_SCALE
-from scenario import scenarios
+from scenario import JobSpec, Scenario, Timing, scenarios
 
 SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
 
@@ -164,3 +164,26 @@ def replay_test():
 
 if REPLAY:
     test_replay = replay_test()
+
+
+AGREEMENT = Scenario(
+    jobs=(JobSpec('m0', 'build', 'RUNNING'), JobSpec('m0', 'merge', 'STOPPED'),
+          JobSpec('m1', 'build', 'ERROR', retry=True), JobSpec('m1', 'merge', 'LAUNCHING_ERROR')),
+    models=('m0', 'm1'), state='restarted', batch_size=2, timing=Timing(start_delay=10.0, stop_delay=10.0, kill=21.0))
+
+
+def test_the_module_and_the_in_process_path_agree(model_sim, figures, kylin_playbook):
+    """One fault-free scenario both ways: the same actions applied to the same jobs, the same result per job."""
+    login = dict(username=oracle.TASK_USER, password=runner.PASSWORD[oracle.TASK_USER])
+    runs = {}
+    for path, task in (('in-process', runner.in_process), ('playbook', runner.through_playbook(kylin_playbook, login))):
+        began = time.monotonic()
+        run = runner.run_scenario(model_sim.ctl, model_sim.url, AGREEMENT, TIME_SCALE, task=task)
+        judge(run, figures, path, time.monotonic() - began, 'agreement')
+        runs[path] = run
+    seen = {}
+    for path, run in runs.items():
+        jobs = {run.key_of(r['id']): (r['action'], r['changed'], r['status'], r['error']) for r in run.result['jobs']}
+        applied = {key: run.ours(key) for key in AGREEMENT.selected}
+        seen[path] = (jobs, applied, run.result['changed'], bool(run.result.get('failed')))
+    assert seen['in-process'] == seen['playbook']
