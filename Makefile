@@ -303,7 +303,7 @@ soak: venv collection ## The model-based suite exploring: a new seed each run, M
 	@rm -rf $(TMP)/model-failures
 	@$(MODEL_ENV) MODEL_SEED=$(or $(MODEL_SEED),random) \
 	  MODEL_EXAMPLES=$(if $(filter command line environment,$(origin MODEL_EXAMPLES)),$(MODEL_EXAMPLES),3000) \
-	  MODEL_SHARDS=$$(( $(MODEL_WORKERS) * 4 )) MODEL_SHRINK_SECONDS=300 MODEL_DB=$(TMP)/hypothesis \
+	  MODEL_SHARDS=$$(( $(MODEL_WORKERS) * 4 )) MODEL_SHRINK_SECONDS=$(or $(MODEL_SHRINK_SECONDS),300) MODEL_DB=$(TMP)/hypothesis \
 	  $(VENV)/bin/python -m pytest tests/model/test_model.py -q -p no:cacheprovider -n $(MODEL_WORKERS) -rxX
 
 # Benchmarks against the simulator, ~10 minutes (the 1,000-job uri loop is most of it); prints the
