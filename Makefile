@@ -283,7 +283,8 @@ fault: venv collection ## Fault-injection suite (tests/fault) against the simula
 # journal; plus the fixed cases and a few scenarios through ansible-playbook. The seed is fixed unless
 # MODEL_SEED says otherwise (printed at the start). MODEL_REPORT=docs/reliability.md writes its section there;
 # MODEL_REPLAY='<blob>' replays one shrunk failure. `make soak` explores: a new seed each run, thousands of
-# scenarios (MODEL_EXAMPLES, default 3000), failures kept in $(TMP)/hypothesis for the next run.
+# scenarios (MODEL_EXAMPLES, default 3000), failures kept in $(TMP)/hypothesis for the next run;
+# MODEL_WITHOUT=held-write,... leaves fault kinds out while a failure they cause is being fixed.
 MODEL_EXAMPLES ?= 200
 MODEL_WORKERS ?= 6
 MODEL_SEED ?=

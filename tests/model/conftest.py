@@ -16,6 +16,8 @@ Settings come from the environment (the Makefile's ``model-test`` and ``soak`` s
 - ``MODEL_PLAYBOOK_EXAMPLES``: generated scenarios also played through ``ansible-playbook`` (4).
 - ``MODEL_SHRINK_SECONDS``: how long Hypothesis may shrink a failure (60); ``MODEL_FAILURES_DIR``: a directory
   that gets the story of every failing scenario, one file each (for triage).
+- ``MODEL_WITHOUT``: fault kinds never drawn (comma-separated names of ``scenario.FAULT_KINDS``), to explore the
+  others while a failure one of them causes is being fixed (``make soak`` only; the run says so).
 - ``MODEL_REPORT``: a Markdown file (docs/reliability.md) whose model-suite section is written from this run.
 
 Each worker process has one in-process simulator, reset before each scenario. The collection is imported
@@ -42,6 +44,7 @@ TIME_SCALE = float(os.environ.get('MODEL_TIME_SCALE') or 0.02)
 DB_DIR = os.environ.get('MODEL_DB') or None
 SHRINK_SECONDS = float(os.environ.get('MODEL_SHRINK_SECONDS') or 60)
 FAILURES_DIR = os.environ.get('MODEL_FAILURES_DIR') or None
+WITHOUT = tuple(k.strip() for k in (os.environ.get('MODEL_WITHOUT') or '').split(',') if k.strip())
 
 
 def _seed():
@@ -119,8 +122,9 @@ STARTED = time.time()
 
 def pytest_report_header(config):  # pylint: disable=unused-argument
     return ['model suite: MODEL_SEED=%d, %d generated scenarios in %d shards, %d through ansible-playbook, '
-            'time_scale %g%s (replay this run with MODEL_SEED=%d)' % (
-                SEED, EXAMPLES, SHARDS, PLAYBOOK_EXAMPLES, TIME_SCALE, ', database %s' % DB_DIR if DB_DIR else '', SEED)]
+            'time_scale %g%s%s (replay this run with MODEL_SEED=%d)' % (
+                SEED, EXAMPLES, SHARDS, PLAYBOOK_EXAMPLES, TIME_SCALE, ', database %s' % DB_DIR if DB_DIR else '',
+                ', WITHOUT %s' % ','.join(WITHOUT) if WITHOUT else '', SEED)]
 
 
 def pytest_runtest_logreport(report):
@@ -154,9 +158,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # pylint: di
     figures = summarize(FIGURES.rows, OUTCOMES, time.time() - STARTED)
     write = terminalreporter.write_line
     terminalreporter.section('model suite figures')
-    write('seed %d: %d scenarios (%d in-process, %d through ansible-playbook) in %.0f s; %d verdicts checked; '
+    write('seed %d%s: %d scenarios (%d in-process, %d through ansible-playbook) in %.0f s; %d verdicts checked; '
           '%d scenario(s) with a violation' % (
-              SEED, figures['scenarios'], figures['paths'].get('in-process', 0), figures['paths'].get('playbook', 0),
+              SEED, ' without %s' % ','.join(WITHOUT) if WITHOUT else '', figures['scenarios'], figures['paths'].get('in-process', 0), figures['paths'].get('playbook', 0),
               figures['seconds'], figures['verdicts'], figures['violating']))
     write('fault kinds drawn: %s' % ', '.join('%s %d' % kv for kv in figures['kinds'].most_common()))
     for row in figures['slowest']:
@@ -241,6 +245,7 @@ def render(rows, outcomes, seconds):
         '- Failures found: %d scenario(s) broke a promise%s.' % (
             figures['violating'], ' (%s)' % ', '.join('%s: %d' % kv for kv in figures['promises'].most_common())
             if figures['violating'] else ''),
+        '- Fault kinds left out (MODEL_WITHOUT): %s.' % (', '.join(WITHOUT) or 'none'),
         '- Fixed cases (`tests/model/cases.py`, each run %d times): %s.' % (
             RUNS, ', '.join('%d %s' % (n, o) for o, n in sorted(fixed_counts.items())) or 'not run'),
         '',

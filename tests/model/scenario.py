@@ -446,8 +446,19 @@ def _timing(draw):
                   end_of_run_kill=not draw(chance(25)))
 
 
+def scenarios(without=()):
+    """Scenarios; ``without``: fault kinds (names of FAULT_KINDS) never drawn, to explore the others while a
+    failure that one of them causes is being fixed (``MODEL_WITHOUT``; never in ``make test``)."""
+    unknown = set(without) - set(FAULT_KINDS)
+    if unknown:
+        raise ValueError('unknown fault kind(s) %s (known: %s)' % (', '.join(sorted(unknown)), ', '.join(FAULT_KINDS)))
+    if not without:
+        return _scenarios()
+    return _scenarios().filter(lambda sc: not set(sc.kinds()) & set(without))
+
+
 @st.composite
-def scenarios(draw):
+def _scenarios(draw):
     """A project of 1 to 4 models, a task on some of their jobs, the server's timing, faults, maybe a rival."""
     count = draw(st.integers(1, 4))
     jobs = draw(_jobs(count))

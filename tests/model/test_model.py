@@ -22,7 +22,7 @@ from hypothesis import seed as hypothesis_seed
 
 import oracle
 import runner
-from conftest import DB_DIR, EXAMPLES, FAILURES_DIR, PLAYBOOK_EXAMPLES, SEED, SHARDS, SHRINK_SECONDS, TIME_SCALE
+from conftest import DB_DIR, EXAMPLES, FAILURES_DIR, PLAYBOOK_EXAMPLES, SEED, SHARDS, SHRINK_SECONDS, TIME_SCALE, WITHOUT
 from scenario import JobSpec, Scenario, Timing, scenarios
 
 SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
@@ -108,7 +108,7 @@ def shard_test(number, examples):
     @settings(max_examples=examples, deadline=None, database=database(), print_blob=True,
               suppress_health_check=SUPPRESSED)
     @hypothesis_seed(SEED * 1000 + number)
-    @given(scenario=scenarios())
+    @given(scenario=scenarios(WITHOUT))
     def test(model_sim, figures, scenario):
         run_in_process(model_sim, figures, scenario, 'generated', budget)
 
