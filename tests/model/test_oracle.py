@@ -181,6 +181,29 @@ def test_a_force_stop_of_a_job_someone_else_is_stopping_may_count_either_way():
     assert names(oracle.check(res)) == ['changed_is_true', 'result_is_true']
 
 
+def test_a_force_stop_after_the_tasks_own_stop_may_be_reported_as_the_stop():
+    sc = scenario('stopped', ('RUNNING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',),
+                  force_after=0)
+    actions = [act('m0_build', 'STOP', T0 + 100, before='RUNNING', after='STOPPING'),
+               act('m0_build', 'FORCE_STOP', T0 + 300, before='STOPPING', after='STOPPED')]
+    moves = [move('m0_build', 'STOPPING', T0 + 100, 'STOP'), move('m0_build', 'STOPPED', T0 + 300, 'FORCE_STOP')]
+    for action in ('FORCE_STOP', 'STOP'):
+        res = run(sc, actions, moves, [job('m0_build', action, True, 'STOPPED', before='RUNNING')])
+        assert oracle.check(res) == [], action
+    res = run(sc, actions, moves, [job('m0_build', 'STOP', False, 'STOPPED', before='RUNNING')])
+    assert names(oracle.check(res)) == ['changed_is_true']
+
+
+def test_another_controllers_start_may_be_taken_for_the_tasks_own():
+    sc = scenario(models=('m0',), job_types=('build',))
+    actions = [act('m0_build', 'START', T0 + 100, user=oracle.RIVAL_USER)]
+    moves = [move('m0_build', 'STARTING', T0 + 100, 'START'), move('m0_build', 'RUNNING', T0 + 400, 'launch')]
+    for action, changed in (('START', True), (None, False)):
+        assert oracle.check(run(sc, actions, moves, [job('m0_build', action, changed)])) == [], action
+    res = run(sc, actions, moves, [job('m0_build', 'RESTART', True)])
+    assert names(oracle.check(res)) == ['result_is_true']
+
+
 def test_a_start_refused_because_someone_else_started_it_is_no_change():
     sc = scenario(models=('m0',), job_types=('build',), rival=None)
     actions = [act('m0_build', 'START', T0 + 100, user=oracle.RIVAL_USER),
