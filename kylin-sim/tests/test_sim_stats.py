@@ -5,8 +5,10 @@ params that fail the launch or make the job lag; ``data_latency`` of the previou
 The assertions are on the rows' own ``create_time`` and the simulator's transitions, never on wall time.
 """
 
+import pytest
+
 from conftest import INTERNAL, Kylin
-from kylin_sim.control import wait_until
+from kylin_sim.control import SimControlError, wait_until
 
 SCALE = 0.02
 DURATION = "kylin.streaming.duration"
@@ -176,14 +178,19 @@ def test_time_filter_and_bad_settings(ctl, kylin, model):
     assert len(ctl.stats(build)["rows"]) in (180, 181)
     for bad in ({"latency_mode": "fast"}, {"param_effects": [{"key": "x", "effect": "explode"}]},
                 {"param_effects": {"key": "x"}}, {"stats_interval": "often"}):
-        try:
+        with pytest.raises(SimControlError) as info:
             ctl.set_config(**bad)
-        except Exception as exc:  # pylint: disable=broad-except
-            assert getattr(exc, "status", None) == 400, exc
-        else:
-            raise AssertionError("accepted %r" % (bad,))
-    try:
+        assert info.value.status == 400, bad
+    with pytest.raises(SimControlError) as info:
         ctl.patch_job(build, latency="slow", status="STOPPED")
-    except Exception as exc:  # pylint: disable=broad-except
-        assert getattr(exc, "status", None) == 400
-    assert ctl.status(build) == "RUNNING"  # refused before anything changed
+    assert info.value.status == 400 and ctl.status(build) == "RUNNING"  # refused before anything changed
+
+
+def test_generated_jobs_take_a_latency_mode(ctl):
+    made = ctl.generate("g", 3, status="RUNNING", latency="stalled")
+    builds = [j for j in ctl.jobs(project="g") if j["job_type"] == "STREAMING_BUILD"]
+    assert made["count"] == 3 and {j["latency"] for j in builds} == {"stalled"}
+    assert {j["run"]["mode"] for j in builds} == {"stalled"}
+    with pytest.raises(SimControlError) as info:
+        ctl.generate("h", 2, latency="wobbly")
+    assert info.value.status == 400 and ctl.jobs(project="h") == []

@@ -92,9 +92,11 @@ class SimControl:
     def delete_model(self, model_id):
         return self.request("DELETE", "/_sim/models/" + model_id)
 
-    def generate(self, project, count, prefix="model_", status="STOPPED", seed=0, retry_enabled=False):
+    def generate(self, project, count, prefix="model_", status="STOPPED", seed=0, retry_enabled=False, latency=None):
+        """Bulk models; ``latency``: the build jobs' latency behaviour (``steady``, ``healthy``, ``lagging``, ``stalled``)."""
         return self.request("POST", "/_sim/generate", {"project": project, "count": count, "prefix": prefix,
-                                                       "status": status, "seed": seed, "retry_enabled": retry_enabled})
+                                                       "status": status, "seed": seed, "retry_enabled": retry_enabled,
+                                                       "latency": latency})
 
     def jobs(self, project=None, job_id=None, status=None, node=None):
         """The owner's true state of the jobs; with ``node``, what that node's (lagging) view shows."""

@@ -156,7 +156,7 @@ class ControlApi:
             raise ControlError("project and a count >= 0 required")
         created = seeds.generate(self.store, data["project"], data["count"], now, prefix=data.get("prefix", "model_"),
                                  status=data.get("status", "STOPPED"), seed=data.get("seed", 0),
-                                 retry_enabled=bool(data.get("retry_enabled", False)))
+                                 retry_enabled=bool(data.get("retry_enabled", False)), latency=data.get("latency"))
         return {"count": len(created), "model_ids": created}
 
     def get_jobs(self, arg, query, now, **_):

@@ -8,6 +8,7 @@ import random
 import uuid as uuidlib
 
 from .auth import default_users
+from .config import LATENCY_MODES
 from .jobs import STATUSES
 
 NAMESPACE = uuidlib.UUID("6f1c1c7e-3c55-4b8e-9d0e-4b796c696e21")
@@ -93,9 +94,12 @@ def parse_status_spec(status):
     return spec
 
 
-def generate(store, project, count, now, prefix="model_", status="STOPPED", seed=0, retry_enabled=False):
-    """Bulk-create ``count`` models (two jobs each) with statuses drawn from ``status``."""
+def generate(store, project, count, now, prefix="model_", status="STOPPED", seed=0, retry_enabled=False, latency=None):
+    """Bulk-create ``count`` models (two jobs each) with statuses drawn from ``status``; ``latency``: the build jobs'
+    latency behaviour (stats.py)."""
     spec = parse_status_spec(status)
+    if latency is not None and latency not in LATENCY_MODES:
+        raise ValueError("latency must be one of %s" % ", ".join(LATENCY_MODES))
     names = [name for name, dummy in spec]
     weights = [weight for dummy, weight in spec]
     rng = random.Random(seed)
@@ -113,6 +117,8 @@ def generate(store, project, count, now, prefix="model_", status="STOPPED", seed
         merge = {"status": rng.choices(names, weights)[0]}
         if retry_enabled:
             build["retry_enabled"] = merge["retry_enabled"] = True
+        if latency is not None:
+            build = dict(build, latency=latency)
         model = store.add_model(prj.name, alias, now, model_uuid=model_uuid(prj.name, alias), build=build, merge=merge)
         created.append(model.uuid)
     return created

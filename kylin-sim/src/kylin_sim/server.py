@@ -19,8 +19,9 @@ from .protocol import BASE, INTERNAL, PUBLIC, Response, choose_controller
 from .state import Aborted, Store
 from .transport import HTTPServer, Handler, answer_lost, counter_key
 
-
 NODE_HEADER = "X-Kylin-Sim-Node"  # the node that answered; in a request: the node the load balancer must pick
+
+
 class SimServer:
     """The simulator, usable from Python (tests) and from the command line (``python -m kylin_sim``)."""
 
