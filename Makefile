@@ -286,7 +286,7 @@ fault: venv collection ## Fault-injection suite (tests/fault) against the simula
 # scenarios (MODEL_EXAMPLES, default 3000), failures kept in $(TMP)/hypothesis for the next run;
 # MODEL_WITHOUT=held-write,... leaves fault kinds out while a failure they cause is being fixed.
 MODEL_EXAMPLES ?= 200
-MODEL_WORKERS ?= 6
+MODEL_WORKERS ?= 8
 MODEL_SEED ?=
 MODEL_REPORT ?=
 MODEL_REPLAY ?=

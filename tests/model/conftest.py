@@ -14,7 +14,7 @@ Settings come from the environment (the Makefile's ``model-test`` and ``soak`` s
   found are tried first by the next run.
 - ``MODEL_TIME_SCALE``: the simulator's ``time_scale`` (0.02: a 21 s kill takes 0.42 s).
 - ``MODEL_PLAYBOOK_EXAMPLES``: generated scenarios also played through ``ansible-playbook`` (4).
-- ``MODEL_SHRINK_SECONDS``: how long Hypothesis may shrink a failure (60); ``MODEL_FAILURES_DIR``: a directory
+- ``MODEL_SHRINK_SECONDS``: how long Hypothesis may shrink a failure (30; ``make soak``: 300); ``MODEL_FAILURES_DIR``: a directory
   that gets the story of every failing scenario, one file each (for triage).
 - ``MODEL_WITHOUT``: fault kinds never drawn (comma-separated names of ``scenario.FAULT_KINDS``), to explore the
   others while a failure one of them causes is being fixed (``make soak`` only; the run says so).
@@ -42,7 +42,7 @@ SHARDS = max(1, int(os.environ.get('MODEL_SHARDS') or 8))
 PLAYBOOK_EXAMPLES = int(os.environ.get('MODEL_PLAYBOOK_EXAMPLES') or 4)
 TIME_SCALE = float(os.environ.get('MODEL_TIME_SCALE') or 0.02)
 DB_DIR = os.environ.get('MODEL_DB') or None
-SHRINK_SECONDS = float(os.environ.get('MODEL_SHRINK_SECONDS') or 60)
+SHRINK_SECONDS = float(os.environ.get('MODEL_SHRINK_SECONDS') or 30)
 FAILURES_DIR = os.environ.get('MODEL_FAILURES_DIR') or None
 WITHOUT = tuple(k.strip() for k in (os.environ.get('MODEL_WITHOUT') or '').split(',') if k.strip())
 
