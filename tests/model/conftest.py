@@ -160,8 +160,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # pylint: di
     terminalreporter.section('model suite figures')
     write('seed %d%s: %d scenarios (%d in-process, %d through ansible-playbook) in %.0f s; %d verdicts checked; '
           '%d scenario(s) with a violation' % (
-              SEED, ' without %s' % ','.join(WITHOUT) if WITHOUT else '', figures['scenarios'], figures['paths'].get('in-process', 0), figures['paths'].get('playbook', 0),
-              figures['seconds'], figures['verdicts'], figures['violating']))
+              SEED, ' without %s' % ','.join(WITHOUT) if WITHOUT else '', figures['scenarios'],
+              figures['paths'].get('in-process', 0), figures['paths'].get('playbook', 0), figures['seconds'],
+              figures['verdicts'], figures['violating']))
     write('fault kinds drawn: %s' % ', '.join('%s %d' % kv for kv in figures['kinds'].most_common()))
     for row in figures['slowest']:
         write('slow: %.1f s, %s, %d job(s), %s' % (row['seconds'], row['state'], row['selected'], ', '.join(row['kinds'])))
