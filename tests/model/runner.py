@@ -91,7 +91,8 @@ class Rival(threading.Thread):
 class Settler(threading.Thread):
     """Settles the jobs ``EARLIER`` left transitional (STARTING to RUNNING, STOPPING to STOPPED) as soon as the
     task's first status PUT reaches the server: their natural end then falls inside the window in which the
-    task does not know whether its write was applied, the hardest case for it to read right."""
+    task does not know whether its write was applied, the hardest case for it to read right. A job that ended
+    its transition by itself, or that the task or the rival acted on, is left alone."""
 
     STATUS_PUT = 'PUT /kylin/api/streaming_jobs/status'
 
@@ -107,12 +108,14 @@ class Settler(threading.Thread):
                 break
         else:
             return
-        for key in self.keys:
-            job = self.ctl.job(self.ids[key])
-            settled = {'STARTING': 'RUNNING', 'STOPPING': 'STOPPED'}.get(job['status'])
-            if settled:
-                self.ctl.patch_job(self.ids[key], status=settled)
-                self.settled.append(key)
+        for key, initial in self.keys:
+            job_id = self.ids[key]
+            if self.ctl.job(job_id)['status'] != initial:
+                continue  # already settled by itself
+            if any(a['user'] != EARLIER_USER for a in self.ctl.actions(job_id=job_id)):
+                continue  # the task (or the rival) acted on it: its status is theirs now, not EARLIER's
+            self.ctl.patch_job(job_id, status={'STARTING': 'RUNNING', 'STOPPING': 'STOPPED'}[initial])
+            self.settled.append(key)
 
 
 def setup(ctl, url, scenario, scale):
@@ -160,7 +163,7 @@ def run_scenario(ctl, url, scenario, scale, task=in_process):
     rival = Rival(url, scenario.rival, ids, scale) if scenario.rival else None
     settler = None
     if scenario.settle_on_write:
-        transitional = [j.key for j in scenario.jobs if j.initial in ('STARTING', 'STOPPING')]
+        transitional = [(j.key, j.initial) for j in scenario.jobs if j.initial in ('STARTING', 'STOPPING')]
         settler = Settler(ctl, transitional, ids, ctl.counters()['requests'].get(Settler.STATUS_PUT, 0))
     if scenario.faults.owner_down and scenario.faults.nodes > 1:
         ctl.set_faults(owner_down=scenario.faults.owner_down)
