@@ -92,7 +92,7 @@ $(CORES:%=collection-%): collection-%:
 # is made once, before them.
 TEST_STEPS := docs-check changelog-lint
 # the long suites (a new one goes in here, by its time)
-TEST_STEPS += playbooks-test-2.21 fault integration-2.21 integration-2.16 eda-test molecule lint sanity
+TEST_STEPS += playbooks-test-2.21 fault model-test integration-2.21 integration-2.16 eda-test molecule lint sanity
 TEST_STEPS += units-2.16 galaxy-importer units sim-test units-2.21 docs-test sim-package-test ee-test awx-test docs-lint
 TEST_JOBS ?= $(shell nproc)
 TEST_SHARED := $(foreach v,$(VENVS),$(call venv_dir,$v)/.stamp) bootstrap $(CORES:%=collection-%) docs-rst build \
@@ -151,6 +151,28 @@ sim-package-test: venv build ## pip install ./kylin-sim into a fresh venv: kylin
 fault: venv collection ## Fault injection: the modules against simulators with faults (tests/fault; FAULT_REPORT=...)
 	$(VENV_PATH) $(COLLECTIONS_ENV) KYLIN_FAULT_REPORT=$(if $(FAULT_REPORT),$(abspath $(FAULT_REPORT))) \
 	  $(VENV)/bin/python -m pytest tests/fault -q -p no:cacheprovider --durations=5
+# The model-based randomized suite (tests/model): MODEL_EXAMPLES generated scenarios (Hypothesis) against
+# in-process simulators at a time scale, on MODEL_WORKERS pytest-xdist workers, judged on the simulator's
+# journal; plus the fixed cases and a few scenarios through ansible-playbook. The seed is fixed unless
+# MODEL_SEED says otherwise (printed at the start). MODEL_REPORT=docs/reliability.md writes its section there;
+# MODEL_REPLAY='<blob>' (exported: a blob survives no shell quoting of its own) replays one shrunk failure.
+# `make soak` explores: a new seed each run, MODEL_EXAMPLES (default 3000) scenarios, failures kept in
+# .tmp/hypothesis for the next run; MODEL_WITHOUT=held-write,... leaves fault kinds out.
+MODEL_EXAMPLES ?= 200
+MODEL_WORKERS ?= 8
+export MODEL_REPLAY
+MODEL_ENV = $(VENV_PATH) $(COLLECTIONS_ENV) MODEL_REPORT=$(if $(MODEL_REPORT),$(abspath $(MODEL_REPORT))) MODEL_FAILURES_DIR=$(TMP)/model-failures
+.PHONY: model-test soak
+model-test: venv collection ## Model-based randomized suite (tests/model): MODEL_EXAMPLES=200 scenarios, fixed seed (MODEL_SEED, MODEL_REPORT)
+	@rm -rf $(TMP)/model-failures
+	$(MODEL_ENV) MODEL_SEED=$(MODEL_SEED) MODEL_EXAMPLES=$(MODEL_EXAMPLES) $(VENV)/bin/python -m pytest -q -p no:cacheprovider \
+	  $(if $(MODEL_REPLAY),tests/model/test_model.py::test_replay -n 0,tests/model -n $(MODEL_WORKERS)) -rxX
+soak: venv collection ## The model-based suite exploring: a new seed each run, MODEL_EXAMPLES (default 3000) scenarios
+	@rm -rf $(TMP)/model-failures
+	$(MODEL_ENV) MODEL_SEED=$(or $(MODEL_SEED),random) \
+	  MODEL_EXAMPLES=$(if $(filter command line environment,$(origin MODEL_EXAMPLES)),$(MODEL_EXAMPLES),3000) \
+	  MODEL_SHARDS=$$(( $(MODEL_WORKERS) * 4 )) MODEL_SHRINK_SECONDS=$(or $(MODEL_SHRINK_SECONDS),300) MODEL_DB=$(TMP)/hypothesis \
+	  $(VENV)/bin/python -m pytest tests/model/test_model.py -q -p no:cacheprovider -n $(MODEL_WORKERS) -rxX
 eda-test: venv eda-venv java collection ## EDA source and rulebooks (tests/eda), end to end with ansible-rulebook
 	$(COLLECTIONS_ENV) KYLIN_EDA_VENV=$(VENV_EDA) $(VENV)/bin/python -m pytest tests/eda -q -p no:cacheprovider --durations=5
 # Its working files in .tmp, not in ~/.ansible/tmp/molecule.<hash of the folder's name>, where molecule
