@@ -13,6 +13,7 @@ write it (``mark``), and tests/docs/test_generated_docs.py checks that every gen
 GENERATED = {
     'docs/reliability.md': (
         ('make fault FAULT_REPORT=docs/reliability.md', 'tests/fault/conftest.py'),
+        ('make model-test MODEL_REPORT=docs/reliability.md', 'tests/model/conftest.py'),
     ),
     'docs/benchmarks.md': (
         ('make bench', 'tests/bench/run.py'),
