@@ -24,7 +24,7 @@ import pytest
 
 from kylin_sim.testing import ADMIN, FAST, play
 
-from generated_docs import mark
+from generated_docs import cpu_model, mark
 
 POLL = 0.2
 PROJECT = 'p1'
@@ -214,14 +214,3 @@ def ascii_quotes(text):
     for fancy, plain in (('\u2018', "'"), ('\u2019', "'"), ('\u201c', '"'), ('\u201d', '"')):
         text = text.replace(fancy, plain)
     return text
-
-
-def cpu_model():
-    try:
-        with open('/proc/cpuinfo') as handle:
-            for line in handle:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()

@@ -37,7 +37,7 @@ import pytest
 
 from kylin_sim.playbook import install_collection_loader
 
-from generated_docs import mark
+from generated_docs import cpu_model, mark
 
 DEFAULT_SEED = 20261201
 
@@ -66,8 +66,8 @@ def _seed():
 SEED = _seed()
 
 
-COLLECTIONS_ROOT = install_collection_loader(hint='run this through `make model-test` (or `make soak`), which syncs '
-                                                 'the build copy first')
+HINT = 'run this through `make model-test` (or `make soak`), which syncs the build copy first'
+COLLECTIONS_ROOT = install_collection_loader(hint=HINT)
 
 
 # ---------------------------------------------------------------------------------------- fixtures
@@ -280,14 +280,3 @@ def render(rows, outcomes, seconds):
         'being fixed); `tests/model/test_cases.py` runs every case there in each `make test`.',
     ]
     return '\n'.join(lines)
-
-
-def cpu_model():
-    try:
-        with open('/proc/cpuinfo') as handle:
-            for line in handle:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
