@@ -21,18 +21,18 @@ import yaml
 from prometheus_client import parser
 from zoneinfo import ZoneInfo
 
-from conftest import POLL, PROJECT, Control, playbook_env, run_playbook
-from test_fleet import CLUSTERS, DESIRED, EXPECTED, ctls_fixture, sims_fixture, states, write_inventory  # noqa: F401 (fixtures)
+from kylin_sim.control import PARAMS_PUT, STATUS_PUT
 
-STATUS_PUT = 'PUT /kylin/api/streaming_jobs/status'
-PARAMS_PUT = 'PUT /kylin/api/streaming_jobs/params'
+from conftest import PROJECT
+from test_fleet import CLUSTERS, EXPECTED, ctls_fixture, sims_fixture, write_inventory  # noqa: F401 (fixtures)
+
 ZONE = 'Europe/Berlin'
 DAYS = ('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')
 SECRET = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="etl" password="hunter2-s3cret";'
 
 
 @pytest.fixture(name='run')
-def run_fixture(sims, tmp_path):
+def run_fixture(sims, command, tmp_path):
     """``run(name, names=CLUSTERS, group_vars=None, host_vars=None, passwords=None, check=False, **extra_vars)``."""
     count = [0]
 
@@ -45,18 +45,17 @@ def run_fixture(sims, tmp_path):
         for host, values in (host_vars or {}).items():
             own = folder / 'host_vars' / ('%s.yml' % host)
             own.write_text(yaml.safe_dump(dict(yaml.safe_load(own.read_text()), **values)))
-        args = ['-i', str(inventory), 'kylin.streaming.' + name, '-e', json.dumps(dict({'kylin_hosts': 'kylin_clusters'}, **extra_vars))]
+        args = ['-i', str(inventory), '-e', json.dumps(dict({'kylin_hosts': 'kylin_clusters'}, **extra_vars))]
         if check:
             args.append('--check')
-        return run_playbook(args, tmp_path, playbook_env(tmp_path), timeout=600)
+        return command('kylin.streaming.' + name, *args)
 
     return run
 
 
 def writes(ctl):
     """The requests that change something on a cluster: status and params PUTs, and the actions of its journal."""
-    requests = ctl.counters()['requests']
-    return requests.get(STATUS_PUT, 0) + requests.get(PARAMS_PUT, 0) + len(ctl.actions()) + len(ctl.param_writes())
+    return ctl.request_count(STATUS_PUT, PARAMS_PUT) + len(ctl.actions()) + len(ctl.param_writes())
 
 
 def window(start_offset_minutes, length_minutes):
@@ -68,7 +67,7 @@ def window(start_offset_minutes, length_minutes):
 
 def converged(ctls, names=CLUSTERS):
     for name in names:
-        jobs = states(ctls[name])
+        jobs = ctls[name].statuses_by_name(PROJECT)
         assert dict((key, jobs[key]) for key in EXPECTED[name]) == EXPECTED[name], name
 
 
@@ -215,8 +214,7 @@ def test_drift_passes_on_a_converged_fleet_and_names_a_job_stopped_behind_its_ba
     assert 'kylin.streaming.eda_notify was run with the drift of prod: Kylin streaming drift: prod: 1 job(s) drifted' in drifted.output
     for name in CLUSTERS:  # read only
         assert len(ctls[name].actions()) == before[name]
-        requests = ctls[name].counters()['requests']
-        assert requests.get(STATUS_PUT, 0) == 0 and requests.get(PARAMS_PUT, 0) == 0, requests
+        assert ctls[name].request_count(STATUS_PUT, PARAMS_PUT) == 0, name
     html = (report / 'kylin-streaming-drift.html').read_text(encoding='utf-8')
     assert 'data-job-id="%s"' % prod.job_id('orders_rt') in html and html.count('data-job-id=') == 1
     assert '<section class="cluster" id="cluster-1" data-cluster="prod">' in html
@@ -266,15 +264,14 @@ def test_export_then_converge_changes_nothing_and_writes_no_secret(ctls, run, tm
     for name in CLUSTERS:
         assert again.recaps[name]['changed'] == 0, again
         assert len(ctls[name].actions()) == before[name] and ctls[name].param_writes() == []
-        requests = ctls[name].counters()['requests']
-        assert requests.get(STATUS_PUT, 0) == 0 and requests.get(PARAMS_PUT, 0) == 0, (name, requests)
+        assert ctls[name].request_count(STATUS_PUT, PARAMS_PUT) == 0, name
     assert prod.job(job)['params']['kafka.sasl.jaas.config'] == SECRET
 
 
 # ---------------------------------------------------------------- metrics
 
 
-def test_metrics_file_parses_with_prometheus_client_and_has_a_sample_per_job(ctls, run, sims, tmp_path):
+def test_metrics_file_parses_with_prometheus_client_and_has_a_sample_per_job(ctls, sims, command, tmp_path):
     with socket.socket() as sock:  # a fourth cluster that nobody answers for
         sock.bind(('127.0.0.1', 0))
         closed = sock.getsockname()[1]
@@ -286,9 +283,8 @@ def test_metrics_file_parses_with_prometheus_client_and_has_a_sample_per_job(ctl
     hosts['kylin_clusters']['hosts']['lab'] = None
     inventory.write_text(yaml.safe_dump(hosts, sort_keys=False))
     (folder / 'host_vars' / 'lab.yml').write_text(yaml.safe_dump({'kylin_url': 'http://127.0.0.1:%d' % closed, 'kylin_password': 'KYLIN'}))
-    result = run_playbook(['-i', str(inventory), 'kylin.streaming.metrics', '-e',
-                           json.dumps({'kylin_hosts': 'kylin_clusters', 'kylin_metrics_file': str(out)})],
-                          tmp_path, playbook_env(tmp_path))
+    result = command('kylin.streaming.metrics', '-i', str(inventory), '-e',
+                     json.dumps({'kylin_hosts': 'kylin_clusters', 'kylin_metrics_file': str(out)}))
     assert result.rc != 0 and result.recaps['lab']['failed'] == 1, result  # lab could not be read: after the file
     assert all(result.recaps[name]['failed'] == 0 for name in CLUSTERS)
     assert os.listdir(str(out.parent)) == ['kylin_streaming.prom']  # no temporary file left beside it
@@ -321,7 +317,7 @@ def test_metrics_file_parses_with_prometheus_client_and_has_a_sample_per_job(ctl
 
 def test_the_projects_of_one_cluster_start_side_by_side(sims, run):
     """Kylin serializes START work per project: with a START cost, side by side the projects' STARTs interleave."""
-    ctl = Control(sims['prod'].url)
+    ctl = sims['prod'].ctl
     ctl.reset('empty')
     projects = ['p%d' % n for n in range(3)]
     for project in projects:
