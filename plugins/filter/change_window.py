@@ -11,8 +11,8 @@ description:
   - The rule of the runbooks' change windows (C(kylin_change_windows)); every runbook that changes jobs
     checks it before its first write, and changes nothing outside every window.
   - A window is C({days, start, end, tz}). It opens on each of its O(_input[].days) at O(_input[].start), wall-clock time in
-    O(_input[].tz), and closes at O(_input[].end), on the next day when O(_input[].end) is not after O(_input[].start):
-    a window may cross midnight, and belongs to the day it opens.
+    O(_input[].tz), and closes at O(_input[].end), on the next day when O(_input[].end) is not after O(_input[].start);
+    so a window may cross midnight, and belongs to the day it opens.
   - Times are those of the zone, daylight-saving changes included (Python's zoneinfo over the IANA time zone
     database; the controller needs it, the C(tzdata) package on a minimal system).
 author:
@@ -93,8 +93,8 @@ _value:
       elements: str
     message:
       description:
-        - One line, for example C(inside the change window mon,tue 22:00-02:00 Europe/Berlin, until Tue 2026-03-03
-          02:00 Europe/Berlin), or C(outside every change window (now ...); the next opens ... (in 7h 58m): ...).
+        - "One line, for example C(inside the change window mon,tue 22:00-02:00 Europe/Berlin, until Tue 2026-03-03
+          02:00 Europe/Berlin), or C(outside every change window (now ...); the next opens ... (in 7h 58m): ...)."
       type: str
 '''
 

@@ -14,7 +14,7 @@ description:
     and tells the jobs that differ, reading nothing itself.
   - A job has drifted when converging would act on it or cannot bring it to its state (V(status)), or when its
     params differ (V(params)); a desired job that the cluster lacks is missing.
-  - Params whose name holds password, passwd, secret, token, credential or jaas are never shown: their lines say
+  - Params whose name holds password, passwd, secret, token, credential or jaas are never shown; their lines say
     C((secret)) and that they differ.
 author:
   - kylin.streaming maintainers (@kylin-streaming)

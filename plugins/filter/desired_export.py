@@ -15,7 +15,7 @@ description:
     as they are (merged by converge, so nothing else is touched)."
   - Compact, one entry per project, state, job types and params; a model's build and merge jobs share an entry when
     their state and params agree, and models with the same state and params share one.
-  - Secret params (a name with password, passwd, secret, token, credential or jaas) are never written in clear:
+  - Secret params (a name with password, passwd, secret, token, credential or jaas) are never written in clear;
     their value is the vault placeholder C({{ vault_kylin_<cluster>_<param> }}) (a number added for each other value),
     listed in the file's header and in RV(_value.secrets), and a warning names them. Define them in a vault file
     given to converge with C(-e @vault.yml).

@@ -18,7 +18,7 @@ description:
     C(model), and one job wanted in two states or given two different params by two entries (an entry
     without params has no opinion about them).
   - Mistyped keys and values are found by P(kylin.streaming.desired_problems#filter); check with it first.
-  - Says which calls may run side by side (RV(_value.rounds)): Kylin serializes the work of one project,
+  - Says which calls may run side by side (RV(_value.rounds)), as Kylin serializes the work of one project,
     not that of different projects, so calls of different projects can run at the same time.
 author:
   - kylin.streaming maintainers (@kylin-streaming)

@@ -11,7 +11,7 @@ description:
   - The rule of the runbooks' staged rollouts (C(kylin_fleet_serial), C(kylin_fleet_max_fail_percentage)), which
     hand Ansible's own C(serial) and C(max_fail_percentage) play keywords these values.
   - Checks O(serial) and O(max_fail_percentage) (RV(_value.problems)) and gives them as the play keywords take
-    them (RV(_value.serial), RV(_value.max_fail_percentage): V(0) when stages are given and no percentage is,
+    them, RV(_value.serial) and RV(_value.max_fail_percentage) (V(0) when stages are given and no percentage is,
     V(100), no limit, without stages).
   - Cuts the clusters into the stages Ansible makes of them (each item of O(serial) is the size of the next
     stage, a number or a percentage of all the clusters rounded down, at least 1; the last item repeats).
@@ -29,7 +29,7 @@ options:
   serial:
     description:
       - The stages, C(kylin_fleet_serial) (a number of clusters, a percentage of them such as V(25%), or a
-        list of those, for example V([1, "25%", "100%"]): a canary, a quarter, then the rest). Unset: one stage.
+        list of those, for example V([1, "25%", "100%"]), a canary, a quarter, then the rest). Unset, one stage.
     type: raw
   max_fail_percentage:
     description: C(kylin_fleet_max_fail_percentage), from 0 to 100. Unset, V(0) with stages, V(100) without.
@@ -108,9 +108,9 @@ _value:
       elements: str
     line:
       description:
-        - One line about the stage, for example C(Stage 2 of 3 (dr, staging): done; next: lab.), or
+        - "One line about the stage, for example C(Stage 2 of 3 (dr, staging): done; next: lab.), or
           C(Stage 1 of 3 (prod): 1 of 1 failed (prod), every cluster of the stage failed: the later stages are
-          not started. Not reached: dr, staging, lab.)
+          not started. Not reached: dr, staging, lab.)"
       type: str
 '''
 

@@ -41,7 +41,8 @@ def converge(runner, sim, projects, concurrency):
         ctl.generate(project, MODELS, status='STOPPED')
     desired = [{'project': project, 'models': ['model_%04d' % n for n in range(MODELS)]} for project in projects]
     began = time.monotonic()
-    result = runner.run('kylin.streaming.converge', sim=sim, timeout=1800, extra_vars={
+    env = {'KYLIN_URL': sim.url, 'KYLIN_USERNAME': 'ADMIN', 'KYLIN_PASSWORD': 'KYLIN'}
+    result = runner.run('kylin.streaming.converge', env=env, timeout=1800, extra_vars={
         'kylin_streaming_jobs': desired, 'kylin_streaming_jobs_poll_interval': 0.5,
         'kylin_streaming_jobs_concurrency': concurrency})
     wall = time.monotonic() - began
