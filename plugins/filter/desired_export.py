@@ -100,8 +100,8 @@ display = Display()
 
 def _header(cluster, server, result):
     where = cluster or 'a Kylin cluster'
-    lines = ['# kylin.streaming.export of %s%s: its live streaming jobs as a desired state.' % (
-                 where, (' (%s)' % server) if server else ''),
+    server = (' (%s)' % server) if server else ''
+    lines = ['# kylin.streaming.export of %s%s: its live streaming jobs as a desired state.' % (where, server),
              '#   ansible-playbook kylin.streaming.converge -e @<this file>   # changes nothing']
     if result['secrets']:
         lines.append('# Secret params are not written in clear: define these variables (ansible-vault encrypt a file'

@@ -75,8 +75,8 @@ def render(rows, start_work):
     for row in rows:
         how = 'one project' if row['projects'] == 1 else ('side by side (%d at a time)' % row['concurrency']
                                                           if row['concurrency'] > 1 else 'one after another')
-        lines.append('| %d | %s | %.1f | %.1f | %.2f |' % (row['projects'], how, row['wall'], row['server'],
-                                                          row['wall'] / one['wall']))
+        ratio = row['wall'] / one['wall']
+        lines.append('| %d | %s | %.1f | %.1f | %.2f |' % (row['projects'], how, row['wall'], row['server'], ratio))
     side = [r for r in rows if r['projects'] > 1 and r['concurrency'] > 1][0]
     seq = [r for r in rows if r['projects'] > 1 and r['concurrency'] == 1][0]
     lines += [

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from kylin_sim.control import PARAMS_PUT, STATUS_PUT
 
 from conftest import PROJECT
-from test_fleet import CLUSTERS, EXPECTED, ctls_fixture, sims_fixture, write_inventory  # noqa: F401 (fixtures)
+from test_fleet import CLUSTERS, EXPECTED, ctls_fixture, sims_fixture, write_inventory  # noqa: F401  pylint: disable=unused-import
 
 ZONE = 'Europe/Berlin'
 DAYS = ('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')
