@@ -376,3 +376,18 @@ def test_graceful_restart_keeps_pace_with_the_kill_queue():
         if moved:
             assert waited <= 0.5 + 1e-9, (at, later, polls)
     assert result['polls'] == len(kylin.reads) - 1
+
+
+def test_a_graceful_stop_that_ends_after_the_predicted_kill_is_seen_without_a_long_back_off():
+    """Issue 21: one RUNNING job stopped with poll_interval 0.05 s, kill 0.42 s, its graceful stop ending after
+    1.6 s (a micro-batch longer than the one-kill prediction). The polls kept short while the prediction was due
+    do not grow the back-off: the STOPPED is seen within a few short polls, not after the 30 s maximum."""
+    clock = Clock()
+    kylin = FakeKylin(clock, kill=0.42, start_work=0.0, micro_batch=1.18)
+    kylin.add('a_build', 'RUNNING')
+    dummy, result = converge(kylin, clock, job_ids=['a_build'], state='stopped', poll_interval=0.05)
+    assert not result['failed'], result['msg']
+    stopped = kylin.ends['a_build'][0]
+    assert stopped == pytest.approx(1.6)
+    assert kylin.reads[-1] - stopped < 0.5
+    assert max(later - at for at, later in zip(kylin.reads, kylin.reads[1:])) < 0.5
