@@ -18,21 +18,21 @@ time. When the answer comes, each job records the action. When it does not (docs
   job's records (``GET /records``) only when the list cannot tell; a job that shows no sign of it
   is left for the loop to send the action again, within ``retries``, and the resend is reported;
 * **refused** (any other error): Kylin acts on the ids in order and stops at the first error, so the
-  error is **blamed** on the job its message names, or else on the first job that did not move.
+  error is **blamed** on the job its message names, or else on the first job that shows no sign of the
+  action (the same evidence as above: a status the job was already in is not a sign).
+
+And one more case of a write that did not take: a STOP this task saw take effect, undone by a launch
+(``check_stop_undone``).
 """
 
 from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
 from ansible_collections.kylin.streaming.plugins.module_utils._client import REFUSED_BEFORE_APPLYING
 from ansible_collections.kylin.streaming.plugins.module_utils._decisions import (
-    ERROR,
-    FORCE_STOP,
-    RESTART,
     RUNNING,
     START,
     STARTING,
     STOP,
-    STOPPED,
-    STOPPING,
+    contradiction_proven,
     put_read_timeout,
     work_per_job,
 )
@@ -46,6 +46,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._evidence import (
     Seen,
     advanced,
     restart_in_records,
+    stop_undone,
     verdict,
 )
 from ansible_collections.kylin.streaming.plugins.module_utils._timing import PollPacer
@@ -58,13 +59,8 @@ FOLLOW_POLL_MAX = 2.0
 FOLLOW_MARGIN = 1.0
 # Waits before resending a write the cluster refused before applying it.
 REFUSED_BACKOFF = Backoff(first=0.5, maximum=8.0)
-# What each action's success makes of a job, for blaming a refused PUT's error on the first job that did not move.
-REACHED = {
-    START: (STARTING, RUNNING),
-    RESTART: (STARTING, RUNNING),
-    STOP: (STOPPING, STOPPED, ERROR),
-    FORCE_STOP: (STOPPED,),
-}
+# Verdicts that show a job moved for the action (a refused PUT's error is not blamed on it).
+MOVED = (APPLIED, UNDER_WAY, GOAL)
 
 
 class PutAttempt:
@@ -204,14 +200,13 @@ class PutAttempt:
         """Each job took the action, reached its goal anyway, or showed no sign of it (then it may be sent again)."""
         loop = self.loop
         now = loop.clock()
+        verdicts = self.resolve(reading, verdicts)
         for track in self.tracks:
             seen = reading.seen(track.id)
             if seen is None:
                 track.failed('the job disappeared from Kylin (model dropped?)')
                 continue
             kind, why = verdicts[track.id]
-            if kind == RECORDS:
-                kind, why = self.from_records(track, seen, why)
             if kind in (APPLIED, UNDER_WAY):
                 track.applied(self.action, now, self.sent_at)
                 track.observe(seen.row, seen.asked, seen.answered)
@@ -223,6 +218,16 @@ class PutAttempt:
             count = track.not_applied(self.action, '%s %s; then %s' % (self.action, self.lost(), why))
             if count > loop.client.retries:
                 track.failed('%s not applied after %d attempts: %s; %s' % (self.action, count, self.error, why))
+
+    def resolve(self, reading, verdicts):
+        """``verdicts`` with each RECORDS verdict (the list cannot tell) settled by the job's history."""
+        resolved = dict(verdicts)
+        for track in self.tracks:
+            seen = reading.seen(track.id)
+            kind, why = verdicts[track.id]
+            if kind == RECORDS and seen is not None:
+                resolved[track.id] = self.from_records(track, seen, why)
+        return resolved
 
     def from_records(self, track, seen, why):
         """A RESTART of a STARTING or STOPPING job: its history tells whether it was restarted after the send."""
@@ -265,25 +270,32 @@ class PutAttempt:
     # ------------------------------------------------------------------ refused: blame
 
     def refused(self):
-        """After a refused PUT: re-read, keep what moved, blame the error on one job (docs/design.md §4)."""
+        """After a refused PUT: re-read, keep what moved, blame the error on one job (docs/design.md §4).
+
+        What moved is judged on the same evidence as a lost answer (``_evidence.verdict``): a job already in
+        the status the action leads to (RUNNING for a RESTART) has not moved. The re-read waits out the read
+        lag first, so that what the PUT did before its error can show.
+        """
         loop = self.loop
         exc = self.error
-        lag = loop.timing['read_lag_seconds']
-        if self.action == START and exc.error_code == START_REFUSED and lag > 0:
-            # Refused as not startable: perhaps started by someone else, seen late by a lagging node.
-            loop.waiter.sleep(lag)
+        loop.waiter.sleep(loop.timing['read_lag_seconds'])
         reading = loop.waiter.reread(self.ids)
         if reading is None:
             self.unknown()
             return
         now = loop.clock()
-        blamed = self.blame(reading)
+        verdicts = self.resolve(reading, self.judge(reading, late_enough=True))
+        blamed = self.blame(verdicts)
         for index, track in enumerate(self.tracks):
             seen = reading.seen(track.id)
             if seen is None:
                 track.failed('the job disappeared from Kylin (model dropped?)')
                 continue
-            if blamed is None or index < blamed:
+            kind, why = verdicts[track.id]
+            if (blamed is None or index < blamed) and kind == GOAL:
+                track.observe(seen.row, seen.asked, seen.answered)
+                track.remark('%s sent, Kylin answered an error (%s); %s' % (self.action, exc.error_code or exc, why))
+            elif blamed is None or index < blamed:
                 track.applied(self.action, now, self.sent_at)
                 track.observe(seen.row, seen.asked, seen.answered)
             elif index == blamed:
@@ -296,23 +308,45 @@ class PutAttempt:
             else:
                 track.observe(seen.row, seen.asked, seen.answered)
         if blamed is None:
-            loop.warn('Kylin answered %s with an error no job can be blamed for (every job moved): %s' % (
+            loop.warn('Kylin answered %s with an error no job can be blamed for (every job shows the action): %s' % (
                 self.action, exc))
 
-    def blame(self, reading):
+    def blame(self, verdicts):
         """Index of the job the error belongs to: named in Kylin's message, else the first that did not move."""
         text = self.error.kylin_msg or ''
         for index, track in enumerate(self.tracks):
             if track.id in text:
                 return index
-        reached = REACHED[self.action]
+        still = [verdicts[t.id][0] not in MOVED for t in self.tracks]
         for index, track in enumerate(self.tracks):
             alias = track.row.get('model_alias')
-            row = reading.rows.get(track.id) or {}
-            if alias and '"%s"' % alias in text and row.get('job_status') not in reached:
+            if alias and '"%s"' % alias in text and still[index]:
                 return index
-        for index, track in enumerate(self.tracks):
-            row = reading.rows.get(track.id) or {}
-            if row.get('job_status') not in reached:
+        for index in range(len(self.tracks)):
+            if still[index]:
                 return index
         return None
+
+
+def check_stop_undone(loop, track):
+    """A STOP this task saw take effect, and a read newer than it shows the job RUNNING or STARTING again: lost
+    (undone by a launch), or stopped and started again by someone else? The job's history tells
+    (``_evidence.stop_undone``; one ``GET /records``, only on this path). When lost, the job is decided afresh
+    (a STARTING job is awaited until RUNNING, docs/design.md §2.2) and the STOP sent again, within ``retries``;
+    otherwise ``decide`` fails the job as started by someone else.
+    """
+    if track.finished or track.undone or track.last_action != STOP or track.status not in (RUNNING, STARTING):
+        return
+    if not contradiction_proven(track, loop.timing['read_lag_seconds']):
+        return
+    seen = track.seen()
+    records = loop.waiter.records(track.id)
+    if not (records is not None and stop_undone(records, track.acted_at, seen)):
+        return
+    why = ('STOP took effect, then the job was %s again without a stop in its history since (GET /records): it '
+           'landed while the job was being launched, and the launch undid it (docs/kylin-api.md §3.3)' % track.status)
+    count = track.stop_undone(why)
+    if count > loop.client.retries:
+        track.failed('STOP not applied after %d attempts: %s' % (count, why))
+    else:
+        loop.warn('%s: %s; sending it again%s' % (track.id, why, ' once it is RUNNING' if track.status == STARTING else ''))

@@ -206,15 +206,10 @@ def _no_sign(before, after, record):
     return '%s before the send, %s after it: not a sign of it' % (before.status, after.status)
 
 
-def restart_in_records(records, before, after):
-    """Whether ``GET /records`` (newest first) shows a RESTART after the snapshot ``before``, ``after`` being
-    the list row read just before the records (its newest record anchors the records' times).
-
-    Of a job that was STARTING: a STOP record newer than the snapshot's newest (a launch completing
-    writes only START). Of a job that was STOPPING: such a STOP record, then a START record or a
-    STARTING status after it (a stop that ends by itself writes the STOP record too). None when the
-    two reads disagree (the list's newest record is not the first of the history).
-    """
+def _record_times(records, after):
+    """``[(record, earliest)]``: each record of ``GET /records`` (newest first) with the earliest local time it can
+    have happened, anchored on ``after``, the list row read just before the records (its newest record is the
+    first of the history). None when the two reads disagree or carry no times."""
     anchor = after.record
     if not records or anchor is None:
         return None
@@ -225,15 +220,24 @@ def restart_in_records(records, before, after):
     top = newest.get('create_time')
     if top is None:
         return None
+    return [(rec, anchor[0] - (top - rec['create_time']) / 1000.0) for rec in records
+            if rec.get('create_time') is not None]
+
+
+def restart_in_records(records, before, after):
+    """Whether ``GET /records`` (newest first) shows a RESTART after the snapshot ``before``, ``after`` being
+    the list row read just before the records (its newest record anchors the records' times).
+
+    Of a job that was STARTING: a STOP record newer than the snapshot's newest (a launch completing
+    writes only START). Of a job that was STOPPING: such a STOP record, then a START record or a
+    STARTING status after it (a stop that ends by itself writes the STOP record too). None when the
+    two reads disagree (the list's newest record is not the first of the history).
+    """
+    timed = _record_times(records, after)
+    if timed is None:
+        return None
     floor = before.record
-    fresh = []
-    for rec in records:
-        created = rec.get('create_time')
-        if created is None:
-            continue
-        earliest = anchor[0] - (top - created) / 1000.0
-        if floor is None or earliest > floor[1] + RESOLUTION:
-            fresh.append(rec)
+    fresh = [rec for rec, earliest in timed if floor is None or earliest > floor[1] + RESOLUTION]
     stops = [rec['create_time'] for rec in fresh if rec.get('action') == STOP]
     if before.status != STOPPING:
         return bool(stops)
@@ -242,3 +246,19 @@ def restart_in_records(records, before, after):
     if after.status == STARTING:
         return True
     return any(rec.get('action') == START and rec['create_time'] > min(stops) for rec in fresh)
+
+
+def stop_undone(records, acted, after):
+    """Whether a STOP that took effect by ``acted`` (this machine's clock) was undone by a launch, ``after`` being
+    the list row that shows the job RUNNING or STARTING again, read just before ``records`` (``GET /records``).
+
+    A STOP that lands on a job being launched (held behind an epoch take-over that relaunched it) is lost:
+    the launch's RUNNING overwrites its STOPPING or ERROR (docs/kylin-api.md §3.3). A job stopped by it, then
+    started by someone else, wrote a STOP or ERROR record after the STOP took effect: its end. So the STOP
+    was undone when no STOP or ERROR record is provably newer than ``acted``. None when the history cannot
+    tell (not read, or disagreeing with the list).
+    """
+    timed = _record_times(records, after)
+    if timed is None:
+        return None
+    return not any(rec.get('action') in (STOP, ERROR) and earliest > acted + RESOLUTION for rec, earliest in timed)

@@ -16,7 +16,7 @@ import difflib
 import re
 import time
 
-from ansible_collections.kylin.streaming.plugins.module_utils._attempt import PutAttempt
+from ansible_collections.kylin.streaming.plugins.module_utils._attempt import PutAttempt, check_stop_undone
 from ansible_collections.kylin.streaming.plugins.module_utils._decisions import (
     ACT,
     DONE,
@@ -215,6 +215,7 @@ class JobReconciler:
             queue = self.stop_queue()
             acts, waiting = {}, []
             for track in group:
+                check_stop_undone(self, track)
                 if track.finished:
                     continue
                 step = self.decide(track, now, queue)

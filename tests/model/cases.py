@@ -150,7 +150,7 @@ CASES = [
             'error belongs to the first job that did not move (docs/design.md §4), which fails with Kylin\'s '
             'message; the other is sent again and restarted once.',
         found='generated, seed 20261201 (shrunk by hand from two scenarios that timed out)',
-        known='engine (h/engine cacc74f): a job already in the status the action leads to (RUNNING for a RESTART) '
+        before='engine (h/engine cacc74f, main 18145de): a job already in the status the action leads to (RUNNING for a RESTART) '
               'counts as moved in the blame; with every job "moved" the RESTART is taken as applied to both, the '
               'task waits for launches that never come and times out',
         scenario=Scenario(
@@ -165,7 +165,7 @@ CASES = [
             'starting (docs/kylin-api.md §3.3), and the launch ends RUNNING. Nobody else started the job; the STOP '
             'did not take: it must be sent again (within retries), and the job restarted once.',
         found='generated, seed 20261201 (shard 4), shrunk by hand',
-        known='engine (h/engine cacc74f): the STOP counts as applied (its journal entry is ok), the RUNNING that '
+        before='engine (h/engine cacc74f, main 18145de): the STOP counts as applied (its journal entry is ok), the RUNNING that '
               'follows fails the job "is RUNNING again after STOP (started again by someone else?)"',
         scenario=Scenario(
             jobs=jobs(('RUNNING', 'STOPPED'), ('RUNNING', 'STOPPED')), models=('m0',), job_types=('build',),
@@ -177,7 +177,7 @@ CASES = [
             'relaunches the job, and lands while the job is STARTING, where Kylin loses it. The job is RUNNING '
             'again: the STOP must be sent again, and the task succeed.',
         found='make soak, seed 14820556, shrunk by Hypothesis to this (MODEL_REPLAY=AXicc2R0ZHAEYQYwAWFih4wgxAlXBADTdwbs)',
-        known='engine (h/engine cacc74f): fails the job "is RUNNING again after STOP (started again by someone '
+        before='engine (h/engine cacc74f, main 18145de): fails the job "is RUNNING again after STOP (started again by someone '
               'else?)"; in other runs of the same kind it sends the STOP again and succeeds',
         scenario=Scenario(
             jobs=jobs(('STOPPED', 'RUNNING')), models=('m0',), state='stopped',

@@ -57,6 +57,8 @@ class FakeKylin:
     * ``'proxy503'``: a proxy's 503 HTML page, not applied;
     * ``('held', until)``: the client's read timeout passes; the write is applied at ``until``, when
       the project's take-over is done (``takeover()``);
+    * ``'takeover'``: the write runs an epoch take-over of the project first (its RUNNING and STARTING jobs
+      killed and relaunched, one kill at a time), then is applied and answered (docs/kylin-api.md §11.2);
     * ``('refused', code)``: refused before anything is applied;
     * ``('final', code)``: refused for the whole project or cluster (``KylinClusterError``);
     * ``('refused_after', code, n)``: the first ``n`` jobs applied, then refused (the epoch moved mid-batch).
@@ -211,6 +213,10 @@ class FakeKylin:
     def _stop(self, job):
         if job.status in ('STOPPED', 'ERROR', 'STOPPING'):
             return
+        if job.status == 'STARTING':
+            # Lost: the launch under way completes and its RUNNING overwrites the STOPPING (docs/kylin-api.md §3.3).
+            self._write(job, 'STOPPING')
+            return
         job.token += 1
         self._write(job, 'STOPPING')
         if job.id not in self.stuck:
@@ -256,6 +262,11 @@ class FakeKylin:
             self._until(self.clock() + (timeout or self.timeout))
             raise KylinTransportError('PUT .../status: no answer within %ss (timeout)' % (timeout or self.timeout),
                                       method='PUT', maybe_applied=True)
+        if kind == 'takeover':
+            self.held.append((action, list(job_ids)))
+            self._take_over()
+            self._until(self.kill_free)
+            return
         if kind == 'refused_after':
             self._apply(action, job_ids[:fault[2]])
             raise KylinApiError('PUT .../status: HTTP 500, %s' % fault[1], method='PUT', status=500,

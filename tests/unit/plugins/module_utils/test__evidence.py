@@ -132,3 +132,27 @@ def test_restart_in_records_of_a_job_that_was_stopping():
     assert V.restart_in_records(records(('START', base + 105000), ('START', base - 500000)), snap, after) is False
     stopped = seen('STOPPED', 5.0, modified=2000)
     assert V.restart_in_records(records(('STOP', base + 105000), ('START', base - 500000)), snap, stopped) is False
+
+
+def test_a_stop_undone_by_a_launch_and_a_stop_followed_by_someone_elses_start():
+    # The STOP took effect by 101.5 s (its answer). After at 110 s: RUNNING, its START record 5 s old (105 s).
+    after = seen('RUNNING', 5.0, modified=2000, app='application_2')
+    base = 10 ** 12
+    acted = 101.5
+    # Held behind a take-over: its kill's STOP at 101 s (inside the PUT), the STOP landed on the relaunch, which
+    # completed at 105 s: no stop after the STOP took effect. Lost.
+    assert V.stop_undone(records(('START', base + 105000), ('STOP', base + 101000), ('START', base - 500000)),
+                         acted, after) is True
+    # The STOP landed on a launch not yet in YARN: ERROR at 101.4 s, then the launch's RUNNING. Lost too.
+    assert V.stop_undone(records(('START', base + 105000), ('ERROR', base + 101400), ('START', base - 500000)),
+                         acted, after) is True
+    # The job stopped at 103 s (a STOP record after the STOP took effect), then someone started it: not lost.
+    assert V.stop_undone(records(('START', base + 105000), ('STOP', base + 103000), ('START', base - 500000)),
+                         acted, after) is False
+    assert V.stop_undone(records(('START', base + 105000), ('ERROR', base + 103000)), acted, after) is False
+    # STARTING again (no record of its own): the newest record anchors; a stop at 103 s means someone else.
+    starting = seen('STARTING', 7.0, modified=2000, app='')
+    assert V.stop_undone(records(('STOP', base + 103000), ('START', base - 500000)), acted, starting) is False
+    # The history disagrees with the list (its newest is not the RUNNING's START), or cannot be read: no verdict.
+    assert V.stop_undone(records(('STOP', base + 105000)), acted, after) is None
+    assert V.stop_undone([], acted, after) is None
