@@ -28,6 +28,7 @@ And one more case of a write that did not take: a STOP this task saw take effect
 from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
 from ansible_collections.kylin.streaming.plugins.module_utils._client import REFUSED_BEFORE_APPLYING
 from ansible_collections.kylin.streaming.plugins.module_utils._decisions import (
+    ERROR,
     RUNNING,
     START,
     STARTING,
@@ -46,6 +47,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._evidence import (
     Seen,
     advanced,
     restart_in_records,
+    stop_met_a_launch,
     stop_undone,
     verdict,
 )
@@ -329,24 +331,45 @@ class PutAttempt:
 
 
 def check_stop_undone(loop, track):
-    """A STOP this task saw take effect, and a read newer than it shows the job RUNNING or STARTING again: lost
-    (undone by a launch), or stopped and started again by someone else? The job's history tells
-    (``_evidence.stop_undone``; one ``GET /records``, only on this path). When lost, the job is decided afresh
-    (a STARTING job is awaited until RUNNING, docs/design.md §2.2) and the STOP sent again, within ``retries``;
-    otherwise ``decide`` fails the job as started by someone else.
+    """Whether a STOP this task saw take effect was lost: a launch undid it (docs/kylin-api.md §3.3).
+
+    A STOP held behind an epoch take-over can land on the job the take-over relaunched: on a launch YARN has
+    not accepted yet it writes ERROR, on one it has, STOPPING, and either way the launch's RUNNING overwrites
+    it. Two reads show it, each followed by one ``GET /records`` (only on these paths):
+
+    * the job reads ERROR after the STOP, and its history shows it was killed since the snapshot (a STOP
+      record before the ERROR, ``_evidence.stop_met_a_launch``): the launch is awaited, then the STOP sent again;
+    * a read newer than the STOP shows the job RUNNING or STARTING again, and its history shows no stop since
+      the STOP took effect (``_evidence.stop_undone``): the STOP is sent again (a STARTING job once it is
+      RUNNING, docs/design.md §2.2). A stop since means someone else started the job: ``decide`` fails it.
+
+    The resend counts against ``retries``, and is listed in the job's ``resent``.
     """
-    if track.finished or track.undone or track.last_action != STOP or track.status not in (RUNNING, STARTING):
+    if track.finished or track.undone or track.last_action != STOP:
         return
-    if not contradiction_proven(track, loop.timing['read_lag_seconds']):
+    status = track.status
+    if status == ERROR and not track.launching_error:
+        seen = track.seen()
+        records = loop.waiter.records(track.id)
+        if not (records is not None and stop_met_a_launch(records, track.before_action, seen)):
+            return
+        why = ('STOP took effect as ERROR, and the job\'s history (GET /records) shows it was killed just before: '
+               'the STOP landed on the launch that followed (an epoch take-over\'s), whose RUNNING undoes it '
+               '(docs/kylin-api.md §3.3)')
+        relaunching, then = True, ' once the launch is RUNNING'
+    elif status in (RUNNING, STARTING) and contradiction_proven(track, loop.timing['read_lag_seconds']):
+        seen = track.seen()
+        records = loop.waiter.records(track.id)
+        if not (records is not None and stop_undone(records, track.acted_at, seen)):
+            return
+        why = ('STOP took effect, then the job was %s again without a stop in its history since (GET /records): '
+               'it landed while the job was being launched, and the launch undid it (docs/kylin-api.md §3.3)'
+               % status)
+        relaunching, then = False, ' once it is RUNNING' if status == STARTING else ''
+    else:
         return
-    seen = track.seen()
-    records = loop.waiter.records(track.id)
-    if not (records is not None and stop_undone(records, track.acted_at, seen)):
-        return
-    why = ('STOP took effect, then the job was %s again without a stop in its history since (GET /records): it '
-           'landed while the job was being launched, and the launch undid it (docs/kylin-api.md §3.3)' % track.status)
-    count = track.stop_undone(why)
+    count = track.stop_undone(why, relaunching)
     if count > loop.client.retries:
         track.failed('STOP not applied after %d attempts: %s' % (count, why))
     else:
-        loop.warn('%s: %s; sending it again%s' % (track.id, why, ' once it is RUNNING' if track.status == STARTING else ''))
+        loop.warn('%s: %s; sending it again%s' % (track.id, why, then))

@@ -103,6 +103,7 @@ class JobTrack:
         self.uncertain_puts = 0      # PUTs of this job whose outcome was unknown and showed no sign of the action
         self.unsettled = None        # (action, why) of the last such PUT, until the action is sent again
         self.undone = False          # the last action took effect, then a launch undid it (a lost STOP)
+        self.relaunching = False     # ... and that launch is still under way behind an ERROR it will overwrite
         self.resent = []             # [{action, reason}]: every write sent again after a lost or refused answer
         self.restart_for_params = False
         self.params_changes = {}
@@ -166,6 +167,8 @@ class JobTrack:
         self.answered_at = after.answered
         if row.get('job_status') == STARTING and not self.actions:
             self.awaiting_running = True
+        if row.get('job_status') != ERROR or row.get('launching_error'):
+            self.relaunching = False
         if row.get('job_status') == STOPPING:
             if self.stopping_since is None:
                 self.stopping_since = asked
@@ -190,7 +193,7 @@ class JobTrack:
         self.actions.append(action)
         self.changed = True
         self.unsettled = None
-        self.undone = False
+        self.undone = self.relaunching = False
         self.sent_at = now if sent_at is None else sent_at
         self.acted_at = now
         self.seen_at = now
@@ -209,11 +212,13 @@ class JobTrack:
         self.unsettled = (action, why)
         return self.uncertain_puts
 
-    def stop_undone(self, why):
+    def stop_undone(self, why, relaunching=False):
         """The STOP this task saw take effect was undone by a launch (docs/kylin-api.md §3.3): it stays in
-        ``actions`` (Kylin applied it), the job is decided afresh, and a STOP sent now is a resend. Returns the
-        count of this job's writes that did not take."""
+        ``actions`` (Kylin applied it), the job is decided afresh, and a STOP sent now is a resend.
+        ``relaunching``: the launch is still under way behind an ERROR, and is awaited. Returns the count of
+        this job's writes that did not take."""
         self.undone = True
+        self.relaunching = relaunching
         return self.not_applied(self.last_action, why)
 
     def failed(self, reason, fatal=False):
@@ -347,6 +352,9 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0, rest
     status = track.status
     done_or_settle = SETTLE_STEP if wait else DONE_STEP
     last = track.last_effective
+    if track.relaunching:
+        # A STOP that landed on a launch left this ERROR, which the launch's RUNNING will overwrite.
+        return HOLD_STEP
 
     if state == RESTARTED and restart_method == GRACEFUL_RESTART and not ({START, RESTART} & set(track.actions)):
         return _graceful_stop_phase(track, force_after, now, read_lag, queue)

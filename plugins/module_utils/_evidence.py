@@ -248,6 +248,30 @@ def restart_in_records(records, before, after):
     return any(rec.get('action') == START and rec['create_time'] > min(stops) for rec in fresh)
 
 
+def stop_met_a_launch(records, before, after):
+    """Whether the ERROR that ``after`` shows, after a STOP sent when ``before`` showed the job RUNNING, is that
+    STOP landing on a launch not yet accepted by YARN, the launch going on (``records``: ``GET /records``,
+    newest first, read just after ``after``).
+
+    A STOP of a job without an application writes ERROR (docs/kylin-api.md §3.3): its application died, or it
+    was being launched. An epoch take-over kills the job (a STOP record) and launches it again; a STOP held
+    behind it lands on that launch, and the launch's RUNNING will overwrite the ERROR. So: the newest record is
+    the ERROR, and between it and the newest START (the RUNNING of the snapshot, or a later one) there is a STOP
+    record: the job was stopped, then launched (a launch writes no record until RUNNING), then the STOP met
+    it. Read by order, not by time: a take-over's kill can come within milliseconds of the snapshot. None when
+    the history cannot tell (disagreeing with the list, or the job not RUNNING when the STOP was sent).
+    """
+    if (after.status != ERROR or after.launching_error or before is None or before.status != RUNNING
+            or not records or records[0].get('action') != ERROR):
+        return None
+    for rec in records[1:]:
+        if rec.get('action') == STOP:
+            return True
+        if rec.get('action') == START:
+            return False
+    return False
+
+
 def stop_undone(records, acted, after):
     """Whether a STOP that took effect by ``acted`` (this machine's clock) was undone by a launch, ``after`` being
     the list row that shows the job RUNNING or STARTING again, read just before ``records`` (``GET /records``).

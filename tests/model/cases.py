@@ -182,4 +182,28 @@ CASES = [
         scenario=Scenario(
             jobs=jobs(('STOPPED', 'RUNNING')), models=('m0',), state='stopped',
             timing=Timing(start_delay=2.0, stop_delay=1.0, kill=0.2), faults=Faults(held=1, proxy_502=1))),
+    Case(
+        name='a-held-stop-that-met-a-launch-yarn-did-not-know',
+        why='One RUNNING job to stop; its STOP is held behind an epoch take-over that kills and relaunches it, and '
+            'lands on the launch before YARN knows it: Kylin writes ERROR (docs/kylin-api.md §3.3), and the launch '
+            'goes on, its RUNNING 0.4 s later overwriting the ERROR. ERROR is a stopped state, but this one will not '
+            'last: the job\'s history shows the take-over\'s kill just before the ERROR, so the task must wait for '
+            'the launch and send the STOP again.',
+        found='make soak, seed 738537191 (shrunk by hand from two scenarios of the same kind)',
+        before='engine (h/engine2 590179c): takes the ERROR for the end of the STOP and reports the job stopped; the '
+               'launch runs it a moment later',
+        scenario=Scenario(
+            jobs=jobs(('RUNNING', 'STOPPED')), models=('m0',), job_types=('build',), state='stopped',
+            timing=Timing(start_delay=20.0, stop_delay=1.0, kill=0.2), faults=Faults(held=1))),
+    Case(
+        name='a-held-stop-that-met-a-launch-yarn-did-not-know-graceful',
+        why='The same with a graceful restart: the STOP lands as ERROR on the take-over\'s relaunch. The job was '
+            'never stopped gracefully: the task must wait for the launch, stop the job, then start it.',
+        found='make soak, seed 738537191 (the graceful variant, written by hand)',
+        before='engine (h/engine2 590179c): starts the job from that ERROR at once (killing the launch), so the '
+               'job is restarted without a graceful STOP',
+        scenario=Scenario(
+            jobs=jobs(('RUNNING', 'STOPPED')), models=('m0',), job_types=('build',), state='restarted',
+            restart_method='graceful', timing=Timing(start_delay=20.0, stop_delay=1.0, kill=0.2),
+            faults=Faults(held=1))),
 ]

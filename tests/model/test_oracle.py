@@ -106,6 +106,19 @@ def test_a_job_left_short_of_the_desired_state_fails_promise_1():
     assert 'ends_in_desired_state' in names(oracle.check(res))
 
 
+def test_a_launch_under_way_when_a_stopped_task_ended_fails_promise_1():
+    """A STOP that landed on a launch YARN did not know yet left ERROR; the launch ran the job after the task said it
+    was stopped."""
+    sc = scenario('stopped', ('RUNNING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',))
+    actions = [act('m0_build', 'STOP', T0 + 100, before='STARTING', after='ERROR')]
+    moves = [move('m0_build', 'STOPPED', T0 + 90, 'takeover'), move('m0_build', 'STARTING', T0 + 90, 'takeover'),
+             move('m0_build', 'ERROR', T0 + 100, 'STOP')]
+    reported = [job('m0_build', 'STOP', True, 'ERROR', before='RUNNING')]
+    assert oracle.check(run(sc, actions, moves, reported)) == []
+    late = moves + [move('m0_build', 'RUNNING', T1 + 300, 'launch')]
+    assert names(oracle.check(run(sc, actions, late, reported))) == ['ends_in_desired_state']
+
+
 def test_a_second_start_fails_promise_2():
     res = started_all(scenario())
     res.actions.append(act('m0_build', 'START', T0 + 600))

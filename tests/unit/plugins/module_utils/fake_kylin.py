@@ -48,6 +48,7 @@ class Job:
         self.records = []   # (action, server ms), oldest first
         self.views = []     # (client time, status, app, launching_error, last_modified): what lagging nodes show
         self.token = 0      # bumped by every action: events of an earlier one are dropped
+        self.starting_at = None  # when it last became STARTING
 
 
 class FakeKylin:
@@ -66,8 +67,10 @@ class FakeKylin:
 
     retries = 3
 
-    def __init__(self, clock, kill=21.0, start_work=1.0, start_delay=5.0, micro_batch=3.0, timeout=60, skew=SKEW):
+    def __init__(self, clock, kill=21.0, start_work=1.0, start_delay=5.0, micro_batch=3.0, timeout=60, skew=SKEW,
+                 accept_delay=0.0):
         self.clock = clock
+        self.accept_delay = accept_delay  # a launch is known to YARN this long after STARTING (a STOP before: ERROR)
         self.kill = kill
         self.start_work = start_work
         self.start_delay = start_delay
@@ -165,6 +168,8 @@ class FakeKylin:
             job.records.append((record, self.ms(now)))
         if status in ('STOPPED', 'ERROR'):
             self.ends.setdefault(job.id, []).append(now)
+        if status == 'STARTING':
+            job.starting_at = now
         self._view(job, now)
 
     def _launched(self, job):
@@ -214,8 +219,12 @@ class FakeKylin:
         if job.status in ('STOPPED', 'ERROR', 'STOPPING'):
             return
         if job.status == 'STARTING':
-            # Lost: the launch under way completes and its RUNNING overwrites the STOPPING (docs/kylin-api.md §3.3).
-            self._write(job, 'STOPPING')
+            # Lost: the launch under way completes and its RUNNING overwrites the STOPPING, or before YARN knows
+            # the application the ERROR, that the STOP writes (docs/kylin-api.md §3.3).
+            if self.time() - job.starting_at < self.accept_delay:
+                self._write(job, 'ERROR', 'ERROR')
+            else:
+                self._write(job, 'STOPPING')
             return
         job.token += 1
         self._write(job, 'STOPPING')

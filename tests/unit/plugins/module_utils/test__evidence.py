@@ -156,3 +156,26 @@ def test_a_stop_undone_by_a_launch_and_a_stop_followed_by_someone_elses_start():
     # The history disagrees with the list (its newest is not the RUNNING's START), or cannot be read: no verdict.
     assert V.stop_undone(records(('STOP', base + 105000)), acted, after) is None
     assert V.stop_undone([], acted, after) is None
+
+
+def test_an_error_after_a_stop_is_a_stop_that_met_a_launch_only_after_a_kill():
+    # Snapshot at 100 s: RUNNING, its START record at -500 s. After at 110 s: ERROR, its record 8.5 s old (101.5 s).
+    snap = before('RUNNING')
+    after = seen('ERROR', 8.5, modified=2000, app='')
+    base = 10 ** 12
+    # A take-over killed the job at 101 s (a STOP record) and launched it again; the STOP landed on the launch.
+    assert V.stop_met_a_launch(records(('ERROR', base + 101500), ('STOP', base + 101000), ('START', base - 500000)),
+                               snap, after) is True
+    # The STOP found no application (it had died): ERROR, and no kill before it since the snapshot.
+    assert V.stop_met_a_launch(records(('ERROR', base + 101500), ('START', base - 500000)), snap, after) is False
+    # A launch that failed lists ERROR with launching_error (no record of its own): not this case.
+    failed = seen('ERROR', 8.5, modified=2000, app='', launching_error=True)
+    assert V.stop_met_a_launch(records(('ERROR', base + 101500), ('STOP', base + 101000)), snap, failed) is None
+    # The history disagrees with the list (its newest is not the ERROR): no verdict.
+    assert V.stop_met_a_launch(records(('START', base + 101500), ('STOP', base + 101000)), snap, after) is None
+    # Read by order: a kill within the same millisecond as the snapshot's read still shows.
+    assert V.stop_met_a_launch(records(('ERROR', base + 100000), ('STOP', base + 100000), ('START', base + 100000)),
+                               snap, after) is True
+    # A STOP record older than the snapshot's START (an earlier run) is not this kill.
+    assert V.stop_met_a_launch(records(('ERROR', base + 101500), ('START', base - 500000), ('STOP', base - 600000)),
+                               snap, after) is False
