@@ -206,4 +206,30 @@ CASES = [
             jobs=jobs(('RUNNING', 'STOPPED')), models=('m0',), job_types=('build',), state='restarted',
             restart_method='graceful', timing=Timing(start_delay=20.0, stop_delay=1.0, kill=0.2),
             faults=Faults(held=1))),
+    Case(
+        name='a-rolling-batch-decided-on-the-selection-read',
+        why='`state: stopped, force: true` in batches of one: the merge job (RUNNING) first, then the build job, '
+            'STOPPING when the task began, which settles to STOPPED during the first batch. Its batch must be '
+            'decided on a fresh read (nothing to do), not on the selection read: a FORCE_STOP sent to the STOPPED '
+            'job, its answer lost, is then judged against a STOPPING snapshot and not counted as applied.',
+        found='make soak, seed 738537191 (shard 1; shrunk by hand)',
+        before='engine (h/engine2 590179c): sends FORCE_STOP to the job already STOPPED; its answer lost, reports '
+               'changed: false and no action, though Kylin applied it',
+        scenario=Scenario(
+            jobs=jobs(('STOPPING', 'RUNNING')), models=('m0',), state='stopped', force=True, batch_size=1,
+            timing=Timing(start_delay=2.0, stop_delay=200.0, kill=21.0), faults=Faults(lost=2),
+            settle_on_write=True)),
+    Case(
+        name='a-later-put-decided-on-rows-read-before-the-earlier-puts',
+        why='The same within one round: FORCE_STOP of two RUNNING merge jobs and a STOPPING build job, two jobs per '
+            'PUT (21 s kills, `timeout: 2`). The build job settles to STOPPED while the first PUT kills the merges; '
+            'the second PUT must be decided on a fresh read, not on the rows the round began with.',
+        found='make soak, seed 738537191 (shard 0; shrunk by hand)',
+        before='engine (h/engine2 590179c): sends FORCE_STOP to the job already STOPPED; its answer lost, reports '
+               'changed: false and no action, though Kylin applied it',
+        scenario=Scenario(
+            jobs=jobs(('STOPPED', 'RUNNING'), ('STOPPED', 'RUNNING'), ('STOPPING', 'STOPPED')),
+            job_ids=('m0_merge', 'm1_merge', 'm2_build'), state='stopped', force=True, timeout=2,
+            timing=Timing(start_delay=2.0, stop_delay=200.0, kill=21.0), faults=Faults(lost=3),
+            settle_on_write=True)),
 ]
