@@ -217,6 +217,32 @@ def test_another_controllers_start_may_be_taken_for_the_tasks_own():
     assert names(oracle.check(res)) == ['result_is_true']
 
 
+def test_another_controllers_stop_may_be_taken_for_the_tasks_lost_force_stop():
+    """A FORCE_STOP whose answer was lost looks like another controller's STOP (STOPPING, then a STOP record)."""
+    sc = scenario('stopped', ('RUNNING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',),
+                  force=True)
+    actions = [act('m0_build', 'STOP', T0 + 100, user=oracle.RIVAL_USER, before='RUNNING', after='STOPPING')]
+    moves = [move('m0_build', 'STOPPING', T0 + 100, 'STOP'), move('m0_build', 'STOPPED', T0 + 400, 'stopped')]
+    for action, changed in (('FORCE_STOP', True), ('STOP', True), (None, False)):
+        res = run(sc, actions, moves, [job('m0_build', action, changed, 'STOPPED', before='RUNNING')])
+        assert oracle.check(res) == [], action
+    res = run(sc, actions, moves, [job('m0_build', 'RESTART', True, 'STOPPED', before='RUNNING')])
+    assert names(oracle.check(res)) == ['result_is_true']
+
+
+def test_a_take_overs_relaunch_may_be_taken_for_the_tasks_restart():
+    """An epoch take-over kills and relaunches the job while the task's RESTART had no answer (KE-010021002):
+    the same history as a RESTART, which the task may take for its own; without the relaunch it may not."""
+    sc = scenario('restarted', ('RUNNING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',),
+                  faults=Faults(nodes=2, owner_down=0.5))
+    moves = [move('m0_build', 'STOPPED', T0 + 700, 'takeover'), move('m0_build', 'STARTING', T0 + 700, 'takeover'),
+             move('m0_build', 'RUNNING', T0 + 740, 'launch')]
+    reported = [job('m0_build', 'RESTART', True, before='RUNNING')]
+    assert oracle.check(run(sc, (), moves, reported, changed=True)) == []
+    res = run(sc, (), [move('m0_build', 'RUNNING', T0 + 740, 'control')], reported, changed=True)
+    assert names(oracle.check(res)) == ['acts_once', 'changed_is_true', 'result_is_true']
+
+
 def test_a_start_refused_because_someone_else_started_it_is_no_change():
     sc = scenario(models=('m0',), job_types=('build',), rival=None)
     actions = [act('m0_build', 'START', T0 + 100, user=oracle.RIVAL_USER),
