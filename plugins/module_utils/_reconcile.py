@@ -222,6 +222,7 @@ class JobReconciler:
         self.deadline = self.clock() + self.opts.wait_timeout
         pacer = PollPacer(self.opts.poll_interval)
         margin = max(PREDICTION_MARGIN_MIN, PREDICTION_MARGIN_SHARE * self.timing['kill_seconds'])
+        overdue = False  # the last PUTs took longer than a poll interval: the other rows are that old, read now
         while True:
             now = self.clock()
             queue = self.stop_queue()
@@ -244,10 +245,12 @@ class JobReconciler:
             if self.aborted:
                 return
             if acts:
+                began = self.clock()
                 self.apply(acts)
                 pacer.reset()
                 if self.aborted or self.timed_out:
                     return
+                overdue = self.clock() - began >= self.opts.poll_interval
                 continue
             if not waiting:
                 return
@@ -256,7 +259,9 @@ class JobReconciler:
             if remaining <= 0:
                 self.time_out(waiting)
                 return
-            self.waiter.sleep(min(pacer.delay(now, queue.next_end(), margin, queue.slack), remaining))
+            if not overdue:
+                self.waiter.sleep(min(pacer.delay(now, queue.next_end(), margin, queue.slack), remaining))
+            overdue = False
             pacer.saw(self.waiter.poll(waiting))
 
     def done(self, track):

@@ -459,3 +459,31 @@ def test_a_graceful_stop_that_ends_after_the_predicted_kill_is_seen_without_a_lo
     assert stopped == pytest.approx(1.6)
     assert kylin.reads[-1] - stopped < 0.5
     assert max(later - at for at, later in zip(kylin.reads, kylin.reads[1:])) < 0.5
+
+
+def test_after_a_put_longer_than_a_poll_interval_the_next_read_comes_at_once():
+    """Issue 21: a START PUT of a graceful restart waits inside the server for the kill under way (its leftover-driver
+    grep takes the same lock), 2 s here, four poll intervals. The other jobs' rows are that old when it returns:
+    the loop reads them at once instead of sleeping one more interval first."""
+    clock = Clock()
+    kylin = FakeKylin(clock, kill=2.0, start_work=0.0, start_delay=0.5, micro_batch=1.0)
+    names = ['j%d_build' % i for i in range(4)]
+    for name in names:
+        kylin.add(name, 'RUNNING')
+    spans = []
+    real_act = kylin.act
+
+    def act(*args, **kwargs):
+        began = clock()
+        try:
+            return real_act(*args, **kwargs)
+        finally:
+            spans.append((began, clock()))
+    kylin.act = act
+    dummy, result = converge(kylin, clock, job_ids=names, state='restarted', restart_method='graceful',
+                             poll_interval=0.5, server_timing=dict(kill_seconds=2.0, start_seconds=0.0))
+    assert not result['failed'], result['msg']
+    long_puts = [(began, ended) for began, ended in spans if ended - began >= 0.5]
+    assert long_puts  # the STARTs waited for the kills
+    for began, ended in long_puts:
+        assert ended in kylin.reads or not [t for t in kylin.reads if t > ended], (ended, kylin.reads)
