@@ -46,6 +46,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._evidence import (
     UNDER_WAY,
     Seen,
     advanced,
+    another_run,
     restart_in_records,
     stop_met_a_launch,
     stop_undone,
@@ -213,6 +214,14 @@ class PutAttempt:
                 track.applied(self.action, now, self.sent_at)
                 track.observe(seen.row, seen.asked, seen.answered)
                 continue
+            if kind == NO_SIGN and self.action == STOP and seen.status == RUNNING and self.met_a_launch(track, seen):
+                # Applied, then undone by the launch it landed on: Kylin applied it, so it is this task's change.
+                track.applied(self.action, now, self.sent_at)
+                track.observe(seen.row, seen.asked, seen.answered)
+                check_count(loop, track, track.stop_undone(
+                    '%s %s; it landed on a launch YARN did not know yet (an ERROR after a kill in the job\'s history), '
+                    'whose RUNNING undid it (docs/kylin-api.md §3.3)' % (self.action, self.lost())))
+                continue
             track.observe(seen.row, seen.asked, seen.answered)
             if kind == GOAL:
                 track.remark('%s sent, its answer %s; %s' % (self.action, self.lost(), why))
@@ -230,6 +239,14 @@ class PutAttempt:
             if kind == RECORDS and seen is not None:
                 resolved[track.id] = self.from_records(track, seen, why)
         return resolved
+
+    def met_a_launch(self, track, seen):
+        """A STOP without a sign, the job RUNNING: did it land on a launch, whose RUNNING undid it? (``GET /records``)"""
+        before = self.before[track.id]
+        if before.status != RUNNING or not another_run(before, seen):
+            return False  # the run the STOP was sent to: it did not reach it
+        records = self.loop.waiter.records(track.id)
+        return records is not None and bool(stop_met_a_launch(records, before, seen))
 
     def from_records(self, track, seen, why):
         """A RESTART of a STARTING or STOPPING job: its history tells whether it was restarted after the send."""
@@ -368,8 +385,13 @@ def check_stop_undone(loop, track):
         relaunching, then = False, ' once it is RUNNING' if status == STARTING else ''
     else:
         return
-    count = track.stop_undone(why, relaunching)
-    if count > loop.client.retries:
-        track.failed('STOP not applied after %d attempts: %s' % (count, why))
-    else:
+    if check_count(loop, track, track.stop_undone(why, relaunching)):
         loop.warn('%s: %s; sending it again%s' % (track.id, why, then))
+
+
+def check_count(loop, track, count):
+    """A STOP that did not take, the ``count``-th write of the job that did not: it fails beyond ``retries``."""
+    if count > loop.client.retries:
+        track.failed('STOP not applied after %d attempts: %s' % (count, track.unsettled[1]))
+        return False
+    return True

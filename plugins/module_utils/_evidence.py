@@ -248,23 +248,39 @@ def restart_in_records(records, before, after):
     return any(rec.get('action') == START and rec['create_time'] > min(stops) for rec in fresh)
 
 
+def another_run(before, after):
+    """Whether ``after`` shows the job running another run than ``before``: another YARN application, or a newer record."""
+    return bool(newer_record(after, before) or (after.app and before.app and after.app != before.app))
+
+
 def stop_met_a_launch(records, before, after):
-    """Whether the ERROR that ``after`` shows, after a STOP sent when ``before`` showed the job RUNNING, is that
-    STOP landing on a launch not yet accepted by YARN, the launch going on (``records``: ``GET /records``,
-    newest first, read just after ``after``).
+    """Whether a STOP sent when ``before`` showed the job RUNNING landed on a launch YARN did not know yet, as
+    ``records`` (``GET /records``, newest first, read just after the row ``after``; a launch may complete between
+    the two reads) show.
 
     A STOP of a job without an application writes ERROR (docs/kylin-api.md §3.3): its application died, or it
     was being launched. An epoch take-over kills the job (a STOP record) and launches it again; a STOP held
-    behind it lands on that launch, and the launch's RUNNING will overwrite the ERROR. So: the newest record is
-    the ERROR, and between it and the newest START (the RUNNING of the snapshot, or a later one) there is a STOP
-    record: the job was stopped, then launched (a launch writes no record until RUNNING), then the STOP met
-    it. Read by order, not by time: a take-over's kill can come within milliseconds of the snapshot. None when
-    the history cannot tell (disagreeing with the list, or the job not RUNNING when the STOP was sent).
+    behind it lands on that launch, and the launch's RUNNING then overwrites the ERROR. So, read by order (a
+    take-over's kill can come within milliseconds of the snapshot): an ERROR record, and older than it, before
+    any START, a STOP record. ``after`` shows the ERROR (the newest record), or a RUNNING of another run than
+    the snapshot's (a new application or a newer record) whose START is the newest record, the ERROR just
+    before it: the launch already undid the STOP. None when the history cannot tell (disagreeing with the
+    list, or the job not RUNNING when the STOP was sent).
     """
-    if (after.status != ERROR or after.launching_error or before is None or before.status != RUNNING
-            or not records or records[0].get('action') != ERROR):
+    if before is None or before.status != RUNNING or not records:
         return None
-    for rec in records[1:]:
+    if after.status == ERROR and not after.launching_error:
+        # the launch may have completed between the list read and this one: its START is then the newest
+        history = records[1:] if records[0].get('action') == START else records
+    elif after.status == RUNNING and another_run(before, after):
+        if records[0].get('action') != START:
+            return None
+        history = records[1:]
+    else:
+        return None
+    if not history or history[0].get('action') != ERROR:
+        return None if after.status == ERROR else False
+    for rec in history[1:]:
         if rec.get('action') == STOP:
             return True
         if rec.get('action') == START:

@@ -232,4 +232,17 @@ CASES = [
             job_ids=('m0_merge', 'm1_merge', 'm2_build'), state='stopped', force=True, timeout=2,
             timing=Timing(start_delay=2.0, stop_delay=200.0, kill=21.0), faults=Faults(lost=3),
             settle_on_write=True)),
+    Case(
+        name='a-held-stop-that-met-a-launch-its-answer-lost',
+        why='One RUNNING job to stop, `retries: 0`; its STOP is held behind an epoch take-over, lands as ERROR on the '
+            'relaunch YARN does not know yet, and its answer is held past the timeout. When the task reads again, '
+            'the launch has overwritten the ERROR: RUNNING. The history shows the STOP was applied (an ERROR after '
+            'the take-over\'s kill): it is this task\'s change, even though it did not take, and with no retry '
+            'left the job fails saying so.',
+        found='make soak, seed 464709737 (shrunk by hand; there with three refusals before it, `retries: 3`)',
+        before='engine (h/engine2 bb41159): settles the lost STOP on the RUNNING alone ("still RUNNING"), reports '
+               'changed: false and no action, though Kylin applied it',
+        scenario=Scenario(
+            jobs=jobs(('RUNNING', 'STOPPED')), models=('m0',), job_types=('build',), state='stopped', retries=0,
+            timeout=2, timing=Timing(start_delay=20.0, stop_delay=1.0, kill=0.2), faults=Faults(held=1, late=1))),
 ]

@@ -205,9 +205,12 @@ UNBOUNDED = 1000
 
 
 def put_failures(scenario):
-    """How many status PUTs the faults may refuse or leave unanswered without applying them (UNBOUNDED: a rate)."""
+    """How many status PUTs the faults may refuse or leave unanswered without applying them (UNBOUNDED: a rate).
+
+    A held write counts too: behind its take-over a STOP can land on the job the take-over relaunched, where the
+    launch undoes it (docs/kylin-api.md §3.3), and sending it again takes one of the ``retries``."""
     faults = scenario.faults
-    count = faults.epoch_moved + faults.transfer_failed + faults.metadata_unreachable
+    count = faults.epoch_moved + faults.transfer_failed + faults.metadata_unreachable + faults.held
     if faults.unbound:
         # every write is refused: a lost or late answer hides the refusal, and nothing was applied
         count += faults.lost + faults.late + faults.owner_unreachable

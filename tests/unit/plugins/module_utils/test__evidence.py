@@ -171,11 +171,29 @@ def test_an_error_after_a_stop_is_a_stop_that_met_a_launch_only_after_a_kill():
     # A launch that failed lists ERROR with launching_error (no record of its own): not this case.
     failed = seen('ERROR', 8.5, modified=2000, app='', launching_error=True)
     assert V.stop_met_a_launch(records(('ERROR', base + 101500), ('STOP', base + 101000)), snap, failed) is None
-    # The history disagrees with the list (its newest is not the ERROR): no verdict.
-    assert V.stop_met_a_launch(records(('START', base + 101500), ('STOP', base + 101000)), snap, after) is None
+    # The launch completed between the list read (ERROR) and the history: its START is the newest record.
+    assert V.stop_met_a_launch(records(('START', base + 110500), ('ERROR', base + 101500), ('STOP', base + 101000),
+                                       ('START', base - 500000)), snap, after) is True
+    # The history disagrees with the list (its newest is not the ERROR nor a launch after it): no verdict.
+    assert V.stop_met_a_launch(records(('STOP', base + 101500), ('START', base + 101000)), snap, after) is None
     # Read by order: a kill within the same millisecond as the snapshot's read still shows.
     assert V.stop_met_a_launch(records(('ERROR', base + 100000), ('STOP', base + 100000), ('START', base + 100000)),
                                snap, after) is True
     # A STOP record older than the snapshot's START (an earlier run) is not this kill.
     assert V.stop_met_a_launch(records(('ERROR', base + 101500), ('START', base - 500000), ('STOP', base - 600000)),
                                snap, after) is False
+
+
+def test_a_running_job_whose_history_shows_the_stop_met_a_launch():
+    snap = before('RUNNING')
+    base = 10 ** 12
+    relaunched = seen('RUNNING', 5.0, modified=2000, app='application_2')
+    history = records(('START', base + 105000), ('ERROR', base + 101500), ('STOP', base + 101000),
+                      ('START', base - 500000))
+    assert V.stop_met_a_launch(history, snap, relaunched) is True
+    # The launch completed after a kill, but no ERROR: nothing shows a STOP met it (a STOPPING leaves no record).
+    assert V.stop_met_a_launch(records(('START', base + 105000), ('STOP', base + 101000), ('START', base - 500000)),
+                               snap, relaunched) is False
+    # Still the run the STOP was sent to (the same application, the snapshot's record): no verdict, no read needed.
+    assert not V.another_run(snap, seen('RUNNING', OLD))
+    assert V.stop_met_a_launch(history, snap, seen('RUNNING', OLD)) is None
