@@ -102,13 +102,19 @@ class Run:
         - A STOP or FORCE_STOP that reached a job already STOPPING: either way it ends STOPPED, with a STOP record.
         - An action another controller also applied to the job during the task: its evidence (a new record, a new
           YARN application) is the same as this task's.
+        - A STOP that landed on a launch YARN already knew (STARTING to STOPPING, then overwritten by the launch's
+          RUNNING, docs/kylin-api.md §3.3) and whose answer the task never got: STOPPING writes no record, so
+          once the launch overwrote it nothing a client reads shows it was applied. (On a launch YARN did not
+          know yet it writes ERROR, a record: the task must count that one.)
 
         The task may count them as its own or not (``changed``, ``action``).
         """
         job_id = self.ids[key]
         rivals = set(a['action'] for a in self.others(key))
         return [a['action'] for a in self.actions if a['job_id'] == job_id and a['user'] == TASK_USER and a['ok']
-                and ((a['status_before'] == 'STOPPING' and a['action'] in DOWN_ACTIONS) or a['action'] in rivals)]
+                and ((a['status_before'] == 'STOPPING' and a['action'] in DOWN_ACTIONS) or a['action'] in rivals
+                     or (a['action'] == 'STOP' and a['status_before'] == 'STARTING' and a['status_after'] == 'STOPPING'
+                         and (a.get('answer_lost') or a.get('client_gone'))))]
 
     def takeover_relaunched(self, key):
         """Whether an epoch take-over killed and relaunched the job while the task ran: the same history as a

@@ -119,6 +119,33 @@ def test_a_launch_under_way_when_a_stopped_task_ended_fails_promise_1():
     assert names(oracle.check(run(sc, actions, late, reported))) == ['ends_in_desired_state']
 
 
+def test_a_stop_lost_on_a_launch_with_its_answer_may_count_either_way():
+    """A held STOP landed on the take-over's relaunch (STOPPING, no record), its answer lost, and the launch's RUNNING
+    overwrote it: nothing shows it was applied, so the task may not count it; sent again, the second one counts."""
+    sc = scenario('stopped', ('RUNNING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',),
+                  faults=Faults(held=1, late=1))
+    lost = dict(act('m0_build', 'STOP', T0 + 100, before='STARTING', after='STOPPING'), answer_lost=True)
+    again = act('m0_build', 'STOP', T0 + 900, before='RUNNING', after='STOPPING')
+    moves = [move('m0_build', 'STOPPED', T0 + 90, 'takeover'), move('m0_build', 'STARTING', T0 + 90, 'takeover'),
+             move('m0_build', 'STOPPING', T0 + 100, 'STOP'), move('m0_build', 'RUNNING', T0 + 500, 'launch'),
+             move('m0_build', 'STOPPING', T0 + 900, 'STOP'), move('m0_build', 'STOPPED', T0 + 1200, 'stopped')]
+    reported = [job('m0_build', 'STOP', True, 'STOPPED', before='RUNNING')]
+    assert oracle.check(run(sc, [lost, again], moves, reported)) == []
+    # Not sent again: the job runs; the task may fail for it only because retries are used up (held counts).
+    failed = [job('m0_build', None, False, 'RUNNING', before='RUNNING',
+                  error='STOP not applied after 1 attempts: it landed while the job was being launched')]
+    res = run(dataclasses.replace(sc, retries=0), [lost], moves[:4], failed, failed=True,
+              msg='1 of 1 jobs failed: STOP not applied after 1 attempts')
+    assert oracle.check(res) == []
+    # With its answer received, the task knows it was applied: it must count it.
+    answered = dict(lost, answer_lost=False)
+    res = run(sc, [answered, again], moves, [job('m0_build', 'STOP', True, 'STOPPED', before='RUNNING')])
+    assert oracle.check(res) == []
+    res = run(sc, [answered], moves[:4], [job('m0_build', None, False, 'RUNNING', before='RUNNING', error='x')],
+              failed=True, msg='STOP not applied after 1 attempts')
+    assert 'changed_is_true' in names(oracle.check(res))
+
+
 def test_a_second_start_fails_promise_2():
     res = started_all(scenario())
     res.actions.append(act('m0_build', 'START', T0 + 600))
