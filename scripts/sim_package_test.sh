@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 work=$(realpath -m "$1") artifact=$2
-fixtures='kylin_sim kylin_sim_module kylin_sim_session kylin_sim_factory kylin_playbook wait_until'
+fixtures='kylin_sim kylin_sim_module kylin_sim_session kylin_sim_clean kylin_sim_factory kylin_playbook wait_until'
 
 rm -rf "$work"
 "$UV" venv --quiet --seed --python "${PYTHON:-python3}" "$work/venv"

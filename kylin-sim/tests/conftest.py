@@ -1,5 +1,6 @@
 """Fixtures for the simulator's own tests: one server per session (the plugin's ``kylin_sim_session``),
-reset before each test. Run them with the package installed (``make sim-test``)."""
+reset before each test that asks for ``ctl`` or ``kylin`` (the plugin's ``kylin_sim_clean``). Run them
+with the package installed (``make sim-test``)."""
 
 import pytest
 import requests
@@ -74,14 +75,14 @@ def kylin_sim_session_options():
 
 @pytest.fixture(name="sim", scope="session")
 def sim_fixture(kylin_sim_session):
-    """The session's simulator (in-process, empty seed, the fast timing settings)."""
+    """The session's simulator (in-process, empty seed, the fast timing settings), as it is."""
     return kylin_sim_session
 
 
 @pytest.fixture(name="ctl")
-def ctl_fixture(sim):
+def ctl_fixture(kylin_sim_clean):
     """Its control client, after a reset to the empty seed."""
-    return sim.reset("empty")
+    return kylin_sim_clean.ctl
 
 
 @pytest.fixture(name="kylin")

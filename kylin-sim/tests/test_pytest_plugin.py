@@ -54,6 +54,24 @@ def test_process_kill_and_start_again(kylin_sim):
     assert sorted(job["id"] for job in kylin_sim.ctl.jobs()) == sorted(job_ids)  # from the state file
 
 
+def test_kylin_sim_clean_is_the_session_simulator_reset(kylin_sim_clean, kylin_sim_session):
+    # the same server as the session's, reset: start-up config (the suite's retry settings), no faults,
+    # no models, no counters or logs, whatever the test before left
+    assert kylin_sim_clean is kylin_sim_session
+    ctl = kylin_sim_clean.ctl
+    assert ctl.health()["jobs"] == 0 and ctl.actions() == [] and ctl.counters()["requests"] == {}
+    assert ctl.config()["retry_interval"] == 0.3 and ctl.faults() == {}
+    ctl.add_model("p1", "m1", build={"status": "RUNNING"})
+    ctl.set_config(start_delay=9)
+    ctl.set_faults(error_count=3)
+
+
+def test_kylin_sim_clean_again_after_a_dirty_test(kylin_sim_clean):
+    ctl = kylin_sim_clean.ctl
+    assert ctl.health()["jobs"] == 0 and ctl.faults() == {}
+    assert ctl.config()["start_delay"] == FAST["start_delay"]
+
+
 def test_in_process_cannot_be_killed(kylin_sim):
     with pytest.raises(RuntimeError, match="process=True"):
         kylin_sim.kill()
@@ -127,6 +145,23 @@ def test_playbook_from_a_file_check_mode_and_inventory(kylin_playbook, tmp_path)
     res = kylin_playbook(path, inventory=inventory, check=True, args=["-v"])
     assert res.rc == 0, res
     assert res.task("mode")["host"] == "web1" and res.result("mode")["msg"] == "True web1"
+
+
+def test_playbook_as_typed_both_streams_and_every_hosts_recap(kylin_playbook, tmp_path):
+    (tmp_path / "hosts.ini").write_text("".join("%s ansible_connection=local ansible_python_interpreter=%s\n" % (
+        host, sys.executable) for host in ("a", "b")))
+    tasks = [{"name": "hello", "ansible.builtin.debug": {"msg": "hello"}},
+             {"name": "b fails", "ansible.builtin.fail": {"msg": "no"}, "when": "inventory_hostname == 'b'"}]
+    # hosts "all:nowhere": ansible-playbook warns on stderr that "nowhere" matches no host
+    res = kylin_playbook.run([play(tasks, hosts="all:nowhere")], inventory=False, args=["-i", "hosts.ini"],
+                             cwd=tmp_path, stderr_to_stdout=True)
+    assert res.rc == 2, res
+    assert res.command.count("-i") == 1 and res.command[res.command.index("-i") + 1] == "hosts.ini"
+    assert sorted(res.recaps) == ["a", "b"] and res.recap_of("b") == res.recaps["b"]
+    assert (res.recaps["a"]["ok"], res.recaps["a"]["failed"], res.recaps["b"]["failed"]) == (1, 0, 1)
+    assert "Could not match supplied host pattern, ignoring: nowhere" in res.output and res.stderr == ""
+    with pytest.raises(AssertionError, match="no PLAY RECAP line for localhost"):
+        res.recap_of("localhost")
 
 
 def test_playbook_started_in_the_background(kylin_playbook, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import Kylin
 from kylin_sim import seeds
-from kylin_sim.control import SimControlError
+from kylin_sim.control import LIST, PARAMS_PUT, STATUS_PUT, SimControlError
 
 
 def test_demo_seed_is_deterministic_and_believable(sim, ctl):
@@ -126,3 +126,31 @@ def test_control_helpers_for_the_corrections(ctl):
     assert ctl.unbind_projects("p1")["unbound_projects"] == ["p1"]
     assert ctl.unbind_projects()["unbound_projects"] == []
     assert ctl.kills(by="listener") == []
+
+
+def test_helpers_models_statuses_actions_and_counts(ctl, kylin):
+    made = ctl.add_models("p1", 3, status="RUNNING", merge_status="STOPPED")
+    assert list(made) == ["m0", "m1", "m2"]
+    build, merge = made["m1"]
+    assert build.endswith("_build") and merge.endswith("_merge")
+    assert list(ctl.add_models("p2", 2, prefix="x", digits=2)) == ["x00", "x01"]  # STOPPED, project created
+    statuses = ctl.statuses("p1")
+    assert statuses == dict([(b, "RUNNING") for b, m in made.values()] + [(m, "STOPPED") for b, m in made.values()])
+    assert set(ctl.statuses()) == set(statuses) | set(ctl.statuses("p2"))
+    assert ctl.statuses_by_name("p2") == {("x00", "build"): "STOPPED", ("x00", "merge"): "STOPPED",
+                                          ("x01", "build"): "STOPPED", ("x01", "merge"): "STOPPED"}
+    assert ctl.by_name("p1")[("p1", "m1", "merge")]["id"] == merge
+    assert ctl.job_id("m1") == build and ctl.job_id("m1", "merge", project="p1") == merge
+    ctl.add_models("p2", 1)  # a second m0, in another project
+    with pytest.raises(SimControlError, match="2 build jobs of a model 'm0'"):
+        ctl.job_id("m0")
+    assert ctl.job_id("m0", project="p2") == ctl.by_name("p2")[("p2", "m0", "build")]["id"]
+    ctl.set_config(stop_delay=3600)  # the job stays STOPPING
+    ctl.clear_counters()
+    assert kylin.act("STOP", [build], project="p1").status_code == 200
+    assert kylin.act("START", [build], project="p1").status_code != 200  # STOPPING: refused, not applied
+    kylin.rows(project="p1")
+    assert ctl.applied() == [(build, "STOP")] and ctl.applied(action="START") == []
+    assert ctl.applied(job_id=merge) == []
+    assert ctl.request_count(STATUS_PUT) == 2 and ctl.request_count(LIST) == 1
+    assert ctl.request_count(STATUS_PUT, LIST, PARAMS_PUT) == 3

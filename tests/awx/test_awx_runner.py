@@ -10,10 +10,10 @@ whose converge.yml imports kylin.streaming.converge) with a desired-state file, 
 ``env/extravars`` (the survey's answers) and ``env/envvars``: exactly the environment that the
 credential type of extensions/awx/credential_type.yml injects (tests/awx/awx_credential.py does
 what AWX does with it). The collection is found where an execution environment has it installed
-(ANSIBLE_COLLECTIONS_PATH, the build copy); no KYLIN_* variable comes from anywhere else. The
-simulator serves HTTPS with a self-signed certificate, so the run works only if the CA file that
-AWX writes from the credential reaches the modules. Outcomes are judged from the simulator's state
-and action log.
+(ANSIBLE_COLLECTIONS_PATH, the installed artifact); no KYLIN_* variable comes from anywhere else. The
+simulator (``sim``, the session's, reset to the demo seed before each test: tests/conftest.py) serves
+HTTPS with a self-signed certificate, so the run works only if the CA file that AWX writes from the
+credential reaches the modules. Outcomes are judged from the simulator's state and action log.
 """
 
 import glob
@@ -26,15 +26,11 @@ import sys
 import pytest
 import yaml
 
-from kylin_sim.control import SimControl
-from kylin_sim.server import SimServer
-
 import awx_credential
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CREDENTIAL_TYPE = os.path.join(ROOT, 'extensions', 'awx', 'credential_type.yml')
 PROJECT = os.path.join(ROOT, 'extensions', 'awx', 'project')
-FAST = {'start_delay': 0.3, 'yarn_accept_delay': 0.1, 'stop_delay': 0.2, 'kill_delay': 0.01}
 USER, PASSWORD = 'awx_automation', 'S3cret-AWX-pass!'
 DESIRED = {'kylin_streaming_jobs': [
     {'project': 'streaming_demo', 'models': ['orders_rt', 'clickstream']},
@@ -50,45 +46,20 @@ def load(path):
         return yaml.safe_load(handle)
 
 
-def collections_path():
-    path = os.environ.get('ANSIBLE_COLLECTIONS_PATH') or os.path.join(ROOT, '.build')
-    if not os.path.isdir(os.path.join(path, 'ansible_collections', 'kylin', 'streaming', 'playbooks')):
-        pytest.fail('kylin.streaming is not in %s: run `make awx-test` (it installs the built artifact)' % path)
-    return path
+@pytest.fixture(scope='session')
+def kylin_sim_session_options(self_signed, collections_root):  # pylint: disable=unused-argument
+    """The session's simulator: HTTPS with the self-signed certificate, the demo seed (the installed artifact
+    must be there first)."""
+    return {'seed': 'demo', 'cert': self_signed[0], 'key': self_signed[1]}
 
 
-@pytest.fixture(name='tls', scope='module')
-def tls_fixture(tmp_path_factory):
-    """A self-signed certificate for 127.0.0.1 (openssl CLI) and its key."""
-    workdir = tmp_path_factory.mktemp('tls')
-    cert, key = str(workdir / 'cert.pem'), str(workdir / 'key.pem')
-    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2',
-                    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-                    '-keyout', key, '-out', cert], check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    return cert, key
+@pytest.fixture(name='automation_user', autouse=True)
+def automation_user_fixture(ctl):
+    """The credential's user, with OPERATION on the demo project (after the reset of ``ctl``)."""
+    ctl.add_user(USER, PASSWORD, permissions={'streaming_demo': 'OPERATION'})
 
 
-@pytest.fixture(name='sim', scope='module')
-def sim_fixture(tls):
-    server = SimServer(host='127.0.0.1', port=0, seed='demo', certfile=tls[0], keyfile=tls[1], config=FAST).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(name='ctl')
-def ctl_fixture(sim, tls):
-    control = SimControl(sim.url, cafile=tls[0])
-    control.reset('demo')
-    control.add_user(USER, PASSWORD, permissions={'streaming_demo': 'OPERATION'})
-    return control
-
-
-def statuses(ctl):
-    return dict(((job['model_alias'], job['job_type'].split('_')[1].lower()), job['status'])
-                for job in ctl.jobs(project='streaming_demo'))
-
-
-def run_job(tmp_path, inputs, survey):
+def run_job(tmp_path, inputs, survey, collections_root):
     """Run the converge job template through ansible-runner; return (rc, status, stdout, private data dir)."""
     credential_type = load(CREDENTIAL_TYPE)
     data_dir = tmp_path / 'job'
@@ -104,7 +75,7 @@ def run_job(tmp_path, inputs, survey):
         yaml.safe_dump(survey, handle)
     # The runner's own environment: the execution environment's (collection installed), no KYLIN_*.
     env = dict((key, value) for key, value in os.environ.items() if not key.startswith('KYLIN_'))
-    env.update({'ANSIBLE_COLLECTIONS_PATH': collections_path(), 'ANSIBLE_NOCOLOR': '1',
+    env.update({'ANSIBLE_COLLECTIONS_PATH': collections_root, 'ANSIBLE_NOCOLOR': '1',
                 'PATH': os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', '')})
     runner = os.path.join(os.path.dirname(sys.executable), 'ansible-runner')
     proc = subprocess.run([runner, 'run', str(data_dir), '-p', 'converge.yml', '--ident', 'job1'], env=env,
@@ -137,17 +108,17 @@ def test_credential_type_is_valid_for_awx_and_injects_exactly_the_connection(tmp
     assert env['KYLIN_CA_PATH'] == '' and env['KYLIN_VALIDATE_CERTS'] == 'True'
 
 
-def test_converge_job_template_runs_with_the_injected_credential(ctl, sim, tls, tmp_path):
-    with open(tls[0], encoding='utf-8') as handle:
+def test_converge_job_template_runs_with_the_injected_credential(ctl, sim, self_signed, tmp_path, collections_root):
+    with open(self_signed[0], encoding='utf-8') as handle:
         pem = handle.read()
-    before = statuses(ctl)
+    before = ctl.statuses_by_name('streaming_demo')
     assert [key for key in EXPECTED if before[key] != EXPECTED[key]], 'the demo seed must need changes'
     inputs = {'url': sim.url, 'username': USER, 'password': PASSWORD, 'validate_certs': True, 'ca_cert': pem}
     survey = {'kylin_desired_state_file': 'desired/test.yml', 'kylin_streaming_jobs_poll_interval': 0.2}
-    rc, status, stdout, envvars, artifacts = run_job(tmp_path, inputs, survey)
+    rc, status, stdout, envvars, artifacts = run_job(tmp_path, inputs, survey, collections_root)
     assert (rc, status) == (0, 'successful'), stdout
     assert envvars['KYLIN_URL'].startswith('https://127.0.0.1:')
-    after = statuses(ctl)
+    after = ctl.statuses_by_name('streaming_demo')
     assert dict((key, after[key]) for key in EXPECTED) == EXPECTED
     # Untouched models stay as they were.
     assert dict((key, value) for key, value in after.items() if key not in EXPECTED) == \
@@ -165,19 +136,20 @@ def test_converge_job_template_runs_with_the_injected_credential(ctl, sim, tls, 
 
     # Run again: nothing to change, no action sent.
     count = len(actions)
-    rc, status, stdout, _envvars, _artifacts = run_job(tmp_path / 'again', inputs, survey)
+    rc, status, stdout, _envvars, _artifacts = run_job(tmp_path / 'again', inputs, survey, collections_root)
     assert (rc, status) == (0, 'successful'), stdout
     assert len(ctl.actions()) == count
     assert 'changed=0' in stdout.replace(' ', '')
 
 
-def test_without_the_ca_certificate_the_job_fails_before_any_change(ctl, sim, tmp_path):
-    before = statuses(ctl)
+def test_without_the_ca_certificate_the_job_fails_before_any_change(ctl, sim, tmp_path, collections_root):
+    before = ctl.statuses_by_name('streaming_demo')
     inputs = {'url': sim.url, 'username': USER, 'password': PASSWORD, 'validate_certs': True}
-    rc, status, stdout, envvars, _artifacts = run_job(tmp_path, inputs, {'kylin_desired_state_file': 'desired/test.yml'})
+    rc, status, stdout, envvars, _artifacts = run_job(tmp_path, inputs, {'kylin_desired_state_file': 'desired/test.yml'},
+                                                      collections_root)
     assert envvars['KYLIN_CA_PATH'] == ''
     assert rc != 0 and status == 'failed', stdout
     assert 'TLS error' in stdout and 'CERTIFICATE_VERIFY_FAILED' in stdout, stdout
     assert PASSWORD not in stdout
     assert ctl.actions() == []
-    assert statuses(ctl) == before
+    assert ctl.statuses_by_name('streaming_demo') == before

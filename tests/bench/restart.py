@@ -15,16 +15,20 @@ all multiplied by ``--scale``. Writes the section "Restarting N running jobs" of
 """
 
 import argparse
+import collections
 import os
 import re
 import sys
 import time
 
+from kylin_sim.control import LIST, STATUS_PUT
+from kylin_sim.playbook import install_collection_loader
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+sys.path.insert(0, os.path.join(ROOT, 'tests'))
+from generated_docs import mark  # noqa: E402  pylint: disable=wrong-import-position
 BEGIN, END = '<!-- bench-restart:begin -->', '<!-- bench-restart:end -->'
 PROJECT = 'p1'
-STATUS_PUT = 'PUT /kylin/api/streaming_jobs/status'
-LIST = 'GET /kylin/api/streaming_jobs'
 REAL = dict(kill_delay=21.0, start_work=1.0, stop_work=0.2, stop_delay=30.0, start_delay=20.0, yarn_accept_delay=5.0)
 
 
@@ -36,14 +40,12 @@ def run_one(ctl, url, size, method, scale, poll):
     from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler
 
     ctl.reset('empty')
-    ctl.add_project(PROJECT)
-    for number in range(size // 2):
-        ctl.add_model(PROJECT, 'm%03d' % number, build={'status': 'RUNNING'}, merge={'status': 'RUNNING'})
+    models = list(ctl.add_models(PROJECT, size // 2, status='RUNNING', digits=3))
     ctl.set_config(time_scale=scale, **REAL)
     ctl.clear_counters()
     timing = dict(kill_seconds=REAL['kill_delay'] * scale, start_seconds=REAL['start_work'] * scale,
                   stop_seconds=REAL['stop_work'] * scale, read_lag_seconds=0)
-    options = JobOptions.of(project=PROJECT, models=['m%03d' % n for n in range(size // 2)], state='restarted',
+    options = JobOptions.of(project=PROJECT, models=models, state='restarted',
                             restart_method=method, poll_interval=poll, wait_timeout=600, server_timing=timing)
     client = KylinClient(url, username='ADMIN', password='KYLIN', timeout=60)
     began = time.monotonic()
@@ -54,11 +56,8 @@ def run_one(ctl, url, size, method, scale, poll):
     jobs = ctl.jobs(project=PROJECT)
     assert all(job['status'] == 'RUNNING' for job in jobs), jobs
     requests = ctl.counters()['requests']
-    actions = {}
-    for entry in ctl.actions():
-        if entry['ok']:
-            actions[entry['action']] = actions.get(entry['action'], 0) + 1
-    kills = ctl.request('GET', '/_sim/kills')['kills']
+    actions = dict(collections.Counter(action for dummy, action in ctl.applied()))
+    kills = ctl.kills()
     return dict(size=size, method=method, wall=wall, real=wall / scale, puts=requests.get(STATUS_PUT, 0),
                 reads=requests.get(LIST, 0), actions=actions, kills=len(kills),
                 live_kills=sum(1 for k in kills if k.get('live_driver')))
@@ -97,7 +96,7 @@ def render(rows, scale):
 
 
 def write_section(path, text):
-    old = open(path, encoding='utf-8').read() if os.path.exists(path) else '# Benchmarks\n'
+    old = open(path, encoding='utf-8').read() if os.path.exists(path) else '# Benchmarks\n\n%s\n' % mark('docs/benchmarks.md')
     if BEGIN in old and END in old:
         new = re.sub(re.escape(BEGIN) + '.*?' + re.escape(END) + '\n?', lambda m: text, old, flags=re.S)
     else:
@@ -105,16 +104,6 @@ def write_section(path, text):
         new = old.replace(marker, '\n' + text + marker, 1) if marker in old else old.rstrip('\n') + '\n\n' + text
     with open(path, 'w', encoding='utf-8') as handle:
         handle.write(new)
-
-
-def install_collection_finder():
-    """Import ``ansible_collections.*`` from the build copy (ANSIBLE_COLLECTIONS_PATH), as ansible-playbook does."""
-    # pylint: disable=import-outside-toplevel
-    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-    roots = [p for p in os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep) if p]
-    if not roots:
-        sys.exit('ANSIBLE_COLLECTIONS_PATH is not set; run this through `make bench-restart`')
-    _AnsibleCollectionFinder(paths=roots)._install()  # pylint: disable=protected-access
 
 
 def main(argv=None):
@@ -125,7 +114,7 @@ def main(argv=None):
     parser.add_argument('--output', default=os.path.join(ROOT, 'docs', 'benchmarks.md'))
     parser.add_argument('--no-write', action='store_true', help='print only')
     args = parser.parse_args(argv)
-    install_collection_finder()
+    install_collection_loader(hint='run this through `make bench-restart`, which syncs the build copy first')
     from kylin_sim.control import SimControl  # pylint: disable=import-outside-toplevel
     from kylin_sim.server import SimServer  # pylint: disable=import-outside-toplevel
     server = SimServer(port=0, seed='empty').start()

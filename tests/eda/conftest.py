@@ -2,11 +2,12 @@
 # Copyright: (c) 2026, kylin.streaming contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fixtures of the Event-Driven Ansible suite (``make eda-test``); simulators come from the kylin_sim plugin.
+"""Fixtures of the Event-Driven Ansible suite (``make eda-test``); simulators come from the kylin_sim plugin
+(``sim``, ``ctl``: the session's, reset before each test, tests/conftest.py).
 
 The source plugin is loaded the way ansible-rulebook loads it, with ``runpy.run_path`` on the file
 of the installed collection (the build copy ``make collection`` keeps under ``.build``), so that
-its imports of the collection's client are the ones a user's run makes.
+its imports of the collection's module_utils are the ones a user's run makes.
 """
 
 import os
@@ -14,20 +15,9 @@ import runpy
 
 import pytest
 
-TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ROOT = os.path.dirname(TESTS)
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SOURCE = os.path.join('ansible_collections', 'kylin', 'streaming', 'extensions', 'eda', 'plugins', 'event_source',
                       'job_events.py')
-
-
-def collections_path():
-    """Where kylin.streaming is installed: ANSIBLE_COLLECTIONS_PATH, else the build copy."""
-    path = os.environ.get('ANSIBLE_COLLECTIONS_PATH') or os.path.join(ROOT, '.build')
-    path = path.split(os.pathsep)[0]
-    if not os.path.exists(os.path.join(path, SOURCE)):
-        pytest.fail('kylin.streaming (with extensions/eda) is not in %s: run `make eda-test`, or `make collection` first'
-                    % path)
-    return path
 
 
 def eda_bin():
@@ -40,6 +30,6 @@ def eda_bin():
 
 
 @pytest.fixture(name='source', scope='session')
-def source_fixture():
+def source_fixture(collections_root):
     """The job_events module's globals, as ansible-rulebook's runpy.run_path gives them."""
-    return runpy.run_path(os.path.join(collections_path(), SOURCE))
+    return runpy.run_path(os.path.join(collections_root, SOURCE))

@@ -21,7 +21,7 @@ import pytest
 
 from kylin_sim.testing import wait_until
 
-from conftest import collections_path, eda_bin
+from conftest import eda_bin
 
 PROJECT = 'p1'
 USER, PASSWORD = 'EDA', 'Sup3r-Secret-9'
@@ -32,7 +32,7 @@ WAIT = 120.0  # bound for one awaited outcome: a JVM start plus a few playbook r
 class Rulebook:
     """``ansible-rulebook -r kylin.streaming.heal`` in a process of its own, output in a file."""
 
-    def __init__(self, workdir, sim, variables):
+    def __init__(self, workdir, sim, variables, collections_root):
         self.workdir = str(workdir)
         self.log_path = os.path.join(self.workdir, 'rulebook.log')
         inventory = os.path.join(self.workdir, 'inventory.yml')
@@ -44,7 +44,7 @@ class Rulebook:
             json.dump(variables, handle)
         env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('KYLIN_', 'ANSIBLE_')))
         env.update({'KYLIN_URL': sim.url, 'KYLIN_USERNAME': USER, 'KYLIN_PASSWORD': PASSWORD,
-                    'ANSIBLE_COLLECTIONS_PATH': collections_path(), 'ANSIBLE_NOCOLOR': '1',
+                    'ANSIBLE_COLLECTIONS_PATH': collections_root, 'ANSIBLE_NOCOLOR': '1',
                     'ANSIBLE_LOCALHOST_WARNING': 'false', 'PATH': eda_bin() + os.pathsep + env.get('PATH', '')})
         cmd = [os.path.join(eda_bin(), 'ansible-rulebook'), '-r', 'kylin.streaming.heal', '-i', inventory,
                '--vars', vars_file, '--print-events']
@@ -79,14 +79,14 @@ class Rulebook:
 
 
 @pytest.fixture(name='rulebook')
-def rulebook_fixture(tmp_path):
+def rulebook_fixture(tmp_path, collections_root):
     started = []
 
     def start(sim, **variables):
         values = {'kylin_project': PROJECT, 'kylin_eda_interval': INTERVAL, 'kylin_poll_interval': 0.2,
                   'kylin_max_failures': 2, 'kylin_failure_window': 3600, 'kylin_wait_timeout': 60}
         values.update(variables)
-        book = Rulebook(tmp_path, sim, values)
+        book = Rulebook(tmp_path, sim, values, collections_root)
         started.append(book)
         return book
     yield start

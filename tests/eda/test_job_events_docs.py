@@ -15,30 +15,28 @@ import re
 
 import yaml
 
-from conftest import collections_path
-
 FRAGMENT = os.path.join('ansible_collections', 'kylin', 'streaming', 'plugins', 'doc_fragments', 'connection.py')
 
 
-def fragment_options():
+def fragment_options(collections_root):
     namespace = {}
-    with open(os.path.join(collections_path(), FRAGMENT)) as handle:
+    with open(os.path.join(collections_root, FRAGMENT)) as handle:
         exec(compile(handle.read(), FRAGMENT, 'exec'), namespace)  # pylint: disable=exec-used
     return yaml.safe_load(namespace['ModuleDocFragment'].DOCUMENTATION)['options']
 
 
-def documented_options(source):
+def documented_options(source, collections_root):
     doc = yaml.safe_load(source['DOCUMENTATION'])
     assert doc['extends_documentation_fragment'] == ['kylin.streaming.connection']
-    options = fragment_options()
+    options = fragment_options(collections_root)
     options.update(doc['options'])
     return options
 
 
-def test_documented_options_are_the_validated_ones(source):
+def test_documented_options_are_the_validated_ones(source, collections_root):
     events = source['_events']
     spec = events.generate_argspec(**events.EVENTS_SPEC)
-    documented = documented_options(source)
+    documented = documented_options(source, collections_root)
     assert sorted(documented) == sorted(spec)
     for name, option in spec.items():
         doc = documented[name]
@@ -54,8 +52,8 @@ def test_documented_options_are_the_validated_ones(source):
     assert spec['retries']['default'] == 1  # one retry per poll: the next poll comes soon anyway
 
 
-def test_the_example_uses_documented_options(source):
-    documented = documented_options(source)
+def test_the_example_uses_documented_options(source, collections_root):
+    documented = documented_options(source, collections_root)
     names = set(documented) | set(a for o in documented.values() for a in o.get('aliases') or [])
     for play in yaml.safe_load(source['EXAMPLES']):
         for entry in play['sources']:

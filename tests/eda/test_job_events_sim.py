@@ -4,9 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The job_events source against the simulator, through an asyncio queue, as ansible-rulebook runs it.
 
-Each test starts the source's ``main(queue, args)`` as a task, changes the simulator through its
-control API, and reads the events off the queue; request counts are read from the simulator's
-counters, not from the source.
+Each test starts the source's ``main(queue, args)`` as a task, changes the simulator (``sim``, the session's,
+reset before the test) through its control API, and reads the events off the queue; request counts are read
+from the simulator's counters, not from the source.
 """
 
 import asyncio
@@ -14,24 +14,11 @@ import contextlib
 import logging
 import os
 
-import pytest
+from kylin_sim.control import LIST
 
-LIST = 'GET /kylin/api/streaming_jobs'
 INTERVAL = 0.2
 WAIT = 15.0  # upper bound for one awaited event; never reached when things work
 PASSWORD = 'KYLIN'
-
-
-@pytest.fixture(name='sim')
-def sim_fixture(kylin_sim):
-    """The plugin's simulator for this test (in-process unless marked process=True), fast timing."""
-    return kylin_sim
-
-
-@pytest.fixture(name='ctl')
-def ctl_fixture(sim):
-    sim.ctl.add_project('p1')
-    return sim.ctl
 
 
 def args_for(sim, **extra):
@@ -135,8 +122,9 @@ def test_launch_failure_event(source, sim, ctl):
     assert ctl.status(build) == 'LAUNCHING_ERROR'
 
 
-@pytest.mark.kylin_sim(process=True, state_file=True)
-def test_burst_of_503_then_simulator_restart(source, sim, ctl):
+def test_burst_of_503_then_simulator_restart(source, kylin_sim_factory):
+    sim = kylin_sim_factory.make(process=True, state_file=True)  # killed and started again: its own process
+    ctl = sim.ctl
     build = ctl.add_model('p1', 'orders', build={'status': 'RUNNING'})['job_ids'][0]
 
     async def scenario():

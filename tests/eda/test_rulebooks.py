@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import collections_path, eda_bin
+from conftest import eda_bin
 
 RULEBOOKS = os.path.join('ansible_collections', 'kylin', 'streaming', 'extensions', 'eda', 'rulebooks')
 PARSE = '''
@@ -27,9 +27,9 @@ print(json.dumps({"sources": [s.source_name for s in rule_set.sources], "hosts":
 
 @pytest.mark.parametrize('name, action, hosts', [('heal.yml', 'run_playbook', ['localhost']),
                                                  ('heal_controller.yml', 'run_job_template', ['all'])])
-def test_rulebook_parses(name, action, hosts):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), PATH=eda_bin() + os.pathsep + os.environ['PATH'])
-    path = os.path.join(collections_path(), RULEBOOKS, name)
+def test_rulebook_parses(name, action, hosts, collections_root):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_root, PATH=eda_bin() + os.pathsep + os.environ['PATH'])
+    path = os.path.join(collections_root, RULEBOOKS, name)
     out = subprocess.run([os.path.join(eda_bin(), 'python'), '-c', PARSE, path], env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=120, check=False)
     assert out.returncode == 0, out.stdout

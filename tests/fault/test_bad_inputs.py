@@ -15,8 +15,10 @@ import re
 
 import pytest
 
+from kylin_sim.control import PARAMS_PUT, STATUS_PUT
 from kylin_sim.testing import play
-from conftest import PARAMS_PUT, PROJECT, STATUS_PUT, job_task, make_models, statuses
+
+from conftest import PROJECT, job_task
 
 USER = 'ops'
 # Each password has an alphanumeric core that survives any escaping (JSON, YAML, repr, URL encoding), so a
@@ -120,7 +122,7 @@ def test_bad_input(ctl, sim, ops_conn, run, facts, case):
     message, the server shows no PUT request, no action and no change in any job's status or params, and
     neither password (nor its Basic-auth token) appears in stdout, stderr or the results at `-vvv`."""
     module, args, faults, conn_changes, expected = CASES[case]
-    dummy, ids = make_models(ctl, 2, 'STOPPED', merge_status='RUNNING')
+    ids = ctl.add_models(PROJECT, 2, 'STOPPED', merge_status='RUNNING', digits=2)
     before = server_state(ctl)
     conn = dict(ops_conn, **substitute(conn_changes or {}, ids, sim.url))
     args = substitute(args, ids, sim.url)
@@ -158,7 +160,8 @@ def test_special_password_works_and_stays_hidden(ctl, sim, ops_conn, kylin_playb
     `module_defaults` starts the jobs (the server's action log shows user `ops`), and `job_info` with the
     connection from the environment (`KYLIN_URL`, `KYLIN_USERNAME`, `KYLIN_PASSWORD`) reads them; at `-vvv`
     the password and its Basic-auth token appear nowhere in the output or the results."""
-    aliases, ids = make_models(ctl, 2, 'STOPPED')
+    ids = ctl.add_models(PROJECT, 2, 'STOPPED', digits=2)
+    aliases = list(ids)
     plays = [
         play([job_task(models=aliases)], ops_conn, name='password in module_defaults'),
         play([{'name': 'inventory', 'kylin.streaming.job_info': {'project': PROJECT}}],
@@ -169,7 +172,7 @@ def test_special_password_works_and_stays_hidden(ctl, sim, ops_conn, kylin_playb
 
     assert res.rc == 0, res.describe()
     jobs = [j for pair in ids.values() for j in pair]
-    assert statuses(ctl) == dict((j, 'RUNNING') for j in jobs)
+    assert ctl.statuses(PROJECT) == dict((j, 'RUNNING') for j in jobs)
     assert sorted((a['job_id'], a['user'].lower(), a['ok']) for a in ctl.actions()) == sorted(
         (j, USER, True) for j in jobs)
     inventory = res.result('inventory')

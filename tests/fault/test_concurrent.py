@@ -9,7 +9,7 @@ import random
 import sys
 
 from kylin_sim.testing import play
-from conftest import all_ids, job_task, make_models, statuses
+from conftest import PROJECT, all_ids, job_task
 from kylin_sim.control import wait_until
 
 MODELS = 25  # 50 jobs
@@ -31,7 +31,8 @@ def test_four_playbooks_start_the_same_jobs(ctl, conn, kylin_playbook, tmp_path,
     not errors); every action the server refused was a KE-010035005; and across the four results each
     job is reported `changed` by exactly one playbook."""
     ctl.set_config(start_delay=1.0)
-    aliases, ids = make_models(ctl, MODELS, 'STOPPED')
+    ids = ctl.add_models(PROJECT, MODELS, 'STOPPED', digits=2)
+    aliases = list(ids)
     jobs = all_ids(ids)
     shuffled = list(jobs)
     random.Random(6).shuffle(shuffled)
@@ -63,7 +64,7 @@ def test_four_playbooks_start_the_same_jobs(ctl, conn, kylin_playbook, tmp_path,
 
     for res in results:
         assert res.rc == 0, res.describe()
-    assert statuses(ctl) == dict((job_id, 'RUNNING') for job_id in jobs)
+    assert ctl.statuses(PROJECT) == dict((job_id, 'RUNNING') for job_id in jobs)
     actions = ctl.actions()
     applied = collections.Counter(a['job_id'] for a in actions if a['ok'])
     assert applied == dict((job_id, 1) for job_id in jobs), applied

@@ -8,9 +8,13 @@ docs/design.md §4: a PUT is never blindly resent; after a failed PUT the jobs a
 those that did not move are sent again. So: no job acted on twice, and no false failure.
 """
 
+import collections
+
 import pytest
 
-from conftest import PROJECT, SIM_TIMING, STATUS_PUT, all_ids, job_task, make_models, ok_actions, statuses
+from kylin_sim.control import STATUS_PUT
+
+from conftest import PROJECT, SIM_TIMING, all_ids, job_task
 
 MODELS = 3  # 6 jobs: 3 builds, 3 merges
 
@@ -47,7 +51,8 @@ def test_put_outcome_unknown(ctl, run, facts, case):
         # STARTING -> (RESTART) -> STARTING: the status alone shows nothing; the module must find the
         # evidence (a new STOP record, a new YARN app) and not restart the jobs a second time.
         ctl.set_config(start_delay=3.0)
-    aliases, ids = make_models(ctl, MODELS, before)
+    ids = ctl.add_models(PROJECT, MODELS, before, digits=2)
+    aliases = list(ids)
     jobs = all_ids(ids)
     ctl.set_faults(**faults)
     args = dict(models=aliases, state=state)
@@ -63,8 +68,8 @@ def test_put_outcome_unknown(ctl, run, facts, case):
     result = res.result('converge')
     assert result['changed'] is True
     assert all(j['changed'] and not j['error'] for j in result['jobs']), result['jobs']
-    assert set(statuses(ctl).values()) == {after}, statuses(ctl)
-    applied = ok_actions(ctl)
+    assert set(ctl.statuses(PROJECT).values()) == {after}, ctl.statuses(PROJECT)
+    applied = collections.Counter(ctl.applied())
     assert applied == dict(((job_id, action), 1) for job_id in jobs), applied
     injected = counters['faults']
     assert sum(injected.values()) == 1, counters  # the fault did happen, once
@@ -80,9 +85,9 @@ def test_put_outcome_unknown(ctl, run, facts, case):
 
 def restarts_are_true_to_the_log(ctl, result, jobs):
     """Each selected job restarted exactly once on the server, RUNNING, and reported so."""
-    applied = ok_actions(ctl, 'RESTART')
+    applied = collections.Counter(ctl.applied('RESTART'))
     assert applied == dict(((job_id, 'RESTART'), 1) for job_id in jobs), applied
-    now = statuses(ctl)
+    now = ctl.statuses(PROJECT)
     assert all(now[job_id] == 'RUNNING' for job_id in jobs), now
     reported = dict((j['id'], j) for j in result['jobs'])
     assert sorted(reported) == sorted(jobs)
@@ -110,7 +115,8 @@ def test_a_stopping_that_ends_by_itself_is_not_a_lost_restart(ctl, run, conn, fa
     untouched, the task succeeds, and the result's `action` and `changed` match the log; the job whose RESTART
     was refused says it was sent again, and why."""
     ctl.set_config(stop_delay=5.0)
-    aliases, ids = make_models(ctl, 4, 'RUNNING', merge_status='STOPPED')
+    ids = ctl.add_models(PROJECT, 4, 'RUNNING', merge_status='STOPPED', digits=2)
+    aliases = list(ids)
     builds = [ids[alias][0] for alias in aliases[:3]]
     timing = dict(SIM_TIMING, kill_seconds=4.0)
 
@@ -124,8 +130,8 @@ def test_a_stopping_that_ends_by_itself_is_not_a_lost_restart(ctl, run, conn, fa
     result = res.result('converge')
     assert [j['status_before'] for j in result['jobs']] == ['STOPPING', 'STOPPING', 'RUNNING'], result['jobs']
     restarts_are_true_to_the_log(ctl, result, builds)
-    assert ok_actions(ctl, 'STOP') == dict(((b, 'STOP'), 1) for b in builds[:2])  # the earlier task's
-    assert ctl.actions(job_id=ids[aliases[3]][0]) == [] and statuses(ctl)[ids[aliases[3]][0]] == 'RUNNING'
+    assert collections.Counter(ctl.applied('STOP')) == dict(((b, 'STOP'), 1) for b in builds[:2])  # the earlier task's
+    assert ctl.actions(job_id=ids[aliases[3]][0]) == [] and ctl.statuses(PROJECT)[ids[aliases[3]][0]] == 'RUNNING'
     counters = ctl.counters()
     assert counters['faults'].get('error') == 1, counters
     assert counters['requests'][STATUS_PUT] == 5, counters['requests']  # the STOP, three RESTARTs, one again

@@ -6,7 +6,9 @@
 
 import collections
 
-from conftest import STATUS_PUT, job_task, make_models, statuses
+from kylin_sim.control import STATUS_PUT
+
+from conftest import PROJECT, job_task
 
 MODELS = 6  # 12 jobs
 
@@ -20,7 +22,7 @@ def test_job_refused_by_kylin_mid_put(ctl, run, facts):
     and got START exactly once (the ids after the refused one are resent, the ones before are not); the
     refused job got exactly one START attempt and is still STOPPED; the task fails, and both that job's
     `error` and the task's `msg` name it by id with Kylin's message."""
-    dummy, ids = make_models(ctl, MODELS, 'STOPPED')
+    ids = ctl.add_models(PROJECT, MODELS, 'STOPPED', digits=2)
     job_ids = [ids[alias][0] for alias in sorted(ids)] + [ids[alias][1] for alias in sorted(ids)]
     refused = job_ids[2]
     ctl.patch_job(refused, app_alive=True, app_unkillable=True)
@@ -37,7 +39,7 @@ def test_job_refused_by_kylin_mid_put(ctl, run, facts):
     others = [job_id for job_id in job_ids if job_id != refused]
     assert all(by_id[j]['status'] == 'RUNNING' and by_id[j]['changed'] and not by_id[j]['error'] for j in others)
     assert by_id[refused]['changed'] is False
-    server = statuses(ctl)
+    server = ctl.statuses(PROJECT)
     assert server == dict([(j, 'RUNNING') for j in others] + [(refused, 'STOPPED')]), server
     actions = ctl.actions()
     assert collections.Counter(a['job_id'] for a in actions if a['ok']) == dict((j, 1) for j in others)
@@ -56,7 +58,8 @@ def test_broken_model_in_the_middle(ctl, run, facts):
     12 STOPPED jobs of 6 models are started by model list; the 3rd model is broken. docs/design.md §2.2: its
     jobs are not sent START, the others converge, the task fails at the end naming them. Checked on the
     server: no action at all on the broken model's jobs, one START on each of the 10 others, all RUNNING."""
-    aliases, ids = make_models(ctl, MODELS, 'STOPPED')
+    ids = ctl.add_models(PROJECT, MODELS, 'STOPPED', digits=2)
+    aliases = list(ids)
     broken = aliases[2]
     ctl.patch_job(ids[broken][0], broken=True)
 
@@ -70,7 +73,7 @@ def test_broken_model_in_the_middle(ctl, run, facts):
         assert 'is broken' in by_id[job_id]['error'] and broken in by_id[job_id]['error'], by_id[job_id]
         assert job_id in result['msg']
     others = [j for alias in aliases if alias != broken for j in ids[alias]]
-    server = statuses(ctl)
+    server = ctl.statuses(PROJECT)
     assert server == dict([(j, 'RUNNING') for j in others] + [(j, 'STOPPED') for j in ids[broken]]), server
     actions = ctl.actions()
     assert not [a for a in actions if a['job_id'] in ids[broken]]
@@ -89,7 +92,8 @@ def test_launch_failure_fails_fast(ctl, run, facts):
     of the timeout) naming the job and its launching error; the server applied exactly one START per job
     (no restart storm) and shows the failed job in LAUNCHING_ERROR."""
     ctl.set_config(start_delay=1.0)
-    aliases, ids = make_models(ctl, 2, 'STOPPED')
+    ids = ctl.add_models(PROJECT, 2, 'STOPPED', digits=2)
+    aliases = list(ids)
     failing = ids[aliases[1]][0]
     ctl.patch_job(failing, fail_launch=True)
 
@@ -103,7 +107,7 @@ def test_launch_failure_fails_fast(ctl, run, facts):
     by_id = dict((job['id'], job) for job in result['jobs'])
     assert 'failed to launch (launching_error: true)' in by_id[failing]['error'], by_id[failing]
     assert failing in result['msg']
-    assert statuses(ctl)[failing] == 'LAUNCHING_ERROR'
+    assert ctl.statuses(PROJECT)[failing] == 'LAUNCHING_ERROR'
     assert collections.Counter((a['job_id'], a['action'], a['ok']) for a in ctl.actions()) == dict(
         ((j, 'START', True), 1) for pair in ids.values() for j in pair)
     facts.add('Task failed after %.1f s of a 300 s timeout; one START per job; reported: `%s`',

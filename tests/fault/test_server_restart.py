@@ -9,7 +9,9 @@ import time
 
 import pytest
 
-from conftest import STATUS_PUT, all_ids, job_task, make_models
+from kylin_sim.control import STATUS_PUT
+
+from conftest import PROJECT, all_ids, job_task
 from kylin_sim.testing import ADMIN, play, wait_until
 
 CASES = {
@@ -33,7 +35,8 @@ def test_server_killed_and_restarted_during_wait(kylin_sim_factory, kylin_playbo
     before, action, resumed, final = CASES[state]
     sim = kylin_sim_factory.make(process=True, state_file=True, config={'start_delay': 3.0, 'stop_delay': 3.0})
     try:
-        aliases, ids = make_models(sim.ctl, 5, before)
+        ids = sim.ctl.add_models(PROJECT, 5, before, digits=2)
+        aliases = list(ids)
         jobs = all_ids(ids)
         conn = dict(url=sim.url, **ADMIN)
         playbook = kylin_playbook.start([play([job_task(models=aliases, state=state)], conn)])

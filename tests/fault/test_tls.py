@@ -2,24 +2,18 @@
 # Copyright: (c) 2026, kylin.streaming contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""HTTPS with a self-signed certificate (made with the openssl CLI)."""
-
-import subprocess
+"""HTTPS with a self-signed certificate (made with the openssl CLI: ``self_signed``, tests/conftest.py)."""
 
 import pytest
 
-from conftest import job_task, make_models, statuses
+from conftest import PROJECT, job_task
 from kylin_sim.pytest_plugin import SimFactory
 from kylin_sim.testing import ADMIN, play
 
 
 @pytest.fixture(name='tls_sim', scope='module')
-def tls_sim_fixture(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp('tls')
-    cert, key = str(workdir / 'cert.pem'), str(workdir / 'key.pem')
-    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2',
-                    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-                    '-keyout', key, '-out', cert], check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def tls_sim_fixture(tmp_path_factory, self_signed):
+    cert, key = self_signed
     factory = SimFactory(tmp_path_factory)
     server = factory.make(process=True, name='tls-sim', cert=cert, key=key)
     server.cafile = cert
@@ -39,7 +33,8 @@ def test_self_signed_refused_by_default(tls_sim, tls_ctl, kylin_playbook, facts)
     says it is a TLS/certificate problem and how to fix it (`ca_path`, or `validate_certs: false`), fails
     fast (no retries: `timeout: 300`, the task must end in under 30 s) and nothing reaches the Kylin API
     (the server's request counters stay at zero)."""
-    aliases, ids = make_models(tls_ctl, 1, 'STOPPED')
+    ids = tls_ctl.add_models(PROJECT, 1, 'STOPPED', digits=2)
+    aliases = list(ids)
     conn = dict(url=tls_sim.url, timeout=300, **ADMIN)
     res = kylin_playbook.run([play([job_task(models=aliases)], conn)])
 
@@ -52,8 +47,8 @@ def test_self_signed_refused_by_default(tls_sim, tls_ctl, kylin_playbook, facts)
     assert 'attempts' not in msg, msg  # a certificate problem is not retried
     assert record['seconds'] < 30, record['seconds']
     assert tls_ctl.counters()['requests'] == {}
-    assert set(statuses(tls_ctl).values()) == {'STOPPED'}
-    assert sorted(statuses(tls_ctl)) == sorted(ids[aliases[0]])
+    assert set(tls_ctl.statuses(PROJECT).values()) == {'STOPPED'}
+    assert sorted(tls_ctl.statuses(PROJECT)) == sorted(ids[aliases[0]])
     facts.add('Error (in %.1f s, 0 requests reached the API): `%s`', record['seconds'], msg)
 
 
@@ -63,7 +58,8 @@ def test_self_signed_accepted_when_configured(tls_sim, tls_ctl, kylin_playbook, 
 
     The same server, trusted through `ca_path` (the certificate as CA bundle) or with
     `validate_certs: false`: the task starts the jobs; the server shows them RUNNING with one START each."""
-    aliases, ids = make_models(tls_ctl, 1, 'STOPPED')
+    ids = tls_ctl.add_models(PROJECT, 1, 'STOPPED', digits=2)
+    aliases = list(ids)
     conn = dict(url=tls_sim.url, **ADMIN)
     if how == 'ca_path':
         conn['ca_path'] = tls_sim.cafile
@@ -72,7 +68,7 @@ def test_self_signed_accepted_when_configured(tls_sim, tls_ctl, kylin_playbook, 
     res = kylin_playbook.run([play([job_task(models=aliases)], conn)])
 
     assert res.rc == 0, res.describe()
-    assert statuses(tls_ctl) == dict((job_id, 'RUNNING') for job_id in ids[aliases[0]])
+    assert tls_ctl.statuses(PROJECT) == dict((job_id, 'RUNNING') for job_id in ids[aliases[0]])
     assert [(a['job_id'], a['action'], a['ok']) for a in tls_ctl.actions()] == [
         (job_id, 'START', True) for job_id in ids[aliases[0]]]
     assert 'InsecureRequestWarning' not in res.stdout + res.stderr

@@ -4,9 +4,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Transient faults: a proxy answering 503 to reads, and connections dropped before processing."""
 
+import collections
+
 import pytest
 
-from conftest import PROJECT, all_ids, job_task, make_models, ok_actions, statuses
+from conftest import PROJECT, all_ids, job_task
 
 MODELS = 10  # 20 jobs
 
@@ -24,7 +26,8 @@ def test_503_reads_and_dropped_connections(ctl, run, facts, state, before, after
     Checked: the task succeeds, every job ends in the desired status on the server, and the server
     applied exactly one action per job (a dropped PUT is re-read, then resent only for the jobs that did
     not move)."""
-    aliases, ids = make_models(ctl, MODELS, before)
+    ids = ctl.add_models(PROJECT, MODELS, before, digits=2)
+    aliases = list(ids)
     jobs = all_ids(ids)
     ctl.set_config(start_delay=2.0, stop_delay=1.5)  # a few polls, so the rates have requests to bite
     # Rates, seeded; plus one of each for sure: the first request dropped, its retry answered 503.
@@ -39,13 +42,13 @@ def test_503_reads_and_dropped_connections(ctl, run, facts, state, before, after
     result = res.result('converge')
     assert result['changed'] is True
     assert sorted(j['id'] for j in result['jobs'] if j['changed']) == sorted(jobs)
-    assert set(statuses(ctl).values()) == {after}, statuses(ctl)
-    applied = ok_actions(ctl)
+    assert set(ctl.statuses(PROJECT).values()) == {after}, ctl.statuses(PROJECT)
+    applied = collections.Counter(ctl.applied())
     assert applied == dict(((job_id, action), 1) for job_id in jobs), applied
     injected = counters['faults']
     assert injected.get('error', 0) > 0 and injected.get('drop', 0) > 0, counters
     facts.add('%d reads answered 503 and %d connections dropped, out of %d requests; the task succeeded.',
               injected.get('error', 0), injected.get('drop', 0), sum(counters['requests'].values()))
     facts.add('Server: %d/%d jobs %s, %s applied once per job (%d applied actions in all); requests: %s.',
-              sum(1 for s in statuses(ctl, PROJECT).values() if s == after), len(jobs), after, action,
+              sum(1 for s in ctl.statuses(PROJECT).values() if s == after), len(jobs), after, action,
               sum(applied.values()), counters['requests'])

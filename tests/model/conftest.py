@@ -35,6 +35,10 @@ import time
 
 import pytest
 
+from kylin_sim.playbook import install_collection_loader
+
+from generated_docs import cpu_model, mark
+
 DEFAULT_SEED = 20261201
 
 EXAMPLES = int(os.environ.get('MODEL_EXAMPLES') or 200)
@@ -62,29 +66,22 @@ def _seed():
 SEED = _seed()
 
 
-def _install_collection():
-    """Import ``ansible_collections.kylin.streaming`` from the build copy, as ansible-playbook does."""
-    for root in (os.environ.get('ANSIBLE_COLLECTIONS_PATH') or '').split(os.pathsep):
-        if root and os.path.isdir(os.path.join(root, 'ansible_collections', 'kylin', 'streaming', 'plugins')):
-            from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # pylint: disable=import-outside-toplevel
-            _AnsibleCollectionFinder(paths=[root])._install()  # pylint: disable=protected-access
-            return root
-    raise RuntimeError('ANSIBLE_COLLECTIONS_PATH does not hold kylin.streaming; run this through `make model-test` '
-                       '(or `make soak`), which syncs the build copy first')
-
-
-COLLECTIONS_ROOT = _install_collection()
+HINT = 'run this through `make model-test` (or `make soak`), which syncs the build copy first'
+COLLECTIONS_ROOT = install_collection_loader(hint=HINT)
 
 
 # ---------------------------------------------------------------------------------------- fixtures
 
+@pytest.fixture(scope='session')
+def kylin_sim_session_options():
+    """This worker's simulator (the plugin's ``kylin_sim_session``), in this process, with the real timings (each
+    scenario resets it and sets its own time scale)."""
+    return {'fast': False}
+
+
 @pytest.fixture(name='model_sim', scope='session')
-def model_sim_fixture():
-    """This worker's simulator, in this process (reset by every scenario)."""
-    from kylin_sim.pytest_plugin import SimHandle  # pylint: disable=import-outside-toplevel
-    handle = SimHandle(seed='empty', fast=False).start()
-    yield handle
-    handle.stop()
+def model_sim_fixture(kylin_sim_session):
+    return kylin_sim_session
 
 
 @pytest.fixture(name='figures', scope='session')
@@ -198,7 +195,7 @@ def write_section(path, text):
         with open(path) as handle:
             current = handle.read()
     except OSError:
-        current = ''
+        current = '# Reliability\n\n%s\n' % mark('docs/reliability.md')
     block = '%s\n%s\n%s\n' % (BEGIN, text.strip('\n'), END)
     pattern = re.compile(re.escape(BEGIN.split(' (', maxsplit=1)[0]) + r'.*?' + re.escape(END) + r'\n?', re.S)
     if pattern.search(current):
@@ -283,14 +280,3 @@ def render(rows, outcomes, seconds):
         'being fixed); `tests/model/test_cases.py` runs every case there in each `make test`.',
     ]
     return '\n'.join(lines)
-
-
-def cpu_model():
-    try:
-        with open('/proc/cpuinfo') as handle:
-            for line in handle:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()

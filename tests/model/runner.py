@@ -18,6 +18,8 @@
 import threading
 import time
 
+from kylin_sim.control import STATUS_PUT
+
 from oracle import EARLIER_USER, RIVAL_USER, TASK_USER, Run
 from scenario import PROJECT
 
@@ -94,8 +96,6 @@ class Settler(threading.Thread):
     task does not know whether its write was applied, the hardest case for it to read right. A job that ended
     its transition by itself, or that the task or the rival acted on, is left alone."""
 
-    STATUS_PUT = 'PUT /kylin/api/streaming_jobs/status'
-
     def __init__(self, ctl, keys, ids, already):
         super().__init__(name='settler', daemon=True)
         self.ctl, self.keys, self.ids, self.already = ctl, keys, ids, already
@@ -104,7 +104,7 @@ class Settler(threading.Thread):
 
     def run(self):
         while not self.done.wait(0.005):
-            if self.ctl.counters()['requests'].get(self.STATUS_PUT, 0) > self.already:
+            if self.ctl.counters()['requests'].get(STATUS_PUT, 0) > self.already:
                 break
         else:
             return
@@ -164,7 +164,7 @@ def run_scenario(ctl, url, scenario, scale, task=in_process):
     settler = None
     if scenario.settle_on_write:
         transitional = [(j.key, j.initial) for j in scenario.jobs if j.initial in ('STARTING', 'STOPPING')]
-        settler = Settler(ctl, transitional, ids, ctl.counters()['requests'].get(Settler.STATUS_PUT, 0))
+        settler = Settler(ctl, transitional, ids, ctl.counters()['requests'].get(STATUS_PUT, 0))
     if scenario.faults.owner_down and scenario.faults.nodes > 1:
         ctl.set_faults(owner_down=scenario.faults.owner_down)
     started = int(time.time() * 1000)

@@ -4,10 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """kylin.streaming.converge (the kylin.streaming.jobs role) against the simulator."""
 
-PROJECT = 'streaming_demo'
-POLL = 0.2
-STATUS_PUT = 'PUT /kylin/api/streaming_jobs/status'
-PARAMS_PUT = 'PUT /kylin/api/streaming_jobs/params'
+from kylin_sim.control import PARAMS_PUT, STATUS_PUT
+
+from conftest import POLL, PROJECT
 
 DESIRED = [
     {'project': PROJECT, 'models': ['orders_rt', 'clickstream', 'ad_impressions']},
@@ -175,16 +174,14 @@ def test_typos_get_one_line_with_a_suggestion_not_the_whole_spec(ctl, playbook):
     assert ctl.actions() == [] and ctl.counters()['requests'] == {}  # refused before any request
 
 
-def test_the_role_in_a_users_own_play_gives_the_same_short_line(ctl, tmp_path):
+def test_the_role_in_a_users_own_play_gives_the_same_short_line(ctl, command, tmp_path):
     """Not only through the runbook: the role itself checks its entries (its argument spec's elements are raw)."""
     import yaml  # pylint: disable=import-outside-toplevel
-    from conftest import playbook_env, run_playbook  # pylint: disable=import-outside-toplevel
     (tmp_path / 'site.yml').write_text(yaml.safe_dump([{
         'name': 'Mine', 'hosts': 'localhost', 'gather_facts': False,
         'roles': [{'role': 'kylin.streaming.jobs',
                    'vars': {'kylin_streaming_jobs': [{'project': PROJECT, 'modles': ['orders_rt'], 'state': 'stoped'}]}}]}]))
-    run = run_playbook(['site.yml'], tmp_path, playbook_env(tmp_path, KYLIN_URL=ctl.url, KYLIN_USERNAME='ADMIN',
-                                                            KYLIN_PASSWORD='KYLIN'))
+    run = command('site.yml', env=dict(KYLIN_URL=ctl.url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='KYLIN'))
     assert run.rc != 0, run
     assert 'unknown key modles; did you mean models?' in run.output, run
     assert 'state stoped is not one of started, stopped; did you mean stopped?' in run.output

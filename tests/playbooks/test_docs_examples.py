@@ -16,7 +16,7 @@ import shlex
 
 import yaml
 
-from conftest import ROOT, playbook_env, run_playbook
+from conftest import ROOT
 
 CI_DOCS = ('kylin-sim/README.md', 'docs/simulator.md')
 
@@ -35,24 +35,23 @@ def ci_command():
     raise AssertionError('no "- run: ansible-playbook" line in %s' % ', '.join(CI_DOCS))
 
 
-def test_the_ci_example_runs_as_written(sim, ctl, tmp_path):
-    name, command = ci_command()
-    args = shlex.split(command)
+def test_the_ci_example_runs_as_written(sim, ctl, command, tmp_path):
+    name, typed = ci_command()
+    args = shlex.split(typed)
     playbook = [arg for arg in args if arg.endswith('.yml')]
-    assert len(playbook) == 1, (name, command)
+    assert len(playbook) == 1, (name, typed)
     (tmp_path / playbook[0]).write_text(yaml.safe_dump([{
         'name': 'CI', 'hosts': 'localhost', 'gather_facts': False,
         'tasks': [{'name': 'Read the jobs', 'kylin.streaming.job_info': {'project': 'streaming_demo'}, 'register': 'jobs'},
                   {'name': 'Show the count', 'ansible.builtin.debug': {'msg': 'jobs={{ jobs.jobs | length }}'}}]}]))
-    env = playbook_env(tmp_path, KYLIN_URL=sim.url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='KYLIN')
-    env.pop('ANSIBLE_LOCALHOST_WARNING', None)
-    run = run_playbook(args[1:], tmp_path, env)
+    env = dict(KYLIN_URL=sim.url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='KYLIN', ANSIBLE_LOCALHOST_WARNING=None)
+    run = command(playbook[0], *[arg for arg in args[1:] if arg != playbook[0]], env=env)
     assert run.rc == 0, (name, run)
     assert 'jobs=%d' % len(ctl.jobs(project='streaming_demo')) in run.output, run
     assert 'UNREACHABLE' not in run.output
 
 
-def test_group_vars_next_to_the_users_playbook_get_a_pointer_to_the_inventory(ctl, tmp_path):
+def test_group_vars_next_to_the_users_playbook_get_a_pointer_to_the_inventory(ctl, command, tmp_path):
     (tmp_path / 'group_vars').mkdir()
     (tmp_path / 'group_vars' / 'all.yml').write_text(yaml.safe_dump({
         'kylin_streaming_jobs': [{'project': 'streaming_demo', 'model': 'orders_rt', 'state': 'stopped'}]}))
@@ -60,14 +59,14 @@ def test_group_vars_next_to_the_users_playbook_get_a_pointer_to_the_inventory(ct
     (tmp_path / 'inventory' / 'group_vars').mkdir(parents=True)
     (tmp_path / 'inventory' / 'hosts.yml').write_text(yaml.safe_dump({'all': {'hosts': {'localhost': None}}}))
     (tmp_path / 'inventory' / 'group_vars' / 'all.yml').write_text((tmp_path / 'group_vars' / 'all.yml').read_text())
-    env = playbook_env(tmp_path, KYLIN_URL=ctl.url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='KYLIN')
+    env = dict(KYLIN_URL=ctl.url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='KYLIN')
 
-    run = run_playbook(['kylin.streaming.converge'], tmp_path, env)  # the collection's playbook: not read
+    run = command('kylin.streaming.converge', env=env)  # the collection's playbook: not read
     assert run.rc != 0, run
     assert 'a collection playbook does not read the group_vars/ next to your own playbook' in run.output, run
     assert 'host_vars/group_vars' in run.output
     assert ctl.actions() == []
 
-    run = run_playbook(['-i', 'inventory/', 'kylin.streaming.converge'], tmp_path, env)
+    run = command('kylin.streaming.converge', '-i', 'inventory/', env=env)
     assert run.rc == 0, run
     assert ctl.by_name('streaming_demo')[('streaming_demo', 'orders_rt', 'build')]['status'] == 'STOPPED'

@@ -19,9 +19,10 @@ import sys
 
 import yaml
 
-from conftest import PROJECT, ROOT, playbook_env, run_playbook
+from kylin_sim.control import LIST
 
-LIST = 'GET /kylin/api/streaming_jobs'
+from conftest import PROJECT, ROOT
+
 DESIRED = os.path.join(ROOT, 'playbooks', 'vars', 'demo_desired_state.yml')
 
 
@@ -40,9 +41,10 @@ def failures(output):
             or 'ERROR' in line or 'url is required' in line]
 
 
-def test_no_message_is_masked_with_the_default_password(ctl, tmp_path):
+def test_no_message_is_masked_with_the_default_password(ctl, kylin_playbook, command):
     """KYLIN_PASSWORD=KYLIN and no url: every way of calling the collection says how to set the url, unmasked."""
-    env = playbook_env(tmp_path, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='KYLIN')
+    given = dict(KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='KYLIN')
+    env = kylin_playbook.environment(env=given)
     runs = {
         'job_info module': adhoc(env, 'kylin.streaming.job_info', 'project=%s' % PROJECT),
         'job module': adhoc(env, 'kylin.streaming.job', 'project=%s models=orders_rt state=started' % PROJECT),
@@ -50,7 +52,7 @@ def test_no_message_is_masked_with_the_default_password(ctl, tmp_path):
     }
     for name, args in (('runbook', ['kylin.streaming.rolling_restart', '-e', 'kylin_project=' + PROJECT]),
                        ('role', ['kylin.streaming.converge', '-e', '@' + DESIRED])):
-        run = run_playbook(args, tmp_path, env)
+        run = command(*args, env=given)
         runs[name] = (run.rc, run.output)
     for name, (rc, output) in runs.items():
         assert rc != 0, (name, output)
@@ -60,18 +62,18 @@ def test_no_message_is_masked_with_the_default_password(ctl, tmp_path):
     assert ctl.counters()['requests'].get(LIST, 0) == 0
 
 
-def test_a_fleet_host_without_its_url_is_told_so_without_the_masked_word(ctl, tmp_path):
+def test_a_fleet_host_without_its_url_is_told_so_without_the_masked_word(ctl, command, tmp_path):
     (tmp_path / 'hosts.yml').write_text(yaml.safe_dump({'kylin_clusters': {'hosts': {
         'prod': {'kylin_url': ctl.url}, 'dr': {}}}}))
-    env = playbook_env(tmp_path, KYLIN_URL=ctl.url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='KYLIN')
-    run = run_playbook(['-i', 'hosts.yml', 'kylin.streaming.report', '-e', 'kylin_hosts=kylin_clusters'], tmp_path, env)
+    env = dict(KYLIN_URL=ctl.url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='KYLIN')
+    run = command('kylin.streaming.report', '-i', 'hosts.yml', '-e', 'kylin_hosts=kylin_clusters', env=env)
     assert run.rc != 0, run
     assert 'dr has no kylin_url, so it would use the url of the environment (another cluster)' in run.output, run
     assert not [line for line in failures(run.output) if 'KYLIN' in line], run
 
 
-def test_a_wrong_password_warns_of_the_lock_out_from_the_first_call(ctl, tmp_path):
-    env = playbook_env(tmp_path, KYLIN_URL=ctl.url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='Not-The-Pa55word')
+def test_a_wrong_password_warns_of_the_lock_out_from_the_first_call(ctl, kylin_playbook):
+    env = kylin_playbook.environment(env=dict(KYLIN_URL=ctl.url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='Not-The-Pa55word'))
     outputs = []
     for dummy in range(4):
         rc, output = adhoc(env, 'kylin.streaming.job_info', 'project=%s' % PROJECT)
@@ -93,9 +95,9 @@ def test_a_wrong_password_warns_of_the_lock_out_from_the_first_call(ctl, tmp_pat
     assert ctl.actions() == []
 
 
-def test_the_converge_role_repeats_the_module_message_once(ctl, tmp_path):
-    env = playbook_env(tmp_path, KYLIN_URL=ctl.url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='Not-The-Pa55word')
-    run = run_playbook(['kylin.streaming.converge', '-e', '@' + DESIRED], tmp_path, env)
+def test_the_converge_role_repeats_the_module_message_once(ctl, command):
+    env = dict(KYLIN_URL=ctl.url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='Not-The-Pa55word')
+    run = command('kylin.streaming.converge', '-e', '@' + DESIRED, env=env)
     assert run.rc != 0, run
     message = [line for line in run.output.splitlines() if 'None of the' in line and line.startswith('fatal')]
     assert len(message) == 1, run
@@ -104,8 +106,8 @@ def test_the_converge_role_repeats_the_module_message_once(ctl, tmp_path):
     assert ctl.counters()['failed_logins'] == {'ADMIN': 1}
 
 
-def test_an_unknown_project_gets_the_closest_name_from_one_more_read(ctl, tmp_path):
-    env = playbook_env(tmp_path, KYLIN_URL=ctl.url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='KYLIN')
+def test_an_unknown_project_gets_the_closest_name_from_one_more_read(ctl, kylin_playbook):
+    env = kylin_playbook.environment(env=dict(KYLIN_URL=ctl.url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='KYLIN'))
     ctl.clear_counters()
     rc, output = adhoc(env, 'kylin.streaming.job_info', 'project=streaming_dmo')
     assert rc != 0, output

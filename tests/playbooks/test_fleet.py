@@ -21,7 +21,9 @@ from html.parser import HTMLParser
 import pytest
 import yaml
 
-from conftest import POLL, PROJECT, Control, playbook_env, run_playbook
+from kylin_sim.control import STATUS_PUT
+
+from conftest import POLL, PROJECT
 
 CLUSTERS = ('prod', 'dr', 'staging')
 # Each cluster's own desired state (the same seed, so the same job ids, on every simulator).
@@ -45,7 +47,6 @@ EXPECTED = {
                 ('orders_rt', 'merge'): 'STOPPED'},
 }
 IOT_EXPECTED = {'dr': {('fleet_telemetry', 'build'): 'STOPPED', ('fleet_telemetry', 'merge'): 'STOPPED'}}
-STATUS_PUT = 'PUT /kylin/api/streaming_jobs/status'
 TIMINGS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), '.tmp',
                        'fleet-timings.json')
 
@@ -58,11 +59,7 @@ def sims_fixture(kylin_sim_factory):
 
 @pytest.fixture(name='ctls')
 def ctls_fixture(sims):
-    ctls = {}
-    for name, server in sims.items():
-        ctls[name] = Control(server.url)
-        ctls[name].reset('demo')
-    return ctls
+    return dict((name, server.ctl) for name, server in sims.items())
 
 
 def write_inventory(path, sims, names=CLUSTERS, passwords=None):
@@ -80,39 +77,33 @@ def write_inventory(path, sims, names=CLUSTERS, passwords=None):
 
 
 @pytest.fixture(name='fleet')
-def fleet_fixture(sims, tmp_path):
+def fleet_fixture(sims, command, tmp_path):
     """``fleet(name, names=CLUSTERS, passwords=None, **extra_vars)``: ``kylin.streaming.<name>`` over the fleet."""
-    env = playbook_env(tmp_path)
     count = [0]
 
     def run(name, names=CLUSTERS, passwords=None, check=False, **extra_vars):
         count[0] += 1
         inventory = write_inventory(tmp_path / ('inventory-%d' % count[0]), sims, names, passwords)
-        args = ['-i', str(inventory), 'kylin.streaming.' + name,
-                '-e', json.dumps(dict({'kylin_hosts': 'kylin_clusters'}, **extra_vars))]
+        args = ['-i', str(inventory), '-e', json.dumps(dict({'kylin_hosts': 'kylin_clusters'}, **extra_vars))]
         if check:
             args.append('--check')
-        return run_playbook(args, tmp_path, env)
+        return command('kylin.streaming.' + name, *args)
 
     return run
-
-
-def states(ctl, project=PROJECT):
-    return dict(((model, kind), job['status']) for (dummy, model, kind), job in ctl.by_name(project).items())
 
 
 def test_converge_reaches_each_clusters_own_state_then_changes_nothing(ctls, fleet):
     first = fleet('converge')
     assert first.rc == 0, first
     for name in CLUSTERS:
-        jobs = states(ctls[name])
+        jobs = ctls[name].statuses_by_name(PROJECT)
         assert dict((key, jobs[key]) for key in EXPECTED[name]) == EXPECTED[name], name
-        iot = states(ctls[name], 'iot')
+        iot = ctls[name].statuses_by_name('iot')
         for key, status in IOT_EXPECTED.get(name, {}).items():
             assert iot[key] == status, (name, key)
     # prod's desired state did not leak into staging (and so on): staging's clickstream merge was untouched.
-    assert states(ctls['staging'])[('user_sessions', 'build')] == 'RUNNING'
-    assert states(ctls['prod'])[('inventory_levels', 'build')] == 'STOPPED'
+    assert ctls['staging'].statuses_by_name(PROJECT)[('user_sessions', 'build')] == 'RUNNING'
+    assert ctls['prod'].statuses_by_name(PROJECT)[('inventory_levels', 'build')] == 'STOPPED'
     recaps = first.recaps
     assert sorted(recaps) == sorted(CLUSTERS), first
     assert all(recaps[name]['changed'] > 0 and recaps[name]['failed'] == 0 for name in CLUSTERS), recaps
@@ -147,7 +138,7 @@ def test_three_clusters_take_about_as_long_as_one(ctls, fleet):
     three_s = time.monotonic() - started
     assert three.rc == 0, three
     for name in CLUSTERS:  # really converged, each of them
-        jobs = states(ctls[name])
+        jobs = ctls[name].statuses_by_name(PROJECT)
         assert dict((key, jobs[key]) for key in EXPECTED[name]) == EXPECTED[name], name
     os.makedirs(os.path.dirname(TIMINGS), exist_ok=True)
     with open(TIMINGS, 'w', encoding='utf-8') as handle:
@@ -155,18 +146,18 @@ def test_three_clusters_take_about_as_long_as_one(ctls, fleet):
     print('converge: 1 cluster %.1fs, 3 clusters %.1fs' % (one_s, three_s))
 
 
-def test_a_host_without_its_own_url_or_a_shared_url_is_refused(sims, ctls, tmp_path):
+def test_a_host_without_its_own_url_or_a_shared_url_is_refused(sims, ctls, command, tmp_path):
     inventory = write_inventory(tmp_path / 'no-url', sims)
     dr_vars = tmp_path / 'no-url' / 'host_vars' / 'dr.yml'
     dr_vars.write_text(yaml.safe_dump(dict((key, value) for key, value in yaml.safe_load(dr_vars.read_text()).items()
                                            if key != 'kylin_url')))
     # KYLIN_URL points at prod: dr, without a kylin_url of its own, would stop prod's jobs.
-    env = playbook_env(tmp_path, KYLIN_URL=sims['prod'].url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='KYLIN')
-    run = run_playbook(['-i', str(inventory), 'kylin.streaming.converge', '-e', 'kylin_hosts=kylin_clusters'], tmp_path, env)
+    env = dict(KYLIN_URL=sims['prod'].url, KYLIN_USERNAME='ADMIN', KYLIN_PASSWORD='KYLIN')
+    run = command('kylin.streaming.converge', '-i', str(inventory), '-e', 'kylin_hosts=kylin_clusters', env=env)
     assert run.rc != 0, run
     assert 'dr has no kylin_url' in run.output and 'host_vars/dr.yml' in run.output, run
     assert run.recaps['dr']['failed'] == 1 and run.recaps['prod']['failed'] == 0, run
-    jobs = states(ctls['prod'])
+    jobs = ctls['prod'].statuses_by_name(PROJECT)
     assert dict((key, jobs[key]) for key in EXPECTED['prod']) == EXPECTED['prod']  # prod's own state, not dr's
     assert ctls['dr'].actions() == []
 
@@ -175,8 +166,7 @@ def test_a_host_without_its_own_url_or_a_shared_url_is_refused(sims, ctls, tmp_p
     inventory = write_inventory(tmp_path / 'shared', sims)
     prod_vars = tmp_path / 'shared' / 'host_vars' / 'prod.yml'
     prod_vars.write_text(yaml.safe_dump(dict(yaml.safe_load(prod_vars.read_text()), kylin_url=sims['dr'].url + '/')))
-    run = run_playbook(['-i', str(inventory), 'kylin.streaming.converge', '-e', 'kylin_hosts=kylin_clusters'],
-                       tmp_path, playbook_env(tmp_path))
+    run = command('kylin.streaming.converge', '-i', str(inventory), '-e', 'kylin_hosts=kylin_clusters')
     assert run.rc != 0, run
     assert 'prod and dr of kylin_clusters have the same kylin_url' in run.output, run
     assert ctls['dr'].actions() == [] and ctls['prod'].actions() == []
@@ -244,7 +234,7 @@ def test_report_over_the_fleet_is_one_page_with_a_section_per_cluster(ctls, flee
     assert '%d clusters' % len(CLUSTERS) in run.output, run
 
 
-def test_a_cluster_that_cannot_be_read_gets_a_section_and_fails_after_the_page(sims, ctls, tmp_path):
+def test_a_cluster_that_cannot_be_read_gets_a_section_and_fails_after_the_page(sims, ctls, command, tmp_path):
     inventory = write_inventory(tmp_path / 'inventory', sims)
     hosts = yaml.safe_load((tmp_path / 'inventory' / 'hosts.yml').read_text())
     hosts['kylin_clusters']['hosts']['lab'] = None
@@ -255,9 +245,8 @@ def test_a_cluster_that_cannot_be_read_gets_a_section_and_fails_after_the_page(s
     (tmp_path / 'inventory' / 'host_vars' / 'lab.yml').write_text(yaml.safe_dump(
         {'kylin_url': 'http://127.0.0.1:%d' % closed, 'kylin_password': 'KYLIN'}))
     out = tmp_path / 'report'
-    run = run_playbook(['-i', str(inventory), 'kylin.streaming.report', '-e', json.dumps(
-        {'kylin_hosts': 'kylin_clusters', 'kylin_streaming_report_dir': str(out), 'kylin_streaming_report_charts': False})],
-        tmp_path, playbook_env(tmp_path))
+    run = command('kylin.streaming.report', '-i', str(inventory), '-e', json.dumps(
+        {'kylin_hosts': 'kylin_clusters', 'kylin_streaming_report_dir': str(out), 'kylin_streaming_report_charts': False}))
     assert run.rc != 0, run
     assert run.recaps['lab']['failed'] == 1 and all(run.recaps[name]['failed'] == 0 for name in CLUSTERS), run
     html = (out / 'kylin-streaming-jobs.html').read_text(encoding='utf-8')

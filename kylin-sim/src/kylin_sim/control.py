@@ -6,14 +6,27 @@ For tests of the collection::
     ctl.reset("empty")
     model = ctl.add_model("p1", "orders", build={"status": "RUNNING"})
     ctl.wait_for_status(model["job_ids"][0], "RUNNING")
+
+Besides one method per endpoint, the helpers every test suite needs: jobs by id or by name (``statuses``,
+``by_name``, ``job_id``), models in given states (``add_models``), what the server applied
+(``applied``) and how many requests of a kind it got (``request_count`` with the keys below).
 """
 
+import collections
 import json
 import ssl
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+
+
+# Keys of ``counters()["requests"]``: one per Kylin endpoint, "METHOD PATH" (kylin_sim.transport.counter_key).
+LIST = "GET /kylin/api/streaming_jobs"
+STATUS_PUT = "PUT /kylin/api/streaming_jobs/status"
+PARAMS_PUT = "PUT /kylin/api/streaming_jobs/params"
+RECORDS = "GET /kylin/api/streaming_jobs/records"
+STATS = "GET /kylin/api/streaming_jobs/stats"
 
 
 class SimControlError(Exception):
@@ -181,6 +194,52 @@ class SimControl:
         return self.set_config(unbound_projects=list(projects))
 
     # ------------------------------------------------------------------ helpers
+
+    def add_models(self, project, count, status=None, merge_status=None, prefix="m", digits=1, **fields):
+        """``count`` models ``<prefix><n>`` (``n`` from 0, zero-padded to ``digits``) in ``project`` (created when
+        missing), their build jobs in ``status`` and merge jobs in ``merge_status`` (default: ``status``; none:
+        STOPPED), other fields as ``add_model``: ``{alias: (build id, merge id)}`` in creation order."""
+        if status is not None:
+            fields.setdefault("build", {"status": status})
+            fields.setdefault("merge", {"status": merge_status or status})
+        elif merge_status is not None:
+            fields.setdefault("merge", {"status": merge_status})
+        models = collections.OrderedDict()
+        for number in range(count):
+            alias = "%s%0*d" % (prefix, digits, number)
+            models[alias] = tuple(self.add_model(project, alias, **fields)["job_ids"])
+        return models
+
+    def by_name(self, project=None):
+        """``{(project, model alias, "build"|"merge"): job}`` of ``jobs()``."""
+        return dict(((job["project"], job["model_alias"], job["job_type"].split("_")[1].lower()), job)
+                    for job in self.jobs(project=project))
+
+    def job_id(self, model, job_type="build", project=None):
+        """The id of a model's build (or merge) job; without ``project``, the model's alias must be unique."""
+        found = [job["id"] for (dummy, alias, kind), job in self.by_name(project).items() if alias == model and kind == job_type]
+        if len(found) != 1:
+            where = " in project %s" % project if project else ""
+            raise SimControlError(None, "%d %s jobs of a model %r%s" % (len(found), job_type, model, where))
+        return found[0]
+
+    def statuses(self, project=None):
+        """``{job id: internal status}``, as the server holds it."""
+        return dict((job["id"], job["status"]) for job in self.jobs(project=project))
+
+    def statuses_by_name(self, project):
+        """``{(model alias, "build"|"merge"): internal status}`` of one project."""
+        return dict(((alias, kind), job["status"]) for (dummy, alias, kind), job in self.by_name(project).items())
+
+    def applied(self, action=None, job_id=None, since=None):
+        """``[(job id, action), ...]`` of every action the server applied (``ok``), in order."""
+        return [(entry["job_id"], entry["action"]) for entry in self.actions(job_id=job_id, since=since)
+                if entry["ok"] and (action is None or entry["action"] == action)]
+
+    def request_count(self, *keys):
+        """How many requests of these kinds (``STATUS_PUT``, ``LIST``... above) the server got since the last reset."""
+        requests = self.counters()["requests"]
+        return sum(requests.get(key, 0) for key in keys)
 
     def status(self, job_id):
         """The internal status (LAUNCHING_ERROR is not shown as ERROR here)."""

@@ -3,7 +3,8 @@
 ``PlaybookRunner(workdir).run(playbook, ...)`` runs the ``ansible-playbook`` of the running Python's
 virtualenv (else the one on ``PATH``) with the normal stdout callback, so the human output is what a user
 sees, plus the ``kylin_results`` callback shipped in this package (``callback_plugins/``), which writes every
-task result as a JSON line. ``ansible-core`` must be installed; nothing here imports it.
+task result as a JSON line. ``ansible-core`` must be installed; nothing here imports it but
+``install_collection_loader``.
 
 The collection under test is found the usual way (``ANSIBLE_COLLECTIONS_PATH``, which is passed on, or the
 default collection paths). Environment that would change what the modules or ``requests`` do behind the
@@ -46,6 +47,16 @@ def collections_root(collection="kylin.streaming", hint=""):
             return root
     raise RuntimeError("ANSIBLE_COLLECTIONS_PATH (%s) does not hold %s%s" % (
         os.environ.get("ANSIBLE_COLLECTIONS_PATH", "not set"), collection, "; " + hint if hint else ""))
+
+
+def install_collection_loader(collection="kylin.streaming", hint=""):
+    """Make ``ansible_collections.*`` importable in this process from the root ``collections_root`` finds, as
+    ``ansible-playbook`` imports it (ansible-core's collection loader: the one import of ansible-core here,
+    for tests that run a collection's code in-process); returns that root."""
+    root = collections_root(collection, hint)
+    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # pylint: disable=import-outside-toplevel
+    _AnsibleCollectionFinder(paths=[root])._install()  # pylint: disable=protected-access
+    return root
 
 
 def ansible_playbook():
@@ -97,13 +108,25 @@ class PlaybookResult:
         """The PLAY RECAP figures of localhost, e.g. ``{'ok': 7, 'changed': 0, 'failed': 0, ...}``."""
         return self.recap_of("localhost")
 
+    @property
+    def recaps(self):
+        """Every host's PLAY RECAP figures: ``{'prod': {'ok': 7, 'changed': 0, ...}, ...}`` (the last play recap)."""
+        recaps, seen = {}, False
+        for line in self.output.splitlines():
+            if line.startswith("PLAY RECAP"):
+                recaps, seen = {}, True
+                continue
+            fields = line.split()
+            if seen and len(fields) > 2 and fields[1] == ":" and "=" in fields[2]:
+                recaps[fields[0]] = {key: int(value) for key, value in (field.split("=", 1) for field in fields[2:])}
+        return recaps
+
     def recap_of(self, host):
         """The PLAY RECAP figures of ``host``."""
-        for line in reversed(self.output.splitlines()):
-            fields = line.split()
-            if len(fields) > 2 and fields[0] == host and fields[1] == ":" and "=" in fields[2]:
-                return {key: int(value) for key, value in (field.split("=", 1) for field in fields[2:])}
-        raise AssertionError("no PLAY RECAP line for %s; %s" % (host, self.describe()))
+        recaps = self.recaps
+        if host not in recaps:
+            raise AssertionError("no PLAY RECAP line for %s; %s" % (host, self.describe()))
+        return recaps[host]
 
     def text(self):
         """Everything the run printed or returned (e.g. to check that a secret appears nowhere)."""
@@ -135,13 +158,13 @@ class RunningPlaybook:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             stdout, stderr = self.proc.communicate()
-            stderr += "\n[kylin_playbook] ansible-playbook killed after %ss" % self.timeout
+            stderr = (stderr or "") + "\n[kylin_playbook] ansible-playbook killed after %ss" % self.timeout
         seconds = time.monotonic() - self.started
         tasks = []
         if os.path.exists(self.results_file):
             with open(self.results_file, encoding="utf-8") as handle:
                 tasks = [json.loads(line) for line in handle if line.strip()]
-        return PlaybookResult(self.proc.returncode, stdout, stderr, tasks, seconds, self.command)
+        return PlaybookResult(self.proc.returncode, stdout, stderr or "", tasks, seconds, self.command)
 
 
 class PlaybookRunner:
@@ -160,23 +183,28 @@ class PlaybookRunner:
 
         ``playbook``: a path, a playbook of a collection (``kylin.streaming.converge``), or plays (a list of dicts,
         or one dict; see ``kylin_sim.testing.play``) written to a file in ``workdir``. ``inventory``: a path or an
-        inventory string (default: ``localhost`` with the local connection and this Python). ``extra_vars``: a dict
-        (passed as a JSON file, so types survive) or a string for ``-e``. ``env``: more environment (None removes a
-        variable). ``args``: more ``ansible-playbook`` arguments (e.g. ``["-vvv"]``).
+        inventory string (default: ``localhost`` with the local connection and this Python; False: no ``-i``, what
+        ``args`` or an ``ansible.cfg`` say). ``extra_vars``: a dict (passed as a JSON file, so types survive) or a
+        string for ``-e``. ``env``: more environment (None removes a variable). ``args``: more ``ansible-playbook``
+        arguments (e.g. ``["-vvv"]``).
         More keywords: ``sim`` (a ``SimHandle``: its ``env()`` is added, KYLIN_URL and the admin login),
         ``cwd`` (default ``workdir``), ``name`` (of the files written), ``summary`` (lists and dicts of each result
-        replaced by their length, to time big results).
+        replaced by their length, to time big results), ``stderr_to_stdout`` (``output`` is both streams as a
+        terminal shows them, ``stderr`` empty).
         """
         return self.start(playbook, inventory=inventory, extra_vars=extra_vars, env=env, check=check, diff=diff,
                           args=args, timeout=timeout, **more).wait()
 
     def start(self, playbook, inventory=None, extra_vars=None, env=None, check=False, diff=False, args=(),
-              timeout=600, sim=None, cwd=None, name=None, summary=False):
+              timeout=600, sim=None, cwd=None, name=None, summary=False, stderr_to_stdout=False):
         """As ``run``, without waiting: a ``RunningPlaybook``."""
         self._count += 1
         name = name or "playbook%d" % self._count
         os.makedirs(self.workdir, exist_ok=True)
-        command = [ansible_playbook(), "-i", self.inventory_file(inventory, name), self.playbook_file(playbook, name)]
+        command = [ansible_playbook()]
+        if inventory is not False:
+            command += ["-i", self.inventory_file(inventory, name)]
+        command.append(self.playbook_file(playbook, name))
         if extra_vars:
             if isinstance(extra_vars, dict):
                 path = os.path.join(self.workdir, "%s.vars.json" % name)
@@ -195,7 +223,8 @@ class PlaybookRunner:
             os.unlink(results_file)
         run_env = self.environment(results_file, env, sim, summary)
         proc = subprocess.Popen(command, cwd=str(cwd or self.workdir), env=run_env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT if stderr_to_stdout else subprocess.PIPE,
+                                universal_newlines=True)
         return RunningPlaybook(proc, results_file, command, timeout)
 
     def environment(self, results_file=None, env=None, sim=None, summary=False):

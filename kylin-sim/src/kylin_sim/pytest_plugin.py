@@ -13,13 +13,17 @@ Fixtures:
   fixture ``kylin_sim_session_options`` (a dict; override it in a ``conftest.py``) for ``kylin_sim_session``.
   More options: ``state_file`` (a path, or True for one in the test's temporary directory), ``cert``/``key``
   (HTTPS), ``host``, ``name``.
+- ``kylin_sim_clean`` (per test): the session's simulator (``kylin_sim_session``), reset before the test to its
+  seed, start-up config and faults, with no counters or logs: a clean simulator for every test at the cost of
+  one (the shape of pytest-httpserver's ``httpserver`` over its session server).
 - ``kylin_sim_factory``: ``make(**options)`` (or call it) -> ``SimHandle``, for several simulators; all stopped at
   teardown.
 - ``kylin_playbook``: ``run(playbook, ...)`` (or call it) -> ``PlaybookResult``; ``start(...)`` -> a
   ``RunningPlaybook`` (see ``kylin_sim.playbook``).
 - ``wait_until``: ``kylin_sim.testing.wait_until``.
 
-Module- and session-wide simulators are not reset between tests: call ``handle.reset()``.
+Module- and session-wide simulators are not reset between tests: call ``handle.reset()``, or use
+``kylin_sim_clean``.
 """
 
 import os
@@ -242,6 +246,14 @@ def kylin_sim_session(kylin_sim_session_options, tmp_path_factory):
         yield factory.make(**kylin_sim_session_options)
     finally:
         factory.stop_all()
+
+
+@pytest.fixture
+def kylin_sim_clean(kylin_sim_session):
+    """The session's simulator (``kylin_sim_session``), reset before this test: its seed, its start-up config and
+    faults, no counters, no logs. ``kylin_sim_clean.ctl`` is its ``SimControl``."""
+    kylin_sim_session.reset()
+    return kylin_sim_session
 
 
 @pytest.fixture

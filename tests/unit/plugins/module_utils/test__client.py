@@ -10,12 +10,7 @@ import pytest
 
 from ansible_collections.kylin.streaming.plugins.module_utils import _client as C
 from ansible_collections.kylin.streaming.plugins.module_utils import _errors as E
-from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.conftest import (
-    LIST,
-    PUT_STATUS,
-    requests_of,
-    seed_models,
-)
+from kylin_sim.control import LIST, STATUS_PUT
 
 
 @pytest.mark.parametrize('url,expected', [
@@ -46,7 +41,7 @@ def test_bad_base_url(url, words):
 
 
 def test_list_and_envelope(ctl, client):
-    models = seed_models(ctl, count=2)
+    models = ctl.add_models('p1', count=2)
     data = client.list_jobs(project='p1', page_size=10)
     assert data['total_size'] == 4
     assert set(r['uuid'] for r in data['value']) == set(models['m0'] + models['m1'])
@@ -58,7 +53,7 @@ def test_list_and_envelope(ctl, client):
 
 
 def test_act_and_params(ctl, client):
-    models = seed_models(ctl, count=1)
+    models = ctl.add_models('p1', count=1)
     build = models['m0'][0]
     client.act('START', [build], 'p1')
     assert ctl.status(build) == 'STARTING'
@@ -69,18 +64,18 @@ def test_act_and_params(ctl, client):
 
 
 def test_bad_password_is_not_retried_and_not_printed(ctl, client_factory):
-    seed_models(ctl, count=1)
+    ctl.add_models('p1', count=1)
     client = client_factory(password='n0t-the-Secret!')
     with pytest.raises(E.KylinAuthError) as info:
         client.list_jobs(project='p1')
     assert info.value.status == 401
     assert info.value.error_code == 'KE-010003208'
     assert 'n0t-the-Secret!' not in str(info.value)
-    assert requests_of(ctl, LIST) == 1
+    assert ctl.request_count(LIST) == 1
 
 
 def test_locked_user_is_an_auth_error(ctl, client_factory):
-    seed_models(ctl, count=1)
+    ctl.add_models('p1', count=1)
     ctl.set_config(lock_attempts=2)
     bad = client_factory(username='OPERATOR', password='wrong')
     for dummy in range(2):
@@ -93,14 +88,14 @@ def test_locked_user_is_an_auth_error(ctl, client_factory):
 
 
 def test_utf8_password(ctl, client_factory):
-    seed_models(ctl, count=1)
+    ctl.add_models('p1', count=1)
     ctl.add_user('UNICODE', u'p\u00e4ss:w\u00f6rd "$%&', admin=True)
     client = client_factory(username='UNICODE', password=u'p\u00e4ss:w\u00f6rd "$%&')
     assert client.list_jobs(project='p1')['total_size'] == 2
 
 
 def test_read_only_user_gets_permission_error(ctl, client_factory):
-    models = seed_models(ctl, count=1)
+    models = ctl.add_models('p1', count=1)
     reader = client_factory(username='READER', password='READER')
     with pytest.raises(E.KylinPermissionError) as info:
         reader.act('START', [models['m0'][0]], 'p1')
@@ -117,7 +112,7 @@ def test_unknown_project_is_not_found(ctl, client):
 
 
 def test_business_error_carries_kylin_code_and_message(ctl, client):
-    models = seed_models(ctl, count=1)
+    models = ctl.add_models('p1', count=1)
     build = models['m0'][0]
     client.act('START', [build], 'p1')
     with pytest.raises(E.KylinApiError) as info:
@@ -130,52 +125,52 @@ def test_business_error_carries_kylin_code_and_message(ctl, client):
 
 
 def test_reads_are_retried_on_503(ctl, client):
-    seed_models(ctl, count=1)
+    ctl.add_models('p1', count=1)
     ctl.set_faults(error_count=2, error_statuses=[503])
     assert client.list_jobs(project='p1')['total_size'] == 2
-    assert requests_of(ctl, LIST) == 3
+    assert ctl.request_count(LIST) == 3
     assert len(client.retried) == 2
 
 
 def test_reads_give_up_after_retries(ctl, client_factory):
-    seed_models(ctl, count=1)
+    ctl.add_models('p1', count=1)
     client = client_factory(retries=1)
     ctl.set_faults(error_count=5, error_statuses=[502])
     with pytest.raises(E.KylinError) as info:
         client.list_jobs(project='p1')
     assert info.value.status == 502
     assert 'after 2 attempts' in str(info.value)
-    assert requests_of(ctl, LIST) == 2
+    assert ctl.request_count(LIST) == 2
 
 
 def test_writes_are_not_resent_on_503(ctl, client):
-    models = seed_models(ctl, count=1)
+    models = ctl.add_models('p1', count=1)
     ctl.set_faults(error_count=1, error_statuses=[503], error_methods=['PUT'])
     with pytest.raises(E.KylinError) as info:
         client.act('START', [models['m0'][0]], 'p1')
     assert info.value.maybe_applied
-    assert requests_of(ctl, PUT_STATUS) == 1
+    assert ctl.request_count(STATUS_PUT) == 1
 
 
 def test_dropped_connection_on_read_is_retried(ctl, client):
-    seed_models(ctl, count=1)
+    ctl.add_models('p1', count=1)
     ctl.set_faults(drop_count=1)
     assert client.list_jobs(project='p1')['total_size'] == 2
 
 
 def test_lost_answer_of_a_write_is_maybe_applied(ctl, client):
-    models = seed_models(ctl, count=1)
+    models = ctl.add_models('p1', count=1)
     build = models['m0'][0]
     ctl.set_faults(lose_response_count=1)
     with pytest.raises(E.KylinTransportError) as info:
         client.act('START', [build], 'p1')
     assert info.value.maybe_applied
     assert ctl.status(build) in ('STARTING', 'RUNNING')
-    assert requests_of(ctl, PUT_STATUS) == 1
+    assert ctl.request_count(STATUS_PUT) == 1
 
 
 def test_proxy_html_page_is_a_response_error(ctl, client_factory):
-    seed_models(ctl, count=1)
+    ctl.add_models('p1', count=1)
     client = client_factory(retries=0)
     ctl.set_faults(html_error_count=1)
     with pytest.raises(E.KylinResponseError) as info:
@@ -185,7 +180,7 @@ def test_proxy_html_page_is_a_response_error(ctl, client_factory):
 
 
 def test_non_json_body_is_a_response_error(ctl, client):
-    seed_models(ctl, count=1)
+    ctl.add_models('p1', count=1)
     ctl.set_faults(non_json_count=1)
     with pytest.raises(E.KylinResponseError):
         client.list_jobs(project='p1')
@@ -210,8 +205,8 @@ def test_connection_refused_write_is_retried_and_never_sent():
     assert 'Max retries' not in str(info.value) and ' object at 0x' not in str(info.value)
 
 
-def test_404_explains_the_url(ctl, client_factory, sim_server):
-    client = client_factory(url=sim_server.url + '/elsewhere')
+def test_404_explains_the_url(ctl, client_factory, sim):
+    client = client_factory(url=sim.url + '/elsewhere')
     with pytest.raises(E.KylinNotFoundError) as info:
         client.list_jobs()
     assert 'url must be the Kylin server address' in str(info.value)
@@ -223,7 +218,7 @@ def test_long_urls_are_refused_before_sending(client):
 
 
 def test_answers_are_decoded_as_utf8(ctl, client):
-    seed_models(ctl, count=1, prefix=u'ventes_\u00e9t\u00e9_\u9500\u552e_')
+    ctl.add_models('p1', count=1, prefix=u'ventes_\u00e9t\u00e9_\u9500\u552e_')
     rows = client.list_jobs(project='p1')['value']
     assert rows[0]['model_alias'] == u'ventes_\u00e9t\u00e9_\u9500\u552e_0'
 

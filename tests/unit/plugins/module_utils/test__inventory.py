@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.kylin.streaming.plugins.module_utils import _inventory as I
 from ansible_collections.kylin.streaming.plugins.module_utils import _rows as R
-from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.conftest import LIST, requests_of, seed_models
+from kylin_sim.control import LIST
 
 
 def test_sort_rows_like_kylin():
@@ -33,32 +33,32 @@ def test_paging_reads_every_job_once_in_few_requests(ctl, client):
     answer = I.inventory(client, project='big', page_size=500)
     assert answer['total'] == 2400 and len(answer['jobs']) == 2400
     assert len(set(j['uuid'] for j in answer['jobs'])) == 2400
-    assert requests_of(ctl, LIST) == 5
+    assert ctl.request_count(LIST) == 5
     modified = [j['last_modified'] for j in answer['jobs']]
     assert modified == sorted(modified, reverse=True)
     assert sum(answer['counts'].values()) == 2400
 
 
 def test_limit_within_a_page_lets_the_server_sort(ctl, client):
-    seed_models(ctl, count=5, build={'status': 'RUNNING'})
+    ctl.add_models('p1', count=5, build={'status': 'RUNNING'})
     ctl.clear_counters()
     answer = I.inventory(client, project='p1', job_types=['build'], sort_by='last_status_duration', reverse=False, limit=2)
     assert len(answer['jobs']) == 2 and answer['total'] == 5
-    assert requests_of(ctl, LIST) == 1
+    assert ctl.request_count(LIST) == 1
     assert all(j['type'] == 'build' for j in answer['jobs'])
 
 
 @pytest.mark.parametrize('reverse', [True, False])
 def test_model_alias_sort_is_done_here(ctl, client, reverse):
     for alias in ('kiwi', 'apple', 'mango'):
-        seed_models(ctl, count=1, prefix=alias)
+        ctl.add_models('p1', count=1, prefix=alias)
     answer = I.inventory(client, project='p1', job_types=['build'], sort_by='model_alias', reverse=reverse)
     assert [j['model_alias'] for j in answer['jobs']] == sorted(['kiwi0', 'apple0', 'mango0'], reverse=reverse)
 
 
 def test_filters(ctl, client):
-    seed_models(ctl, count=2, prefix='Orders', build={'status': 'RUNNING'})
-    seed_models(ctl, count=1, prefix='clicks')
+    ctl.add_models('p1', count=2, prefix='Orders', build={'status': 'RUNNING'})
+    ctl.add_models('p1', count=1, prefix='clicks')
     assert I.inventory(client, project='p1', model_name='Order')['total'] == 4
     assert I.inventory(client, project='p1', model_name='order')['total'] == 0
     assert I.inventory(client, project='p1', models=['Orders1'])['total'] == 2
@@ -68,25 +68,25 @@ def test_filters(ctl, client):
 
 
 def test_unknown_job_id_falls_back_and_warns(ctl, client):
-    models = seed_models(ctl, count=2)
+    models = ctl.add_models('p1', count=2)
     ctl.clear_counters()
     answer = I.inventory(client, project='p1', job_ids=[models['m1'][0], 'deadbeef_build'])
     assert [j['uuid'] for j in answer['jobs']] == [models['m1'][0]]
     assert 'deadbeef_build' in answer['warnings'][0]
-    assert requests_of(ctl, LIST) == 2
+    assert ctl.request_count(LIST) == 2
 
 
 def test_read_jobs_with_many_ids_reads_the_project_once(ctl, client):
-    models = seed_models(ctl, count=150)
+    models = ctl.add_models('p1', count=150)
     ids = [pair[0] for pair in models.values()]
     ctl.clear_counters()
     rows = I.read_jobs(client, 'p1', job_ids=ids)
     assert sorted(r['uuid'] for r in rows) == sorted(ids)
-    assert requests_of(ctl, LIST) == 1
+    assert ctl.request_count(LIST) == 1
 
 
 def test_many_model_names_are_chunked_under_the_url_limit(ctl, client):
-    seed_models(ctl, count=300, prefix='a_rather_long_model_alias_')
+    ctl.add_models('p1', count=300, prefix='a_rather_long_model_alias_')
     aliases = ['a_rather_long_model_alias_%d' % i for i in range(300)]
     chunks = I.chunk_values(client, 'model_names', aliases, project='p1')
     assert len(chunks) > 1 and sum(len(c) for c in chunks) == 300
@@ -95,7 +95,7 @@ def test_many_model_names_are_chunked_under_the_url_limit(ctl, client):
 
 
 def test_include_records_and_stats(ctl, client):
-    seed_models(ctl, count=1, build={'status': 'RUNNING'}, merge={'status': 'RUNNING'})
+    ctl.add_models('p1', count=1, build={'status': 'RUNNING'}, merge={'status': 'RUNNING'})
     answer = I.inventory(client, project='p1', include=['records', 'stats'])
     by_type = dict((j['type'], j) for j in answer['jobs'])
     assert isinstance(by_type['build']['records'], list) and isinstance(by_type['merge']['records'], list)
@@ -109,13 +109,13 @@ def test_fields_keep_only_the_asked_keys_of_the_same_rows(ctl, client):
     ctl.clear_counters()
     light = I.inventory(client, project='big', sort_by='model_alias', reverse=False, page_size=1000,
                         fields=['uuid', 'type', 'job_status'])
-    assert requests_of(ctl, LIST) == 1
+    assert ctl.request_count(LIST) == 1
     assert light['total'] == full['total'] == 600 and light['counts'] == full['counts']
     assert light['jobs'] == [dict(uuid=j['uuid'], type=j['type'], job_status=j['job_status']) for j in full['jobs']]
 
 
 def test_fields_keep_what_include_asked_for(ctl, client):
-    seed_models(ctl, count=1, build={'status': 'RUNNING'})
+    ctl.add_models('p1', count=1, build={'status': 'RUNNING'})
     answer = I.inventory(client, project='p1', fields=['model_alias'], include=['records'])
     assert len(answer['jobs']) == 2
     assert all(sorted(j) == ['model_alias', 'records'] and isinstance(j['records'], list) for j in answer['jobs'])
@@ -128,7 +128,7 @@ def test_summary_counts_the_same_jobs_and_returns_none(ctl, client):
     summary = I.inventory(client, project='big', summary=True, page_size=2000)
     assert summary['jobs'] == [] and summary['total'] == 600 and summary['counts'] == full['counts']
     assert summary['counts']['RUNNING'] + summary['counts']['STOPPED'] == 600
-    assert requests_of(ctl, LIST) == 1
+    assert ctl.request_count(LIST) == 1
     errors = I.inventory(client, project='big', summary=True, statuses=['stopped'], job_types=['merge'])
     assert errors['counts']['STOPPED'] == len([j for j in full['jobs'] if j['type'] == 'merge' and j['job_status'] == 'STOPPED'])
     assert errors['counts']['RUNNING'] == 0 and errors['total'] == errors['counts']['STOPPED']
@@ -136,7 +136,7 @@ def test_summary_counts_the_same_jobs_and_returns_none(ctl, client):
 
 @pytest.mark.parametrize('cluster_default', [False, True])
 def test_retry_enabled_follows_the_param_else_the_cluster_default_even_with_fields(ctl, client, cluster_default):
-    models = seed_models(ctl, count=2)
+    models = ctl.add_models('p1', count=2)
     without_key, with_false = models['m0'][0], models['m1'][0]
     client.set_params('p1', without_key, {'spark.executor.cores': '2'})  # replaces the map: the retry key is gone
     answer = I.inventory(client, project='p1', job_types=['build'], fields=['uuid', 'retry_enabled'],

@@ -35,7 +35,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._options import Op
 from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler
 from ansible_collections.kylin.streaming.plugins.modules import job as job_module
 from ansible_collections.kylin.streaming.plugins.modules import job_info as job_info_module
-from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.conftest import LIST, requests_of, seed_models
+from kylin_sim.control import LIST
 
 
 def reconcile(client, **kwargs):
@@ -48,7 +48,7 @@ def reconcile(client, **kwargs):
 
 
 def test_failures_and_diffs_name_the_model_and_type(ctl, client):
-    models = seed_models(ctl, count=2)
+    models = ctl.add_models('p1', count=2)
     ctl.patch_job(models['m1'][0], fail_launch=True)
     result = JobReconciler(client, JobOptions.of(project='p1', models=['m0', 'm1'], job_types=['build'], diff=True,
                                                  poll_interval=0.05, wait_timeout=20)).run()
@@ -58,7 +58,7 @@ def test_failures_and_diffs_name_the_model_and_type(ctl, client):
 
 
 def test_the_params_diff_says_a_restart_follows(ctl, client):
-    models = seed_models(ctl, count=1, build={'status': 'RUNNING'}, merge={'status': 'STOPPED'})
+    models = ctl.add_models('p1', count=1, build={'status': 'RUNNING'}, merge={'status': 'STOPPED'})
     result = JobReconciler(client, JobOptions.of(project='p1', models=['m0'], params={'spark.executor.instances': '4'},
                                                  check_mode=True, diff=True, poll_interval=0.05)).run()
     after = result['diff']['after']
@@ -70,8 +70,8 @@ def test_the_params_diff_says_a_restart_follows(ctl, client):
 # ---------------------------------------------------------------- 4: TLS and plain HTTP mismatched
 
 
-def test_https_url_to_a_plain_http_server_says_so(sim_server):
-    client = KylinClient(url=sim_server.url.replace('http://', 'https://'), username='ADMIN', password='KYLIN',
+def test_https_url_to_a_plain_http_server_says_so(sim):
+    client = KylinClient(url=sim.url.replace('http://', 'https://'), username='ADMIN', password='KYLIN',
                          timeout=5, retries=0, sleep=lambda seconds: None)
     with pytest.raises(KylinTransportError) as caught:
         client.list_jobs(project='p1')
@@ -180,7 +180,7 @@ def test_no_login_at_all_names_the_options(ctl, client_factory):
 
 def test_an_unknown_project_gets_the_closest_names_from_one_more_read(ctl, client):
     for project in ('streaming_demo', 'sales', 'marketing'):
-        seed_models(ctl, project=project, count=1)
+        ctl.add_models(project=project, count=1)
     ctl.add_project('empty_project')  # no streaming job: not in the list, not suggested
     ctl.clear_counters()
     with pytest.raises(KylinNotFoundError) as caught:
@@ -191,23 +191,23 @@ def test_an_unknown_project_gets_the_closest_names_from_one_more_read(ctl, clien
     assert 'HTTP 500, KE-010001201: Can\'t find project "streaming_dmo"' in text, text
     assert caught.value.error_code == 'KE-010001201' and caught.value.status == 500
     # The failed read, then one read of every project's jobs; a second unknown project reads nothing more.
-    assert requests_of(ctl, LIST) == 2
+    assert ctl.request_count(LIST) == 2
     with pytest.raises(KylinNotFoundError) as caught:
         client.act('START', ['x' * 36 + '_build'], project='nothing_alike')
     assert 'does not exist on' in str(caught.value)
     assert 'the projects with streaming jobs are marketing, sales, streaming_demo' in str(caught.value), str(caught.value)
-    assert requests_of(ctl, LIST) == 2
+    assert ctl.request_count(LIST) == 2
     # A known project costs no such read.
     ctl.clear_counters()
     client.list_jobs(project='sales')
-    assert requests_of(ctl, LIST) == 1
+    assert ctl.request_count(LIST) == 1
 
 
 # ---------------------------------------------------------------- 7: honest summaries
 
 
 def test_wait_false_does_not_claim_stopped(ctl, client):
-    seed_models(ctl, count=1, build={'status': 'RUNNING'}, merge={'status': 'RUNNING'})
+    ctl.add_models('p1', count=1, build={'status': 'RUNNING'}, merge={'status': 'RUNNING'})
     ctl.set_config(stop_delay=30)
     result = reconcile(client, models=['m0'], state=J.STOPPED_STATE, wait=False)
     assert [job['status'] for job in result['jobs']] == ['STOPPING', 'STOPPING']
