@@ -29,6 +29,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Ba
 from ansible_collections.kylin.streaming.plugins.module_utils._client import REFUSED_BEFORE_APPLYING
 from ansible_collections.kylin.streaming.plugins.module_utils._decisions import (
     ERROR,
+    FORCE_STOP,
     RUNNING,
     START,
     STARTING,
@@ -47,6 +48,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._evidence import (
     Seen,
     advanced,
     another_run,
+    force_stop_in_records,
     restart_in_records,
     stop_met_a_launch,
     stop_undone,
@@ -249,8 +251,14 @@ class PutAttempt:
         return records is not None and bool(stop_met_a_launch(records, before, seen))
 
     def from_records(self, track, seen, why):
-        """A RESTART of a STARTING or STOPPING job: its history tells whether it was restarted after the send."""
+        """What the list cannot tell, the job's history can: a RESTART of a STARTING or STOPPING job (restarted after
+        the send?), a FORCE_STOP of a STOPPING job that reads STOPPED (killed, or the stop under way ended?)."""
         records = self.loop.waiter.records(track.id)
+        if self.action == FORCE_STOP:
+            found = force_stop_in_records(records, self.before[track.id], seen) if records is not None else None
+            if found:
+                return APPLIED, 'STOPPED after an ERROR in the job\'s history: stopped by this FORCE_STOP'
+            return GOAL, '%s, and its history (GET /records) does not tell either' % why
         found = restart_in_records(records, self.before[track.id], seen) if records is not None else None
         if found:
             return APPLIED, 'a STOP record newer than the send in the job\'s history'

@@ -155,8 +155,8 @@ def verdict(action, before, after, late_enough=True):
     if action == FORCE_STOP:
         if was == STOPPING:
             if now == STOPPED and record:
-                return GOAL, ('STOPPED, by this FORCE_STOP or by the stop already under way when it was sent: '
-                              'the two cannot be told apart')
+                return RECORDS, ('STOPPED, by this FORCE_STOP or by the stop already under way when it was sent: '
+                                 'the list cannot tell them apart')
             return NO_SIGN, _no_sign(before, after, record)
         if now == STOPPING and fresh:
             return APPLIED, 'STOPPING (being killed) since it was sent'
@@ -285,6 +285,27 @@ def stop_met_a_launch(records, before, after):
             return True
         if rec.get('action') == START:
             return False
+    return False
+
+
+def force_stop_in_records(records, before, after):
+    """Whether ``GET /records`` (newest first, read just after the STOPPED row ``after``) shows a FORCE_STOP sent
+    when ``before`` showed the job STOPPING, rather than the end of the stop under way.
+
+    The stop under way ends with one STOP record after the START of the run that was stopping. A FORCE_STOP can
+    be told from it only when the job had left STOPPING first, so that the newest STOP record is not the only
+    end of that run: an ERROR before it (an epoch take-over kills a STOPPING job and sets ERROR; a graceful stop
+    of an ERROR job writes nothing, docs/kylin-api.md §3.3), or another STOP (the stop under way had ended, seen
+    late through a lagging node, and the FORCE_STOP stopped the STOPPED job again). Read by order, back to the
+    run's START. None when the history disagrees with the list.
+    """
+    if before.status != STOPPING or after.status != STOPPED or not records or records[0].get('action') != STOP:
+        return None
+    for rec in records[1:]:
+        if rec.get('action') == START:
+            return False
+        if rec.get('action') in (STOP, ERROR):
+            return True
     return False
 
 

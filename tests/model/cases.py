@@ -245,4 +245,17 @@ CASES = [
         scenario=Scenario(
             jobs=jobs(('RUNNING', 'STOPPED')), models=('m0',), job_types=('build',), state='stopped', retries=0,
             timeout=2, timing=Timing(start_delay=20.0, stop_delay=1.0, kill=0.2), faults=Faults(held=1, late=1))),
+    Case(
+        name='a-held-force-stop-of-a-stopping-job-a-take-over-killed',
+        why='A job STOPPING (a STOP sent just before, a long micro-batch); `force` sends FORCE_STOP, held behind an '
+            'epoch take-over that kills the STOPPING job (ERROR), then applied (STOPPED); its answer is held past the '
+            'timeout. STOPPED after STOPPING is what the stop under way would have given too, but the history shows '
+            'an ERROR, then a STOP record: something stopped the ERROR job, and a graceful stop of an ERROR job writes '
+            'nothing. It is this task\'s FORCE_STOP: changed, action FORCE_STOP.',
+        found='make soak, seed of the third run (shard 1), a graceful restart with force_after 0; written by hand',
+        before='engine (h/engine2 f2602d3): takes STOPPING -> STOPPED for the stop under way ("cannot be told apart"), '
+               'reports changed: false and no action, though Kylin applied the FORCE_STOP',
+        scenario=Scenario(
+            jobs=jobs(('STOPPING', 'STOPPED')), models=('m0',), job_types=('build',), state='stopped', force=True,
+            timeout=2, timing=Timing(start_delay=2.0, stop_delay=200.0, kill=21.0), faults=Faults(held=1, late=1))),
 ]

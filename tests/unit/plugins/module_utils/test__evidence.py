@@ -44,7 +44,7 @@ CASES = [
     ('STOP', before('STOPPING'), seen('STOPPED', NEW, modified=2000), V.GOAL),
     ('FORCE_STOP', before('RUNNING'), seen('STOPPED', NEW, modified=2000), V.APPLIED),
     ('FORCE_STOP', before('RUNNING'), seen('STOPPING', OLD, modified=2000), V.APPLIED),
-    ('FORCE_STOP', before('STOPPING'), seen('STOPPED', NEW, modified=2000), V.GOAL),   # cannot be told apart
+    ('FORCE_STOP', before('STOPPING'), seen('STOPPED', NEW, modified=2000), V.RECORDS),  # the list cannot tell
     ('FORCE_STOP', before('STOPPING'), seen('STOPPING', OLD, modified=2000), V.NO_SIGN),
     ('FORCE_STOP', before('ERROR'), seen('STOPPED', NEW, modified=2000), V.APPLIED),
     # RESTART of a RUNNING job: a record newer than the send, a new app, or STARTING in a newer view.
@@ -197,3 +197,18 @@ def test_a_running_job_whose_history_shows_the_stop_met_a_launch():
     # Still the run the STOP was sent to (the same application, the snapshot's record): no verdict, no read needed.
     assert not V.another_run(snap, seen('RUNNING', OLD))
     assert V.stop_met_a_launch(history, snap, seen('RUNNING', OLD)) is None
+
+
+def test_a_force_stop_of_a_stopping_job_in_its_history():
+    snap = before('STOPPING')
+    stopped = seen('STOPPED', 5.0, modified=2000, app='')
+    base = 10 ** 12
+    # The stop under way ended by itself: one STOP record after the run's START. Cannot be told from a FORCE_STOP.
+    assert V.force_stop_in_records(records(('STOP', base + 105000), ('START', base - 500000)), snap, stopped) is False
+    # A take-over killed the STOPPING job (ERROR), then something stopped it: the FORCE_STOP.
+    assert V.force_stop_in_records(records(('STOP', base + 105000), ('ERROR', base + 104000), ('START', base - 500000)),
+                                   snap, stopped) is True
+    # The stop under way had ended (seen late through a lagging node); the FORCE_STOP stopped the job again.
+    assert V.force_stop_in_records(records(('STOP', base + 105000), ('STOP', base + 103000), ('START', base - 500000)),
+                                   snap, stopped) is True
+    assert V.force_stop_in_records(records(('ERROR', base + 105000)), snap, stopped) is None
