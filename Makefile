@@ -167,9 +167,9 @@ model-test: venv collection ## Model-based randomized suite (tests/model): MODEL
 	@rm -rf $(TMP)/model-failures
 	$(MODEL_ENV) MODEL_SEED=$(MODEL_SEED) MODEL_EXAMPLES=$(MODEL_EXAMPLES) $(VENV)/bin/python -m pytest -q -p no:cacheprovider \
 	  $(if $(MODEL_REPLAY),tests/model/test_model.py::test_replay -n 0,tests/model -n $(MODEL_WORKERS)) -rxX
-soak: venv collection ## The model-based suite exploring: a new seed each run, MODEL_EXAMPLES (default 3000) scenarios
+soak: venv collection ## The model-based suite exploring: a new seed each run, MODEL_EXAMPLES (default 3000) scenarios (MODEL_REPORT)
 	@rm -rf $(TMP)/model-failures
-	$(MODEL_ENV) MODEL_SEED=$(or $(MODEL_SEED),random) \
+	$(MODEL_ENV) MODEL_SOAK=1 MODEL_SEED=$(or $(MODEL_SEED),random) \
 	  MODEL_EXAMPLES=$(if $(filter command line environment,$(origin MODEL_EXAMPLES)),$(MODEL_EXAMPLES),3000) \
 	  MODEL_SHARDS=$$(( $(MODEL_WORKERS) * 4 )) MODEL_SHRINK_SECONDS=$(or $(MODEL_SHRINK_SECONDS),300) MODEL_DB=$(TMP)/hypothesis \
 	  $(VENV)/bin/python -m pytest tests/model/test_model.py -q -p no:cacheprovider -n $(MODEL_WORKERS) -rxX

@@ -102,6 +102,8 @@ class JobTrack:
         self.stop_ended = None       # when its graceful stop ended (its STOP/ERROR record), this machine's clock
         self.uncertain_puts = 0      # PUTs of this job whose outcome was unknown and showed no sign of the action
         self.unsettled = None        # (action, why) of the last such PUT, until the action is sent again
+        self.undone = False          # the last action took effect, then a launch undid it (a lost STOP)
+        self.relaunching = False     # ... and that launch is still under way behind an ERROR it will overwrite
         self.resent = []             # [{action, reason}]: every write sent again after a lost or refused answer
         self.restart_for_params = False
         self.params_changes = {}
@@ -126,6 +128,11 @@ class JobTrack:
     @property
     def last_action(self):
         return self.actions[-1] if self.actions else None
+
+    @property
+    def last_effective(self):
+        """The last action, unless a launch undid it (``stop_undone``): then the job is decided afresh."""
+        return None if self.undone else self.last_action
 
     @property
     def launching_error(self):
@@ -160,10 +167,12 @@ class JobTrack:
         self.answered_at = after.answered
         if row.get('job_status') == STARTING and not self.actions:
             self.awaiting_running = True
+        if row.get('job_status') != ERROR or row.get('launching_error'):
+            self.relaunching = False
         if row.get('job_status') == STOPPING:
             if self.stopping_since is None:
                 self.stopping_since = asked
-        elif self.last_action != STOP:
+        elif self.last_effective != STOP:
             self.stopping_since = None
         self.row = row
         return moved
@@ -184,6 +193,7 @@ class JobTrack:
         self.actions.append(action)
         self.changed = True
         self.unsettled = None
+        self.undone = self.relaunching = False
         self.sent_at = now if sent_at is None else sent_at
         self.acted_at = now
         self.seen_at = now
@@ -201,6 +211,15 @@ class JobTrack:
         self.uncertain_puts += 1
         self.unsettled = (action, why)
         return self.uncertain_puts
+
+    def stop_undone(self, why, relaunching=False):
+        """The STOP this task saw take effect was undone by a launch (docs/kylin-api.md §3.3): it stays in
+        ``actions`` (Kylin applied it), the job is decided afresh, and a STOP sent now is a resend.
+        ``relaunching``: the launch is still under way behind an ERROR, and is awaited. Returns the count of
+        this job's writes that did not take."""
+        self.undone = True
+        self.relaunching = relaunching
+        return self.not_applied(self.last_action, why)
 
     def failed(self, reason, fatal=False):
         self.error = reason
@@ -310,7 +329,7 @@ def contradiction_proven(track, read_lag):
 
 def unbelieved(track, read_lag):
     """Why the last read was not taken as a verdict, for a timeout's message; None when it was, or agrees."""
-    last, status = track.last_action, track.status
+    last, status = track.last_effective, track.status
     contradicts = (last in (START, RESTART) and status in (STOPPED, ERROR)) or (
         last in (STOP, FORCE_STOP) and status in (RUNNING, STARTING))
     if not contradicts or contradiction_proven(track, read_lag):
@@ -332,7 +351,10 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0, rest
     """
     status = track.status
     done_or_settle = SETTLE_STEP if wait else DONE_STEP
-    last = track.last_action
+    last = track.last_effective
+    if track.relaunching:
+        # A STOP that landed on a launch left this ERROR, which the launch's RUNNING will overwrite.
+        return HOLD_STEP
 
     if state == RESTARTED and restart_method == GRACEFUL_RESTART and not ({START, RESTART} & set(track.actions)):
         return _graceful_stop_phase(track, force_after, now, read_lag, queue)
@@ -410,7 +432,7 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0, rest
 def _graceful_stop_phase(track, force_after, now, read_lag, queue):
     """``restart_method: graceful`` until the START: a graceful STOP, FORCE_STOP after ``force_after``."""
     status = track.status
-    last = track.last_action
+    last = track.last_effective
     if _broken(track):
         return fail(_broken_reason(track, 'restarted'))
     if status in (STOPPED, ERROR):

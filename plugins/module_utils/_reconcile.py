@@ -16,7 +16,7 @@ import difflib
 import re
 import time
 
-from ansible_collections.kylin.streaming.plugins.module_utils._attempt import PutAttempt
+from ansible_collections.kylin.streaming.plugins.module_utils._attempt import PutAttempt, check_stop_undone
 from ansible_collections.kylin.streaming.plugins.module_utils._decisions import (
     ACT,
     DONE,
@@ -187,13 +187,25 @@ class JobReconciler:
             (pending if step.kind in (ACT, HOLD) else others).append(track)
         batches = chunks(ordered(pending, self.state), self.opts.batch_size)
         for number, batch in enumerate(batches, 1):
+            if number > 1:
+                self.refresh(batch)
             self.converge(batch)
             if self.aborted or self.timed_out or any(t.error for t in batch):
                 for later in batches[number:]:
                     for track in later:
                         track.skip('%s: batch %d of %d did not converge' % (NOT_ATTEMPTED, number, len(batches)))
                 return
+        if batches:
+            self.refresh(others)
         self.converge(others)
+
+    def refresh(self, tracks):
+        """Read ``tracks`` again before deciding them: the selection read is as old as the batches before them,
+        and a job may have moved meanwhile (a stop under way ended, someone else acted): a PUT decided on that
+        read would act on a job already where it should be, and its snapshot would mislead the evidence."""
+        waiting = [t for t in tracks if not t.finished]
+        if waiting:
+            self.waiter.poll(waiting)
 
     def decide(self, track, now, queue=None):
         opts = self.opts
@@ -210,11 +222,13 @@ class JobReconciler:
         self.deadline = self.clock() + self.opts.wait_timeout
         pacer = PollPacer(self.opts.poll_interval)
         margin = max(PREDICTION_MARGIN_MIN, PREDICTION_MARGIN_SHARE * self.timing['kill_seconds'])
+        overdue = False  # the last PUTs took longer than a poll interval: the other rows are that old, read now
         while True:
             now = self.clock()
             queue = self.stop_queue()
             acts, waiting = {}, []
             for track in group:
+                check_stop_undone(self, track)
                 if track.finished:
                     continue
                 step = self.decide(track, now, queue)
@@ -231,10 +245,12 @@ class JobReconciler:
             if self.aborted:
                 return
             if acts:
+                began = self.clock()
                 self.apply(acts)
                 pacer.reset()
                 if self.aborted or self.timed_out:
                     return
+                overdue = self.clock() - began >= self.opts.poll_interval
                 continue
             if not waiting:
                 return
@@ -243,7 +259,9 @@ class JobReconciler:
             if remaining <= 0:
                 self.time_out(waiting)
                 return
-            self.waiter.sleep(min(pacer.delay(now, queue.next_end(), margin, queue.slack), remaining))
+            if not overdue:
+                self.waiter.sleep(min(pacer.delay(now, queue.next_end(), margin, queue.slack), remaining))
+            overdue = False
             pacer.saw(self.waiter.poll(waiting))
 
     def done(self, track):
@@ -265,15 +283,38 @@ class JobReconciler:
     # ------------------------------------------------------------------ act
 
     def apply(self, acts):
+        first = True
         for action in KIND_ORDER:
             tracks = acts.get(action)
             if not tracks:
                 continue
             size = put_chunk_size(action, self.client.timeout, self.timing)
             for chunk in chunks(ordered(tracks, action), size):
+                if not first:
+                    chunk = self.still_to_act(chunk, action)
+                    if not chunk:
+                        continue
+                first = False
                 PutAttempt(self, action, chunk).send()
                 if self.aborted or self.timed_out:
                     return
+
+    def still_to_act(self, tracks, action):
+        """The jobs of ``tracks`` that still need ``action`` on a fresh read. The PUTs before this one took time (the
+        server's work, kills one at a time, or a lost answer followed): the rows the round decided on are that old,
+        and a job may have reached its goal meanwhile (a stop under way ended, someone else acted). Sending on them
+        would act on such a job, and its snapshot would mislead the evidence if the answer were lost."""
+        self.waiter.poll(tracks)
+        now = self.clock()
+        queue = self.stop_queue()
+        keep = []
+        for track in tracks:
+            if track.finished:
+                continue
+            step = self.decide(track, now, queue)
+            if step.kind == ACT and step.action == action:
+                keep.append(track)
+        return keep
 
     # ------------------------------------------------------------------ result
 

@@ -48,6 +48,7 @@ class Job:
         self.records = []   # (action, server ms), oldest first
         self.views = []     # (client time, status, app, launching_error, last_modified): what lagging nodes show
         self.token = 0      # bumped by every action: events of an earlier one are dropped
+        self.starting_at = None  # when it last became STARTING
 
 
 class FakeKylin:
@@ -57,6 +58,8 @@ class FakeKylin:
     * ``'proxy503'``: a proxy's 503 HTML page, not applied;
     * ``('held', until)``: the client's read timeout passes; the write is applied at ``until``, when
       the project's take-over is done (``takeover()``);
+    * ``'takeover'``: the write runs an epoch take-over of the project first (its RUNNING and STARTING jobs
+      killed and relaunched, one kill at a time), then is applied and answered (docs/kylin-api.md §11.2);
     * ``('refused', code)``: refused before anything is applied;
     * ``('final', code)``: refused for the whole project or cluster (``KylinClusterError``);
     * ``('refused_after', code, n)``: the first ``n`` jobs applied, then refused (the epoch moved mid-batch).
@@ -64,8 +67,10 @@ class FakeKylin:
 
     retries = 3
 
-    def __init__(self, clock, kill=21.0, start_work=1.0, start_delay=5.0, micro_batch=3.0, timeout=60, skew=SKEW):
+    def __init__(self, clock, kill=21.0, start_work=1.0, start_delay=5.0, micro_batch=3.0, timeout=60, skew=SKEW,
+                 accept_delay=0.0):
         self.clock = clock
+        self.accept_delay = accept_delay  # a launch is known to YARN this long after STARTING (a STOP before: ERROR)
         self.kill = kill
         self.start_work = start_work
         self.start_delay = start_delay
@@ -163,6 +168,8 @@ class FakeKylin:
             job.records.append((record, self.ms(now)))
         if status in ('STOPPED', 'ERROR'):
             self.ends.setdefault(job.id, []).append(now)
+        if status == 'STARTING':
+            job.starting_at = now
         self._view(job, now)
 
     def _launched(self, job):
@@ -211,6 +218,14 @@ class FakeKylin:
     def _stop(self, job):
         if job.status in ('STOPPED', 'ERROR', 'STOPPING'):
             return
+        if job.status == 'STARTING':
+            # Lost: the launch under way completes and its RUNNING overwrites the STOPPING, or before YARN knows
+            # the application the ERROR, that the STOP writes (docs/kylin-api.md §3.3).
+            if self.time() - job.starting_at < self.accept_delay:
+                self._write(job, 'ERROR', 'ERROR')
+            else:
+                self._write(job, 'STOPPING')
+            return
         job.token += 1
         self._write(job, 'STOPPING')
         if job.id not in self.stuck:
@@ -256,6 +271,11 @@ class FakeKylin:
             self._until(self.clock() + (timeout or self.timeout))
             raise KylinTransportError('PUT .../status: no answer within %ss (timeout)' % (timeout or self.timeout),
                                       method='PUT', maybe_applied=True)
+        if kind == 'takeover':
+            self.held.append((action, list(job_ids)))
+            self._take_over()
+            self._until(self.kill_free)
+            return
         if kind == 'refused_after':
             self._apply(action, job_ids[:fault[2]])
             raise KylinApiError('PUT .../status: HTTP 500, %s' % fault[1], method='PUT', status=500,
