@@ -206,6 +206,43 @@ def _no_sign(before, after, record):
     return '%s before the send, %s after it: not a sign of it' % (before.status, after.status)
 
 
+def anchor(records, after):
+    """``(server ms, local span)`` of the newest record of ``records`` (``GET /records``, newest first), from the
+    list row ``after`` read with them: the server's ``create_time`` paired with the span its
+    ``last_status_duration`` gives on this machine's clock. Any other server time ``t`` is then between
+    ``span[0] + (t - ms) / 1000`` and ``span[1] + (t - ms) / 1000`` here, whatever the skew between the
+    clocks. None when the two reads disagree (the row's status is not what the newest record writes) or
+    lack the times.
+    """
+    span = after.record
+    if not records or span is None:
+        return None
+    newest = records[0]
+    expected = {RUNNING: START, STOPPED: STOP}.get(after.status)
+    if expected and newest.get('action') != expected:
+        return None
+    top = newest.get('create_time')
+    if top is None:
+        return None
+    return top, span
+
+
+def launch_time(records, after, since):
+    """The server time (ms) of the launch ``after`` shows RUNNING, with its local span: ``(ms, span)``.
+
+    A job writes a START record when it reaches RUNNING (docs/kylin-api.md §3.6), so the run a RUNNING row
+    shows began at the newest record of ``GET /records`` when that record is a START, agrees with the row
+    (``anchor``) and is provably not older than ``since`` (this machine's clock: the send of this task's
+    START or RESTART). None otherwise (a row from a node that has not caught up, records read before the
+    launch's): read again later. A server time compared with the result is a server time (a stats row's
+    ``create_time``), never this machine's clock (docs/design.md §4).
+    """
+    anchored = anchor(records, after)
+    if anchored is None or after.status != RUNNING or not record_after(after, since):
+        return None
+    return anchored
+
+
 def restart_in_records(records, before, after):
     """Whether ``GET /records`` (newest first) shows a RESTART after the snapshot ``before``, ``after`` being
     the list row read just before the records (its newest record anchors the records' times).
@@ -215,23 +252,17 @@ def restart_in_records(records, before, after):
     STARTING status after it (a stop that ends by itself writes the STOP record too). None when the
     two reads disagree (the list's newest record is not the first of the history).
     """
-    anchor = after.record
-    if not records or anchor is None:
+    anchored = anchor(records, after)
+    if anchored is None:
         return None
-    newest = records[0]
-    expected = {RUNNING: START, STOPPED: STOP}.get(after.status)
-    if expected and newest.get('action') != expected:
-        return None
-    top = newest.get('create_time')
-    if top is None:
-        return None
+    top, anchor_span = anchored
     floor = before.record
     fresh = []
     for rec in records:
         created = rec.get('create_time')
         if created is None:
             continue
-        earliest = anchor[0] - (top - created) / 1000.0
+        earliest = anchor_span[0] - (top - created) / 1000.0
         if floor is None or earliest > floor[1] + RESOLUTION:
             fresh.append(rec)
     stops = [rec['create_time'] for rec in fresh if rec.get('action') == STOP]
