@@ -296,6 +296,13 @@ BENCH_RESTART_ARGS ?=
 bench-restart: venv collection ## Benchmark: restart N jobs, Kylin's RESTART vs graceful (writes docs/benchmarks.md)
 	@$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/restart.py $(BENCH_RESTART_ARGS)
 
+# The health gate's cost over a healthy rolling restart of 20 jobs (time past RUNNING, stats reads), at the
+# real proportions scaled by 0.02: about a minute; writes its section of docs/benchmarks.md.
+BENCH_HEALTH_ARGS ?=
+.PHONY: bench-health
+bench-health: venv collection ## Benchmark: the health gate's cost over a rolling restart of 20 jobs (writes docs/benchmarks.md)
+	@$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/health.py $(BENCH_HEALTH_ARGS)
+
 # The runbook playbooks (playbooks/*.yml, roles/) as users run them: ansible-playbook
 # kylin.streaming.<name> in a subprocess against a simulator per test module, the server's real state
 # checked after; the HTML report is rendered in headless chromium (screenshot: docs/_artifacts/report.png).

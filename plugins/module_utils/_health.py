@@ -141,8 +141,7 @@ class Gate:
         if self.state != WAIT:
             return self.state
         need = self.spec.samples
-        limit = self.spec.max_latency * 1000.0
-        if len(self.rows) >= need and all(lat <= limit for dummy, lat in self.rows[-need:]):
+        if len(self.rows) >= need and healthy_in(self.rows[-need:], self.spec):
             return self._end(PASSED, now)
         if now >= self.deadline:
             self.reason = self._why_not()
@@ -233,6 +232,44 @@ class Gate:
         healthy = None if self.state == WAIT else self.state == PASSED
         latency = round(self.rows[-1][1] / 1000.0, 3) if self.rows else None
         return dict(healthy=healthy, latency=latency, samples=len(self.rows))
+
+
+def healthy_in(rows, spec):
+    """Whether ``rows`` (``[(create_time, latency ms)]``, oldest first) hold ``samples`` in a row at or under
+    ``max_latency``: what the gate waits for, at the first moment it holds."""
+    limit = spec.max_latency * 1000.0
+    streak = 0
+    for dummy, latency in rows:
+        streak = streak + 1 if latency <= limit else 0
+        if streak >= spec.samples:
+            return True
+    return False
+
+
+def failed_runs(records, stats, spec, since_ms, now_ms):
+    """How many runs of a build job failed the gate ``spec``, of those that began in the window from ``since_ms``
+    to ``now_ms`` (server ms): RUNNING for ``timeout`` without ``samples`` micro-batches in a row at or under
+    ``max_latency``. For the restart budget (a restart whose job did not become healthy is a failure).
+
+    ``records``: ``GET /records`` (a run begins at a START record, written at RUNNING, and ends at the next
+    record); ``stats``: ``GET /stats`` over the window. A run that ended sooner (a STOP or ERROR record) or
+    that is younger than ``timeout`` is not judged here: its ERROR record, if any, counts elsewhere. Server
+    times only.
+    """
+    timed = sorted((r.get('create_time'), r.get('action')) for r in records or [] if r.get('create_time') is not None)
+    rows = stats_rows(stats)
+    timeout_ms = spec.timeout * 1000.0
+    failed = 0
+    for index, (start, action) in enumerate(timed):
+        if action != 'START' or start < since_ms:
+            continue
+        end = timed[index + 1][0] if index + 1 < len(timed) else now_ms
+        deadline = start + timeout_ms
+        if end < deadline or now_ms < deadline:
+            continue
+        if not healthy_in([r for r in rows if start < r[0] <= deadline], spec):
+            failed += 1
+    return failed
 
 
 def planned_health(spec, action):

@@ -326,8 +326,8 @@ class JobReconciler:
             return self.failing(track, reason)
         if track.status != RUNNING:
             if now >= gate.deadline:
-                reason = 'not healthy %ss after RUNNING: its last status is %s' % (int(now - gate.running_at),
-                                                                                  track.status)
+                reason = 'not healthy %ss after RUNNING: its last status is %s' % (
+                    int(now - gate.running_at), track.status)
                 gate.fail(reason, now)
                 return self.failing(track, reason)
             return False  # a read that may lag, or a relaunch under way: judged at the next poll

@@ -8,7 +8,14 @@ micro-batch (``trigger`` seconds after RUNNING, then every ``trigger``)."""
 import pytest
 
 from ansible_collections.kylin.streaming.plugins.module_utils._evidence import Seen, launch_time
-from ansible_collections.kylin.streaming.plugins.module_utils._health import FAILED, PASSED, WAIT, Gate, HealthSpec
+from ansible_collections.kylin.streaming.plugins.module_utils._health import (
+    FAILED,
+    PASSED,
+    WAIT,
+    Gate,
+    HealthSpec,
+    failed_runs,
+)
 from ansible_collections.kylin.streaming.plugins.module_utils._job_options import JobOptions
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError
 from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler
@@ -107,6 +114,25 @@ def test_a_merge_job_is_healthy_when_running():
     gate = Gate(HealthSpec(max_latency=5), running_at=10.0, since=1.0, build=False)
     assert gate.judge(10.0) == PASSED and not gate.needs_stats
     assert gate.result() == dict(healthy=True, latency=None, samples=0)
+
+
+def test_the_runs_that_failed_the_gate_are_counted_from_records_and_stats_alone():
+    spec = HealthSpec(max_latency=5, samples=2, timeout=100)
+    minute = 60000
+    history = records(('START', 0), ('ERROR', minute),             # ended in ERROR before its timeout: not here
+                      ('START', 3 * minute), ('STOP', 6 * minute),  # 3 minutes, lagging all along: failed
+                      ('START', 7 * minute), ('STOP', 10 * minute),  # healthy at its 2nd and 3rd micro-batch
+                      ('START', 11 * minute))                       # still within its gate at 'now'
+    lagging = [(3 * minute + k * 30000, 9000) for k in range(1, 6)]
+    healthy = [(7 * minute + k * 30000, lat) for k, lat in ((1, 9000), (2, 4000), (3, 3000))]
+    young = [(11 * minute + 30000, 9000)]
+    answer = stats(*(lagging + healthy + young))
+    assert failed_runs(history, answer, spec, since_ms=0, now_ms=12 * minute) == 1
+    # Outside the window, not counted; with a looser gate, the lagging run passes.
+    assert failed_runs(history, answer, spec, since_ms=4 * minute, now_ms=12 * minute) == 0
+    assert failed_runs(history, answer, HealthSpec(max_latency=10, samples=2, timeout=100), 0, 12 * minute) == 0
+    # A run of a job that wrote no micro-batch at all (stalled) fails once its timeout passed.
+    assert failed_runs(records(('START', 0)), stats(), spec, since_ms=0, now_ms=2 * minute) == 1
 
 
 # ------------------------------------------------------------------------------------------------ options
@@ -268,8 +294,8 @@ def test_rollback_after_a_failed_gate_writes_the_old_params_back_and_restarts_wi
     assert job['error'].startswith('not healthy 120s after RUNNING') and 'rolled back' in job['error']
     assert job['health']['healthy'] is False
     # The journal: the new params, a RESTART, the exact old map written back, a RESTART with it.
-    assert [(j, p) for dummy, j, p in kylin.params_log] == [('a_build', dict(before, **{MAX_OFFSETS: '10'})),
-                                                           ('a_build', before)]
+    assert [(j, p) for dummy, j, p in kylin.params_log] == [
+        ('a_build', dict(before, **{MAX_OFFSETS: '10'})), ('a_build', before)]
     assert kylin.actions() == [('a_build', 'RESTART'), ('a_build', 'RESTART')]
     assert kylin.launch_params['a_build'][-1] == before and kylin.jobs['a_build'].status == 'RUNNING'
     assert kylin.jobs['b_build'].params == before  # not selected, not touched
