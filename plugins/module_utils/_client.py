@@ -31,6 +31,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
+    RETRYABLE_STATUSES,
     KylinApiError,
     KylinAuthError,
     KylinClusterError,
@@ -50,7 +51,6 @@ JOBS_PATH = '/api/streaming_jobs'
 # Embedded Tomcat rejects a request line plus headers over 8 KB; stay well below it.
 MAX_URL_LENGTH = 4000
 
-RETRYABLE_STATUSES = (502, 503, 504)
 # Waits between the retries of one request: 0.5 s, 1 s, 2 s ... up to 8 s.
 RETRY_BACKOFF = Backoff(first=0.5, maximum=8.0)
 

@@ -9,6 +9,9 @@ exactly these into ``fail_json`` messages (``_module.KylinModule.run``). Anythin
 and fails with its traceback. Pure: no import that reaches ``requests``.
 """
 
+# What a proxy or load balancer answers while Kylin is away: a read is retried, a poll counts as no answer.
+RETRYABLE_STATUSES = (502, 503, 504)
+
 
 class KylinError(Exception):
     """Base of the collection's errors; ``str()`` is a message fit for users.

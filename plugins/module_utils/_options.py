@@ -6,10 +6,13 @@
 
 ``generate_argspec()`` merges the connection options of docs/design.md §2.1 (documented once in
 the ``kylin.streaming.connection`` doc fragment) into a module's own; ``OptionAdapter`` reads
-options from a module, a plugin or a dict, so validation written once serves all of them.
+options from a module, a plugin or a dict, so validation written once serves all of them;
+``validate_dict()`` checks a dict (an EDA source's arguments) against a spec as a module's are checked.
 """
 
 from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError
 
@@ -47,6 +50,23 @@ def generate_argspec(**module_options):
 def spec_defaults(spec):
     """``{name: default}`` of an argument spec (None where it has none)."""
     return {name: option.get('default') for name, option in spec.items()}
+
+
+def validate_dict(spec, values):
+    """``values`` checked against ``spec`` the way ``AnsibleModule`` checks a module's arguments (types,
+    choices, aliases, defaults, environment fallbacks): ``(params, unknown names)``.
+
+    A value of None or ``''`` counts as not given, so that its fallback applies. Unknown names are returned,
+    not refused (the caller says what to do with them); any other problem raises ``KylinOptionError``.
+    """
+    given = {name: value for name, value in values.items() if value is not None and value != ''}
+    result = ArgumentSpecValidator(spec).validate(given)
+    unknown = sorted(str(name) for name in result.unsupported_parameters)
+    problems = [error.msg for error in result.errors if not isinstance(error, UnsupportedError)]
+    if problems:
+        raise KylinOptionError('; '.join(problems))
+    params = result.validated_parameters
+    return {name: params.get(name) for name in spec}, unknown
 
 
 class OptionAdapter:

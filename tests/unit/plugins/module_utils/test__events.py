@@ -2,9 +2,25 @@
 # Copyright: (c) 2026, kylin.streaming contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The source's decisions without a server: JobWatcher (transitions, thresholds, no duplicates), Backoff, options."""
+"""The job_events source's decisions without a server (_events): JobWatcher (transitions, thresholds, no
+duplicates), the back-off of its polls, classify, its options."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
 
 import pytest
+
+from ansible_collections.kylin.streaming.plugins.module_utils import _errors
+from ansible_collections.kylin.streaming.plugins.module_utils._events import (
+    MASK,
+    MISSING_URL,
+    JobWatcher,
+    classify,
+    events_options,
+    mask_value,
+    poll_backoffs,
+    poll_delay,
+)
 
 CONTRACT_KEYS = {'event', 'status', 'previous_status', 'job'}
 BUILD = 'a' * 36 + '_build'
@@ -38,11 +54,11 @@ def kinds(events):
 
 
 @pytest.fixture(name='watcher')
-def watcher_fixture(source):
-    return source['JobWatcher'](latency_threshold=60, latency_polls=3, stuck_after=30, snapshot=False, url='http://k/kylin')
+def watcher_fixture():
+    return JobWatcher(latency_threshold=60, latency_polls=3, stuck_after=30, snapshot=False, url='http://k/kylin')
 
 
-def test_event_contract(source, watcher):
+def test_event_contract(watcher):
     clock = Clock(watcher)
     assert clock.poll(row()) == []  # no snapshot asked: the first poll only learns
     events = clock.poll(row(status='ERROR', duration=1000, launching_error=True))
@@ -55,8 +71,8 @@ def test_event_contract(source, watcher):
     assert body['launching_error'] is True
 
 
-def test_snapshot_once_at_start(source):
-    watcher = source['JobWatcher'](snapshot=True)
+def test_snapshot_once_at_start():
+    watcher = JobWatcher(snapshot=True)
     clock = Clock(watcher)
     events = clock.poll(row(), row(MERGE, status='STOPPED', latency=None))
     assert kinds(events) == [('snapshot', None, 'RUNNING'), ('snapshot', None, 'STOPPED')]
@@ -113,8 +129,8 @@ def test_latency_only_for_running_build_jobs(watcher):
         assert clock.poll(row(MERGE, latency=999999), row(status='STOPPED', latency=999999, app=None)) == []
 
 
-def test_latency_off(source):
-    clock = Clock(source['JobWatcher'](latency_threshold=0, latency_polls=1))
+def test_latency_off():
+    clock = Clock(JobWatcher(latency_threshold=0, latency_polls=1))
     for dummy in range(3):
         assert clock.poll(row(latency=10 ** 9)) == []
 
@@ -174,7 +190,7 @@ def test_new_and_vanished_jobs(watcher):
     assert clock.poll(row(duration=35000), row(MERGE, status='STOPPED', latency=None, duration=30000)) == []
 
 
-def test_secret_params_masked(source, watcher):
+def test_secret_params_masked(watcher):
     clock = Clock(watcher)
     params = {'kylin.streaming.kafka-conf.sasl.jaas.config': 'x password="hunter2";', 'spark.executor.cores': '2',
               'my.db.password': 'hunter2'}
@@ -183,23 +199,31 @@ def test_secret_params_masked(source, watcher):
     job = events[0]['kylin']['job']
     assert 'hunter2' not in repr(events)
     assert job['params']['spark.executor.cores'] == '2'
-    assert job['params']['my.db.password'] == source['MASK']
-    assert source['mask_value']('GET http://u:s3cret@h/ failed s3cret', 's3cret') == 'GET http://u:********@h/ failed ********'
+    assert job['params']['my.db.password'] == MASK
+    assert mask_value('GET http://u:s3cret@h/ failed s3cret', 's3cret') == 'GET http://u:********@h/ failed ********'
 
 
-def test_backoff(source):
-    backoff = source['Backoff'](interval=10, max_backoff=60, auth_backoff=900)
-    assert [backoff.failure() for dummy in range(5)] == [10, 20, 40, 60, 60]
-    assert backoff.success() == 10
-    assert backoff.failure() == 10
-    assert [backoff.auth_failure() for dummy in range(4)] == [900, 1800, 3600, 3600]
-    assert backoff.bad_answer() == 10
-    backoff.success()
-    assert backoff.auth_failure() == 900
+def test_backoff():
+    polls, logins = poll_backoffs(interval=10, max_backoff=60, auth_backoff=900)
+    assert [poll_delay('connection', polls, logins) for dummy in range(5)] == [10, 20, 40, 60, 60]
+    assert poll_delay(None, polls, logins) == 10
+    assert poll_delay('connection', polls, logins) == 10
+    assert [poll_delay('auth', polls, logins) for dummy in range(4)] == [900, 1800, 3600, 3600]
+    assert poll_delay('bad_answer', polls, logins) == 10
+    poll_delay(None, polls, logins)
+    assert poll_delay('auth', polls, logins) == 900
+    # an auth back-off shorter than the interval still waits the interval
+    polls, logins = poll_backoffs(interval=10, max_backoff=60, auth_backoff=2)
+    assert poll_delay('auth', polls, logins) == 10
 
 
-def test_options_env_fallbacks_and_errors(source, monkeypatch):
-    parse = source['parse_args']
+def test_options_env_fallbacks_and_errors(monkeypatch):
+    warnings = []
+
+    def parse(args):
+        return events_options(args, warnings.append).get_options(
+            'url', 'username', 'password', 'validate_certs', 'timeout', 'retries', 'job_types', 'interval', 'snapshot',
+            'latency_threshold', 'stuck_after')
     monkeypatch.setenv('KYLIN_URL', 'http://env:7070')
     monkeypatch.setenv('KYLIN_USERNAME', 'ADMIN')
     monkeypatch.setenv('KYLIN_PASSWORD', 'pw')
@@ -209,26 +233,31 @@ def test_options_env_fallbacks_and_errors(source, monkeypatch):
     assert settings['url'] == 'http://env:7070' and settings['username'] == 'ADMIN' and settings['password'] == 'pw'
     assert settings['validate_certs'] is False and settings['timeout'] == 7
     assert settings['job_types'] == ['build'] and settings['interval'] == 2.5 and settings['snapshot'] is True
+    assert settings['retries'] == 1  # the source's own default, not the modules' 3
     assert parse({'url': 'http://arg:7070'})['url'] == 'http://arg:7070'
     assert parse({'eda_feedback_queue': object()})['latency_threshold'] == 300
-    for bad, words in (({'interval': 0}, 'interval'), ({'job_types': ['batch']}, 'job_types'),
-                       ({'snapshot': 'maybe'}, 'snapshot'), ({'timeout': 'soon'}, 'timeout')):
+    assert warnings == []
+    for bad, words in (({'interval': 0}, 'interval must be more than 0'), ({'job_types': ['batch']}, 'job_types'),
+                       ({'snapshot': 'maybe'}, 'snapshot'), ({'timeout': 'soon'}, 'timeout'),
+                       ({'timeout': 0}, 'timeout must be a positive'), ({'latency_polls': 0}, 'latency_polls'),
+                       ({'stuck_after': -1}, 'stuck_after must be at least 0')):
         with pytest.raises(ValueError, match=words):
             parse(bad)
     assert parse({'delay': 3})['interval'] == 3 and parse({'stuck_timeout': 9})['stuck_after'] == 9
     assert parse({'intervall': 3})['interval'] == 10  # a typo is logged and ignored, not fatal
+    assert len(warnings) == 1 and warnings[0].startswith('ignoring unknown option(s) intervall (known: url, ')
     monkeypatch.delenv('KYLIN_URL')
     with pytest.raises(ValueError, match=r'url is required: the url option, or its environment variable '
                                          r'\(kylin_url in capitals\)') as caught:
         parse({})
+    assert str(caught.value) == MISSING_URL
     assert 'KYLIN' not in str(caught.value)  # Ansible would mask it where the password is KYLIN
 
 
-def test_classify(source):
-    client = source['_client']
-    assert source['classify'](client.KylinAuthError('401', status=401)) == 'auth'
-    assert source['classify'](client.KylinTransportError('refused')) == 'connection'
-    assert source['classify'](client.KylinResponseError('502 page', status=502)) == 'connection'
-    assert source['classify'](client.KylinResponseError('html', status=200)) == 'bad_answer'
-    assert source['classify'](client.KylinApiError('KE-1', status=500)) == 'bad_answer'
-    assert source['classify'](ValueError('x')) == 'bad_answer'
+def test_classify():
+    assert classify(_errors.KylinAuthError('401', status=401)) == 'auth'
+    assert classify(_errors.KylinTransportError('refused')) == 'connection'
+    assert classify(_errors.KylinResponseError('502 page', status=502)) == 'connection'
+    assert classify(_errors.KylinResponseError('html', status=200)) == 'bad_answer'
+    assert classify(_errors.KylinApiError('KE-1', status=500)) == 'bad_answer'
+    assert classify(ValueError('x')) == 'bad_answer'
