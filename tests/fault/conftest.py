@@ -168,8 +168,22 @@ def pytest_sessionfinish(session, exitstatus):  # pylint: disable=unused-argumen
     path = os.environ.get('KYLIN_FAULT_REPORT')
     if not path or not REPORT:
         return
+    text = render_report() + kept_sections(path)
     with open(path, 'w') as handle:
-        handle.write(render_report())
+        handle.write(text)
+
+
+# A section another suite generates into the same file (the model-based suite's), kept as it is.
+KEPT_SECTION = re.compile(r'\n*(<!-- model suite: begin .*?<!-- model suite: end -->\n?)', re.S)
+
+
+def kept_sections(path):
+    try:
+        with open(path) as handle:
+            found = KEPT_SECTION.search(handle.read())
+    except OSError:
+        return ''
+    return '\n\n' + found.group(1) if found else ''
 
 
 def cell(text):

@@ -231,6 +231,12 @@ def test_report_over_the_fleet_is_one_page_with_a_section_per_cluster(ctls, flee
     errors = sum(1 for name in CLUSTERS for job in ctls[name].jobs() if job['status'] in ('ERROR', 'LAUNCHING_ERROR'))
     assert page.cards['error'] == errors
     assert [row['data-status'] for row in page.rows['dr'] if row['data-job-id'] == ctls['dr'].job_id('orders_rt')] == ['ERROR']
+    # The banner names the job of its cluster, linked to its row in that cluster's section.
+    html = (out / 'kylin-streaming-jobs.html').read_text(encoding='utf-8')
+    anchor = 'job-%d-%s' % (list(CLUSTERS).index('dr') + 1, ctls['dr'].job_id('orders_rt'))
+    banner = html[html.index('id="verdict"'):html.index('id="summary"')]
+    assert 'href="#%s"><span class="cluster">dr</span> orders_rt' % anchor in banner, banner
+    assert html.count('id="%s"' % anchor) == 1
     markdown = (out / 'kylin-streaming-jobs.md').read_text(encoding='utf-8')
     assert all('#### %s' % name in markdown for name in CLUSTERS)
     csv_lines = (out / 'kylin-streaming-jobs.csv').read_text(encoding='utf-8').splitlines()

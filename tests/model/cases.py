@@ -1,0 +1,185 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kylin.streaming contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fixed cases of the model-based suite: scenarios kept for good, run by test_cases.py in every ``make test``.
+
+Each is a scenario the oracle must pass: issue 16's two pieces of evidence, and the shrunk failures the
+generated suite found (with the seed or blob it printed). All failed on the engine before issue 16's fix
+(``before`` says how); the engine's ``PutAttempt`` passes them all. Their faults race with transitions already under
+way, so each case runs ``RUNS`` times and passes only when every run passes: a correct engine passes every
+interleaving. A case the engine still fails carries ``known``: the reason, and it runs as
+``xfail(strict=True)``, so that it stays visible and turns red the day it passes without its mark being
+removed.
+
+To add one: copy the JSON a failing run printed ("Keep it as a fixed case") into ``Scenario.from_json`` below,
+or write the scenario out, and say why it matters.
+"""
+
+import collections
+
+from scenario import Faults, JobSpec, Scenario, Timing
+
+# ``before``: what the engine did wrong before it was fixed (kept as the case's history); ``known``: set while the
+# engine still fails the case (the reason; the case is then a strict xfail).
+Case = collections.namedtuple('Case', 'name why found scenario before known', defaults=(None, None))
+RUNS = 3
+
+
+def jobs(*statuses, **flags):
+    """JobSpecs of models m0, m1 ... from their (build, merge) statuses; ``flags``: key -> JobSpec fields."""
+    specs = []
+    for number, pair in enumerate(statuses):
+        for job_type, status in zip(('build', 'merge'), pair):
+            key = 'm%d_%s' % (number, job_type)
+            specs.append(JobSpec('m%d' % number, job_type, status, **flags.get(key, {})))
+    return tuple(specs)
+
+
+# Seconds in the scenarios are Kylin seconds (the suite's time scale is 0.02: 200 Kylin s are 4 s). The
+# evidence's transitions end 1.5 s after the task began, while the task does not know whether its write was
+# applied; here they end just after the task's first write arrives (``settle_on_write``), so that every run
+# puts them in that window, whatever the machine's load.
+CASES = [
+    Case(
+        name='evidence-1-false-failure-after-a-lost-answer',
+        why='Issue 16, evidence 1. Two selected build jobs are STOPPING when the task starts (a STOP sent just '
+            'before) and settle to STOPPED by themselves just after the first write. The RESTART PUT of the first is answered '
+            'by a proxy 503 page and not applied. The natural end of the STOPPING must not be taken for the '
+            'RESTART\'s progress: each job is restarted once and the task succeeds.',
+        found='issue 16',
+        before='engine before the fix: the follower takes the STOPPING that began before the PUT for the lost RESTART\'s effect, '
+              'waits for RUNNING and fails the job "became STOPPED while this task waited for RUNNING"',
+        scenario=Scenario(
+            jobs=jobs(('STOPPING', 'STOPPED'), ('STOPPING', 'STOPPED'), ('RUNNING', 'STOPPED'),
+                      ('RUNNING', 'STOPPED')),
+            models=('m0', 'm1', 'm2'), job_types=('build',), state='restarted', retries=6, poll_interval=0.3,
+            batch_size=1, timing=Timing(start_delay=20.0, stop_delay=200.0, kill=0.2, end_of_run_kill=False),
+            faults=Faults(errors='put-503', error_count=1), settle_on_write=True)),
+    Case(
+        name='evidence-2-false-success-after-a-lost-answer',
+        why='Issue 16, evidence 2. A selected build job is STARTING when the task starts (a START sent just '
+            'before; RUNNING just after the write). Its RESTART PUT is answered by a proxy 503 page and not applied; '
+            'reads lag behind writes on half the requests. The launch already under way is not the RESTART: '
+            'the job must be restarted by this task, and reported as the server shows it.',
+        found='issue 16',
+        before='engine before the fix: the launch that was already under way is taken for the lost RESTART\'s effect; the task '
+              'reports "restarted", changed, though the server never restarted the job',
+        scenario=Scenario(
+            jobs=jobs(('STARTING', 'STOPPED'), ('RUNNING', 'STOPPED')),
+            models=('m0', 'm1'), job_types=('build',), state='restarted', batch_size=0,
+            timing=Timing(start_delay=200.0, stop_delay=1.0, kill=0.2),
+            faults=Faults(errors='put-503', error_count=1, nodes=2), settle_on_write=True)),
+    Case(
+        name='force-stop-of-a-stopping-job-answered-503',
+        why='A job STOPPING from a STOP sent just before; `force` sends FORCE_STOP, answered by a proxy 503 page '
+            'and not applied. The job then settles to STOPPED by itself: the desired state is reached, but this '
+            'task applied nothing, so it must report changed: false and no action.',
+        found='generated, seed 20261201 (shard 2), shrunk',
+        before='engine before the fix: the STOPPING that began before the FORCE_STOP is taken for its effect: the task reports '
+              '"force-stopped 1", changed, action FORCE_STOP, though the server applied nothing of it',
+        scenario=Scenario(
+            jobs=jobs(('STOPPING', 'STOPPED')), models=('m0',), job_types=('build',), state='stopped', force=True,
+            timing=Timing(start_delay=2.0, stop_delay=200.0, kill=0.2, end_of_run_kill=False),
+            faults=Faults(errors='put-503', error_count=1), settle_on_write=True)),
+    Case(
+        name='force-stop-of-a-starting-job-answered-503',
+        why='A job STARTING from a START sent just before; `state: stopped, force: true` sends FORCE_STOP, answered '
+            'by a proxy 503 page and not applied. The launch completing (STARTING to RUNNING) is not the FORCE_STOP\'s '
+            'effect: the job must be force-stopped, not failed "is RUNNING after FORCE_STOP".',
+        found='generated, seed 20261201, shrunk',
+        before='engine before the fix: the launch already under way counts as the lost FORCE_STOP\'s effect, then the task fails the '
+              'job "is RUNNING after FORCE_STOP (started again by someone else?)"',
+        scenario=Scenario(
+            jobs=jobs(('STARTING', 'STOPPED')), models=('m0',), job_types=('build',), state='stopped', force=True,
+            timing=Timing(start_delay=200.0, stop_delay=1.0, kill=0.2),
+            faults=Faults(errors='put-503', error_count=1), settle_on_write=True)),
+    Case(
+        name='epoch-moved-while-a-job-is-stopping',
+        why='A job STOPPING from a STOP sent just before; its RESTART is refused KE-040021201 (the project\'s epoch '
+            'moved, nothing applied). The re-read that follows sees the job STOPPED, by its own STOP: that is not '
+            'the RESTART, which must be sent again; the job ends restarted once, the task true to the server.',
+        found='generated, seed 20261201, shrunk',
+        before='engine before the fix: the re-read after the refusal takes STOPPING -> STOPPED for the RESTART\'s effect: '
+              'reported changed and RESTART, then failed "became STOPPED while this task waited for RUNNING"',
+        scenario=Scenario(
+            jobs=jobs(('STOPPING', 'STOPPED')), models=('m0',), job_types=('build',), state='restarted',
+            timing=Timing(start_delay=2.0, stop_delay=200.0, kill=0.2, end_of_run_kill=False),
+            faults=Faults(epoch_moved=1), settle_on_write=True)),
+    Case(
+        name='transient-refusals-are-retried',
+        why='Two STOPPED jobs to start; the first START PUT is refused KE-010021003 (the request cannot be '
+            'forwarded now) and the next KE-010019002 (the metadata database unreachable), before anything is '
+            'applied. Both are transient (docs/kylin-api.md §11.4): the writes are sent again within `retries` '
+            'and the task succeeds.',
+        found='docs/kylin-api.md §11.4; generated, seed 20261201',
+        before='engine before the fix: KE-010021003 and KE-010019002 are taken for refusals of the first job, which fails '
+              '"START refused"',
+        scenario=Scenario(
+            jobs=jobs(('STOPPED', 'STOPPED')), models=('m0',), state='started',
+            faults=Faults(transfer_failed=1, metadata_unreachable=1))),
+    Case(
+        name='a-launch-that-fails-behind-a-lost-answer',
+        why='A STOPPED job whose next launch fails; its START is applied but the answer is lost. The launch fails '
+            '(STARTING, then ERROR with launching_error) before the follower sees it move. That ERROR is newer than '
+            'the START (a new record): the START took effect and the launch failed, so the task must fail the job '
+            '"failed to launch", not send a second START.',
+        found='generated, seed 20261201',
+        before='engine before the fix: the follower sees ERROR before and after the lost START, sends START again (two STARTs '
+              'applied) and reports the job started',
+        scenario=Scenario(
+            jobs=jobs(('ERROR', 'STOPPED'), m0_build=dict(fail_launch=True)), models=('m0',), job_types=('build',),
+            state='started', timing=Timing(start_delay=2.0, stop_delay=1.0, kill=0.2),
+            faults=Faults(lost=1))),
+    Case(
+        name='a-transient-refusal-of-a-restart-of-running-jobs',
+        why='Two RUNNING jobs to restart; the RESTART PUT is refused KE-010019002 (the metadata database '
+            'unreachable) before anything is applied. The re-read shows the jobs RUNNING, as they were before: '
+            'that is not the RESTART\'s effect. The RESTART must be sent again, and each job restarted once.',
+        found='generated, seed 20261201 (the task waited 60 s for a launch that never came)',
+        before='engine before the fix: a job already in the status the action leads to counts as moved ("an error no job can be '
+              'blamed for"): the RESTART is taken as applied, the task waits for a new launch until wait_timeout',
+        scenario=Scenario(
+            jobs=jobs(('RUNNING', 'RUNNING')), models=('m0',), state='restarted', batch_size=1, wait_timeout=5,
+            timing=Timing(start_delay=2.0, stop_delay=1.0, kill=0.2),
+            faults=Faults(metadata_unreachable=1))),
+    Case(
+        name='a-refused-restart-of-running-jobs',
+        why='Two RUNNING jobs to restart in one PUT; Kylin refuses it with an error that names no job (a JSON 500), '
+            'before anything is applied. The re-read shows both RUNNING, as before the PUT: neither moved. The '
+            'error belongs to the first job that did not move (docs/design.md §4), which fails with Kylin\'s '
+            'message; the other is sent again and restarted once.',
+        found='generated, seed 20261201 (shrunk by hand from two scenarios that timed out)',
+        known='engine (h/engine cacc74f): a job already in the status the action leads to (RUNNING for a RESTART) '
+              'counts as moved in the blame; with every job "moved" the RESTART is taken as applied to both, the '
+              'task waits for launches that never come and times out',
+        scenario=Scenario(
+            jobs=jobs(('RUNNING', 'RUNNING')), models=('m0',), state='restarted', wait_timeout=5,
+            timing=Timing(start_delay=2.0, stop_delay=1.0, kill=0.2),
+            faults=Faults(errors='put-500', error_count=1))),
+    Case(
+        name='a-held-stop-lost-on-a-job-the-take-over-relaunched',
+        why='A graceful restart of a RUNNING job; its STOP is held behind an epoch take-over '
+            '(docs/kylin-api.md §11.2), which kills and relaunches the project\'s running jobs one at a time and '
+            'then applies the STOP to the job it relaunched, still STARTING: Kylin loses a STOP sent while '
+            'starting (docs/kylin-api.md §3.3), and the launch ends RUNNING. Nobody else started the job; the STOP '
+            'did not take: it must be sent again (within retries), and the job restarted once.',
+        found='generated, seed 20261201 (shard 4), shrunk by hand',
+        known='engine (h/engine cacc74f): the STOP counts as applied (its journal entry is ok), the RUNNING that '
+              'follows fails the job "is RUNNING again after STOP (started again by someone else?)"',
+        scenario=Scenario(
+            jobs=jobs(('RUNNING', 'STOPPED'), ('RUNNING', 'STOPPED')), models=('m0',), job_types=('build',),
+            state='restarted', restart_method='graceful',
+            timing=Timing(start_delay=60.0, stop_delay=20.0, kill=21.0), faults=Faults(held=1))),
+    Case(
+        name='a-held-stop-of-state-stopped-lost-on-a-relaunched-job',
+        why='The same with `state: stopped`: one RUNNING job; its STOP is held behind an epoch take-over that '
+            'relaunches the job, and lands while the job is STARTING, where Kylin loses it. The job is RUNNING '
+            'again: the STOP must be sent again, and the task succeed.',
+        found='make soak, seed 14820556, shrunk by Hypothesis to this (MODEL_REPLAY=AXicc2R0ZHAEYQYwAWFih4wgxAlXBADTdwbs)',
+        known='engine (h/engine cacc74f): fails the job "is RUNNING again after STOP (started again by someone '
+              'else?)"; in other runs of the same kind it sends the STOP again and succeeds',
+        scenario=Scenario(
+            jobs=jobs(('STOPPED', 'RUNNING')), models=('m0',), state='stopped',
+            timing=Timing(start_delay=2.0, stop_delay=1.0, kill=0.2), faults=Faults(held=1, proxy_502=1))),
+]
