@@ -439,7 +439,7 @@ class JobReconciler:
         failed = any(r['error'] for r in jobs) or self.timed_out or bool(self.error)
         msg = summary(jobs, self.state, check_mode=plan is not None)
         if self.health is not None:
-            msg += gate_summary(jobs, self.health, self.gate_seconds(), check_mode=plan is not None)
+            msg = gate_summary(msg, jobs, self.health, self.gate_seconds(), check_mode=plan is not None)
         if self.error:
             msg = '%s. So far: %s' % (self.error, msg)
             result_error = error_fields(self.error)

@@ -129,26 +129,28 @@ def summary(results, state, check_mode=False):
     return text
 
 
-def gate_summary(results, spec, seconds, check_mode=False):
-    """What the health gate did, appended to ``msg``: ``; health gate: 3 healthy, 1 not, in 95.2s``."""
+def gate_summary(msg, results, spec, seconds, check_mode=False):
+    """``msg`` with what the health gate did: ``...; health gate (...): 3 healthy, 1 not, in 95.2s after RUNNING``
+    (a sentence of its own after a message that ends with one)."""
     gated = [r for r in results if r.get('health') is not None]
-    if check_mode:
-        if not gated:
-            return ''
-        return '; each job started or restarted would then have to pass a health gate (%s)' % spec.describe()
     if not gated:
-        return ''
-    healthy = sum(1 for r in gated if r['health']['healthy'])
-    parts = ['%d healthy' % healthy]
-    if len(gated) > healthy:
-        parts.append('%d not' % (len(gated) - healthy))
-    rolled = [r for r in results if r.get('rolled_back')]
-    text = '; health gate (%s): %s' % (spec.describe(), ', '.join(parts))
-    if seconds is not None:
-        text += ', in %.1fs after RUNNING' % seconds
-    if rolled:
-        text += '; rolled back %d: %s' % (len(rolled), ', '.join(label(r) for r in rolled))
-    return text
+        return msg
+    if check_mode:
+        text = 'each job started or restarted would then have to pass a health gate (%s)' % spec.describe()
+    else:
+        healthy = sum(1 for r in gated if r['health']['healthy'])
+        parts = ['%d healthy' % healthy]
+        if len(gated) > healthy:
+            parts.append('%d not' % (len(gated) - healthy))
+        text = 'health gate (%s): %s' % (spec.describe(), ', '.join(parts))
+        if seconds is not None:
+            text += ', in %.1fs after RUNNING' % seconds
+        rolled = [r for r in results if r.get('rolled_back')]
+        if rolled:
+            text += '; rolled back %d: %s' % (len(rolled), ', '.join(label(r) for r in rolled))
+    if msg.endswith('.'):
+        return '%s %s%s.' % (msg, text[0].upper(), text[1:])
+    return '%s; %s' % (msg, text)
 
 
 def diff_of(tracks, results, with_params):

@@ -28,7 +28,7 @@ import os
 import sys
 import time
 
-from restart import install_collection_finder, write_section
+from restart import start_simulator, write_section
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 BEGIN, END = '<!-- bench-health:begin -->', '<!-- bench-health:end -->'
@@ -192,13 +192,9 @@ def main(argv=None):
     parser.add_argument('--output', default=os.path.join(ROOT, 'docs', 'benchmarks.md'))
     parser.add_argument('--no-write', action='store_true', help='print only')
     args = parser.parse_args(argv)
-    install_collection_finder()
-    from kylin_sim.control import SimControl  # pylint: disable=import-outside-toplevel
-    from kylin_sim.server import SimServer  # pylint: disable=import-outside-toplevel
-    server = SimServer(port=0, seed='empty').start()
+    server, ctl = start_simulator()
     poll = args.poll * args.scale
     try:
-        ctl = SimControl(server.url)
         rows = []
         for gated in (False, True):
             row = run_one(ctl, server.url, args.scale, poll, gated)

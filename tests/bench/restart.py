@@ -117,6 +117,15 @@ def install_collection_finder():
     _AnsibleCollectionFinder(paths=roots)._install()  # pylint: disable=protected-access
 
 
+def start_simulator():
+    """The collection importable from the build copy, and an in-process simulator: ``(server, its control client)``."""
+    install_collection_finder()
+    from kylin_sim.control import SimControl  # pylint: disable=import-outside-toplevel
+    from kylin_sim.server import SimServer  # pylint: disable=import-outside-toplevel
+    server = SimServer(port=0, seed='empty').start()
+    return server, SimControl(server.url)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sizes', default='4,8,16', help='running jobs to restart (even numbers)')
@@ -125,12 +134,8 @@ def main(argv=None):
     parser.add_argument('--output', default=os.path.join(ROOT, 'docs', 'benchmarks.md'))
     parser.add_argument('--no-write', action='store_true', help='print only')
     args = parser.parse_args(argv)
-    install_collection_finder()
-    from kylin_sim.control import SimControl  # pylint: disable=import-outside-toplevel
-    from kylin_sim.server import SimServer  # pylint: disable=import-outside-toplevel
-    server = SimServer(port=0, seed='empty').start()
+    server, ctl = start_simulator()
     try:
-        ctl = SimControl(server.url)
         rows = []
         for size in [int(s) for s in args.sizes.split(',')]:
             for method in ('kylin', 'graceful'):

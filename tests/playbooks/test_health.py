@@ -94,3 +94,56 @@ def test_maintenance_resume_waits_for_healthy_jobs(ctl, playbook, tmp_path):
     assert resume.rc == 0, resume
     assert ctl.status(sensor) == 'RUNNING' and len(fresh_rows(ctl, sensor)) >= 3
     assert ctl.counters()['requests'].get('GET /kylin/api/streaming_jobs/stats', 0) >= 1
+
+
+def test_restart_errored_counts_a_restart_that_did_not_become_healthy(ctl, playbook):
+    """The errored job is restarted behind a gate and lags: the run fails, saying so after its summary. When the
+    job falls into ERROR again, the failed restart counts in the budget: 1 ERROR + 1 unhealthy run reach 2."""
+    live(ctl, ad_impressions=('lagging', 400))
+    ads = ctl.job_id('ad_impressions')
+    common = dict(kylin_project=PROJECT, kylin_job_ids=[ads], kylin_poll_interval=POLL, kylin_max_failures=2,
+                  kylin_health={'max_latency': 0.5, 'samples': 2, 'timeout': 2})
+    first = playbook('restart_errored', **common)
+    assert first.rc != 0, first
+    assert re.search(r'localhost: 1 restarted but failed: streaming_demo/ad_impressions build: not healthy 2s after '
+                     r'RUNNING: data latency [\d.]+s at its last micro-batch, over max_latency 0.5s', first.output), first
+    assert restarts(ctl) == [(ads, 'RESTART')] and ctl.status(ads) == 'RUNNING'
+
+    ctl.patch_job(ads, status='ERROR')
+    second = playbook('restart_errored', **common)
+    assert second.rc != 0, second
+    assert ('OVER BUDGET, not restarted: streaming_demo/ad_impressions build: ERROR, 2 failures in the last 3600s '
+            '(1 of them a restart that did not become healthy) (budget 2)') in second.output, second
+    assert restarts(ctl) == [(ads, 'RESTART')] and ctl.status(ads) == 'ERROR'
+    # The stats the budget judged: the restarted run wrote micro-batches, none at or under 0.5 s.
+    stats = ctl.stats(ads)
+    run = [run for run in stats['runs'] if run['mode'] == 'lagging']
+    assert len(run) == 1
+    rows = [r for r in stats['rows'] if run[0]['start'] < r['create_time'] <= run[0]['end']]
+    assert rows and all(r['min_data_latency'] > 500 for r in rows)
+
+
+def test_the_report_shows_what_the_gate_saw(ctl, sim, kylin_playbook, tmp_path):
+    """The jobs role with a gate, then the report role in the same play: the row of the job started behind the gate
+    carries the latency of the last micro-batch the gate saw; the rows of the others, nothing about a gate."""
+    live(ctl)
+    inventory = ctl.job_id('inventory_levels')  # STOPPED in the demo seed: the role starts it
+    out = tmp_path / 'report'
+    play = {'name': 'Converge, then report', 'hosts': 'localhost', 'gather_facts': False,
+            'vars': {'kylin_streaming_jobs': [{'project': PROJECT, 'model': 'inventory_levels', 'job_types': ['build']}],
+                     'kylin_health': {'max_latency': 0.5, 'samples': 3}, 'kylin_streaming_jobs_poll_interval': POLL,
+                     'kylin_streaming_report_dir': str(out), 'kylin_streaming_report_formats': ['html', 'md']},
+            'roles': ['kylin.streaming.jobs', 'kylin.streaming.report']}
+    run = kylin_playbook.run([play], sim=sim, timeout=300)
+    assert run.rc == 0, run.output
+    assert restarts(ctl) == [(inventory, 'START')]
+    gate = re.search(r'health gate: healthy, ([\d.]+)s after (\d+) micro-batches', (out / 'kylin-streaming-jobs.html')
+                     .read_text())
+    assert gate and float(gate.group(1)) <= 0.5 and int(gate.group(2)) >= 3
+    html = (out / 'kylin-streaming-jobs.html').read_text()
+    row = html[html.index('data-job-id="%s"' % inventory):]
+    assert row.index('health gate: healthy') < row.index('</tr>')
+    assert html.count('health gate:') == 1
+    assert 'health gate: healthy' in (out / 'kylin-streaming-jobs.md').read_text()
+    latency = float(gate.group(1)) * 1000
+    assert latency in [r['min_data_latency'] for r in fresh_rows(ctl, inventory)]

@@ -29,7 +29,7 @@ description:
     example restarted and failed again, gives one with C(repeated) true), V(latency_high) and
     V(latency_recovered) (a running build job over O(latency_threshold) for O(latency_polls) polls,
     and back under it for as many), V(stuck) (V(STARTING) or V(STOPPING) for longer than
-    O(stuck_after), the node's queue of kills accounted for), V(snapshot) (every job at start, with O(snapshot)), V(unreachable) (once, when
+    O(stuck_after), the kill queue of the node accounted for), V(snapshot) (every job at start, with O(snapshot)), V(unreachable) (once, when
     Kylin stops answering; C(job) and C(status) are null) and V(reachable) (once, when it answers
     again).'
   - After a failed poll the source backs off (O(interval), doubled after each failure, up to

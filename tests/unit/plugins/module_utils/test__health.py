@@ -20,6 +20,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._job_options impor
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError
 from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler
 from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.fake_kylin import SKEW, Clock, FakeKylin
+from ansible_collections.kylin.streaming.tests.unit.plugins.module_utils.test__reconcile_fake_clock import by_id, converge
 
 SERVER = int(SKEW * 1000)  # server ms at client time 0
 MAX_OFFSETS = 'kylin.streaming.kafka-conf.maxOffsetsPerTrigger'
@@ -161,18 +162,6 @@ def make_kylin(clock, **kwargs):
     values = dict(kill=1.0, start_work=0.1, start_delay=5.0, trigger=30.0, base_latency=2000)
     values.update(kwargs)
     return FakeKylin(clock, **values)
-
-
-def converge(kylin, clock, **options):
-    timing = dict(kill_seconds=kylin.kill, start_seconds=kylin.start_work, stop_seconds=0.0, read_lag_seconds=0.0)
-    values = dict(project='p1', poll_interval=1.0, wait_timeout=600, server_timing=timing)
-    values.update(options)
-    reconciler = JobReconciler(kylin, JobOptions.of(**values), clock=clock, sleep=clock.sleep)
-    return reconciler, reconciler.run()
-
-
-def by_id(result):
-    return {j['id']: j for j in result['jobs']}
 
 
 def micro_batches(kylin, job_id, since_ms):
