@@ -207,7 +207,7 @@ def main(argv=None):
     text, worst = render(rows, args.scale, args.poll)
     print(text)
     if not args.no_write:
-        write_section(args.output, text)
+        write_section(args.output, text, BEGIN, END)
     return 0 if worst <= 1.0 else 1
 
 

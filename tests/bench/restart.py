@@ -96,10 +96,12 @@ def render(rows, scale):
     return '\n'.join(lines) + '\n'
 
 
-def write_section(path, text):
+def write_section(path, text, begin=BEGIN, end=END):
+    """Replace the section between the markers ``begin`` and ``end`` of ``path`` with ``text`` (or add it before
+    "## Reproduce")."""
     old = open(path, encoding='utf-8').read() if os.path.exists(path) else '# Benchmarks\n'
-    if BEGIN in old and END in old:
-        new = re.sub(re.escape(BEGIN) + '.*?' + re.escape(END) + '\n?', lambda m: text, old, flags=re.S)
+    if begin in old and end in old:
+        new = re.sub(re.escape(begin) + '.*?' + re.escape(end) + '\n?', lambda m: text, old, flags=re.S)
     else:
         marker = '\n## Reproduce'
         new = old.replace(marker, '\n' + text + marker, 1) if marker in old else old.rstrip('\n') + '\n\n' + text
