@@ -20,7 +20,7 @@ description:
   - With O(health) (the gate the restarts get, C(kylin_health)), each run of an errored job that began in the
     window and was not healthy within the gate's C(timeout) of its start (no C(samples) micro-batches in a row at
     or under C(max_latency), from the job's C(stats), read with C(include=[records, stats])) counts as one more
-    failure: a restart whose job did not become healthy is a failed restart. Server times only (records and
+    failure, as a restart whose job did not become healthy is a failed restart. Server times only (records and
     stats rows).
   - Jobs of broken models are never restarted (Kylin refuses to start them); they are reported.
   - A job listed twice (by id) counts once, as first listed.
