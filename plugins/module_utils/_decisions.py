@@ -116,6 +116,11 @@ class JobTrack:
         self.acted_at = None         # when this task learnt that the last action took effect
         self.before_action = None    # the row as last read before the last action (a Seen)
         self.agreed = None           # last_modified of the newest view since the last action that agreed with it
+        self.gate = None             # the health gate holding it back once RUNNING (``_health.Gate``)
+        self.params_applied = False  # this task wrote its params
+        self.rollback_reason = None  # why this task wrote its previous params back and launched it again
+        self.rolled_actions = []     # the actions before the rollback
+        self.failed_gate = None      # the gate it failed, before the rollback
 
     @property
     def status(self):
@@ -254,6 +259,40 @@ class JobTrack:
         """The params PUT rewrote the meta: the row's ``last_modified`` is no longer the server's."""
         self.row = dict(self.row, params=self.desired_params, last_modified=None)
         self.changed = True
+        self.params_applied = True
+
+    # ---------------------------------------------------------------- health gate and rollback
+
+    @property
+    def launched(self):
+        """Whether this task started or restarted it (a START or RESTART of it took effect)."""
+        return bool({START, RESTART} & set(self.actions + self.rolled_actions))
+
+    def hold_for_health(self, gate):
+        """RUNNING after this task's launch: held back by ``gate`` until it decides."""
+        self.gate = gate
+
+    def rolling_back(self, reason, params):
+        """This task wrote ``params`` (the map before its change) back after ``reason``: the job is to run again
+        with them, as if this task had just planned a params change of a running job (a RESTART, or a START
+        when it is not running)."""
+        self.rollback_reason = reason
+        self.rolled_actions = self.actions
+        self.actions = []
+        self.failed_gate = self.gate
+        self.gate = None
+        self.error = None
+        self.fatal = False
+        self.finished = False
+        self.awaiting_running = False
+        self.restart_for_params = True
+        self.desired_params = params
+        self.row = dict(self.row, params=params, last_modified=None)
+        self.uncertain_puts = 0
+        self.unsettled = None
+        self.sent_at = self.acted_at = None
+        self.before_action = None
+        self.agreed = None
 
     # ---------------------------------------------------------------- evidence
 
@@ -477,11 +516,15 @@ def graceful_action(actions):
     return '%s (%s)' % (RESTART, ', '.join(actions))
 
 
-def reported_action(track, state, restart_method=KYLIN_RESTART):
-    """The ``action`` of a job's result: the last action, or for a graceful restart every step of it."""
-    if state == RESTARTED and restart_method == GRACEFUL_RESTART and START in track.actions:
-        return graceful_action(track.actions)
-    return track.last_action
+def reported_action(track, state, restart_method=KYLIN_RESTART, actions=None):
+    """The ``action`` of a job's result: the last action, or for a graceful restart every step of it.
+
+    ``actions``: the ones to report instead of the track's (a rolled-back job reports what it was rolled back from).
+    """
+    actions = track.actions if actions is None else actions
+    if state == RESTARTED and restart_method == GRACEFUL_RESTART and START in actions:
+        return graceful_action(actions)
+    return actions[-1] if actions else None
 
 
 def predict(track, step, state, restart_method=KYLIN_RESTART):

@@ -206,12 +206,16 @@ def _no_sign(before, after, record):
     return '%s before the send, %s after it: not a sign of it' % (before.status, after.status)
 
 
-def _record_times(records, after):
-    """``[(record, earliest)]``: each record of ``GET /records`` (newest first) with the earliest local time it can
-    have happened, anchored on ``after``, the list row read just before the records (its newest record is the
-    first of the history). None when the two reads disagree or carry no times."""
-    anchor = after.record
-    if not records or anchor is None:
+def anchor(records, after):
+    """``(server ms, local span)`` of the newest record of ``records`` (``GET /records``, newest first), from the
+    list row ``after`` read with them: the server's ``create_time`` paired with the span its
+    ``last_status_duration`` gives on this machine's clock. Any other server time ``t`` is then between
+    ``span[0] + (t - ms) / 1000`` and ``span[1] + (t - ms) / 1000`` here, whatever the skew between the
+    clocks. None when the two reads disagree (the row's status is not what the newest record writes) or
+    lack the times.
+    """
+    span = after.record
+    if not records or span is None:
         return None
     newest = records[0]
     expected = {RUNNING: START, STOPPED: STOP}.get(after.status)
@@ -220,7 +224,34 @@ def _record_times(records, after):
     top = newest.get('create_time')
     if top is None:
         return None
-    return [(rec, anchor[0] - (top - rec['create_time']) / 1000.0) for rec in records
+    return top, span
+
+
+def launch_time(records, after, since):
+    """The server time (ms) of the launch ``after`` shows RUNNING, with its local span: ``(ms, span)``.
+
+    A job writes a START record when it reaches RUNNING (docs/kylin-api.md §3.6), so the run a RUNNING row
+    shows began at the newest record of ``GET /records`` when that record is a START, agrees with the row
+    (``anchor``) and is provably not older than ``since`` (this machine's clock: the send of this task's
+    START or RESTART). None otherwise (a row from a node that has not caught up, records read before the
+    launch's): read again later. A server time compared with the result is a server time (a stats row's
+    ``create_time``), never this machine's clock (docs/design.md §4).
+    """
+    anchored = anchor(records, after)
+    if anchored is None or after.status != RUNNING or not record_after(after, since):
+        return None
+    return anchored
+
+
+def _record_times(records, after):
+    """``[(record, earliest)]``: each record of ``GET /records`` (newest first) with the earliest local time it can
+    have happened, anchored on ``after``, the list row read just before the records (``anchor``). None when the
+    two reads disagree or carry no times."""
+    anchored = anchor(records, after)
+    if anchored is None:
+        return None
+    top, span = anchored
+    return [(rec, span[0] - (top - rec['create_time']) / 1000.0) for rec in records
             if rec.get('create_time') is not None]
 
 

@@ -159,15 +159,26 @@ def render(rows, scale, command, seconds):
     return '\n'.join(lines) + '\n'
 
 
-def write_section(path, text):
+def write_section(path, text, begin=BEGIN, end=END):
+    """Replace the section between the markers ``begin`` and ``end`` of ``path`` with ``text`` (or add it before
+    "## Reproduce")."""
     old = open(path, encoding='utf-8').read() if os.path.exists(path) else '# Benchmarks\n\n%s\n' % mark('docs/benchmarks.md')
-    if BEGIN in old and END in old:
-        new = re.sub(re.escape(BEGIN) + '.*?' + re.escape(END) + '\n?', lambda m: text, old, flags=re.S)
+    if begin in old and end in old:
+        new = re.sub(re.escape(begin) + '.*?' + re.escape(end) + '\n?', lambda m: text, old, flags=re.S)
     else:
         marker = '\n## Reproduce'
         new = old.replace(marker, '\n' + text + marker, 1) if marker in old else old.rstrip('\n') + '\n\n' + text
     with open(path, 'w', encoding='utf-8') as handle:
         handle.write(new)
+
+
+def start_simulator(hint='run this through `make bench-restart`, which syncs the build copy first'):
+    """The collection importable from the build copy, and an in-process simulator: ``(server, its control client)``."""
+    install_collection_loader(hint=hint)
+    from kylin_sim.control import SimControl  # pylint: disable=import-outside-toplevel
+    from kylin_sim.server import SimServer  # pylint: disable=import-outside-toplevel
+    server = SimServer(port=0, seed='empty').start()
+    return server, SimControl(server.url)
 
 
 def main(argv=None):
@@ -178,15 +189,11 @@ def main(argv=None):
     parser.add_argument('--output', default=os.path.join(ROOT, 'docs', 'benchmarks.md'))
     parser.add_argument('--no-write', action='store_true', help='print only')
     args = parser.parse_args(argv)
-    install_collection_loader(hint='run this through `make bench-restart`, which syncs the build copy first')
-    from kylin_sim.control import SimControl  # pylint: disable=import-outside-toplevel
-    from kylin_sim.server import SimServer  # pylint: disable=import-outside-toplevel
     plan = [(int(s), 0) for s in args.sizes.split(',') if s]
     plan += [tuple(int(v) for v in pair.split(':')) for pair in args.rolling.split(',') if pair]
     began = time.monotonic()
-    server = SimServer(port=0, seed='empty').start()
+    server, ctl = start_simulator()
     try:
-        ctl = SimControl(server.url)
         rows = []
         for size, batch in plan:
             for method in ('kylin', 'graceful'):
