@@ -16,7 +16,7 @@ PYTHON_221 ?= $(eval PYTHON_221 := $(shell scripts/find_python.sh 3.13 3.12))$(P
 TEST_PYTHON ?= 3.11
 # Also, empty unless given: extra arguments of ansible-test (TEST_ARGS="-v --coverage"), the simulator
 # (ARGS="--port 7071"), make demo's ansible-playbook (DEMO_ARGS="--check --diff"), the benchmarks
-# (BENCH_ARGS=--quick, BENCH_RESTART_ARGS=--no-write); FAULT_REPORT=docs/reliability.md (fault's report).
+# (BENCH_ARGS=--quick, BENCH_RESTART_ARGS=--no-write, BENCH_HEALTH_ARGS=--no-write); FAULT_REPORT=docs/reliability.md (fault's report).
 EE_ENGINE ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
 
 ROOT := $(CURDIR)
@@ -142,7 +142,7 @@ $(CORES:%=integration-%): integration-%: venv-% bootstrap collection-%
 $(CORES:%=playbooks-test-%): playbooks-test-%: venv-% collection browser
 	PATH=$(ROOT)/$(call venv_dir,$*)/bin:$$PATH $(COLLECTIONS_ENV) $(ROOT)/$(call venv_dir,$*)/bin/python -m pytest tests/playbooks -q
 
-.PHONY: sim-test sim-package-test fault eda-test molecule bench bench-restart bench-projects galaxy-importer
+.PHONY: sim-test sim-package-test fault eda-test molecule bench bench-restart bench-projects bench-health galaxy-importer
 sim-test: venv ## pytest the simulator package itself (kylin-sim/tests)
 	$(VENV)/bin/python -m pytest kylin-sim/tests -q
 sim-package-test: venv build ## pip install ./kylin-sim into a fresh venv: kylin-sim --help, its fixtures, the README example
@@ -167,9 +167,9 @@ model-test: venv collection ## Model-based randomized suite (tests/model): MODEL
 	@rm -rf $(TMP)/model-failures
 	$(MODEL_ENV) MODEL_SEED=$(MODEL_SEED) MODEL_EXAMPLES=$(MODEL_EXAMPLES) $(VENV)/bin/python -m pytest -q -p no:cacheprovider \
 	  $(if $(MODEL_REPLAY),tests/model/test_model.py::test_replay -n 0,tests/model -n $(MODEL_WORKERS)) -rxX
-soak: venv collection ## The model-based suite exploring: a new seed each run, MODEL_EXAMPLES (default 3000) scenarios
+soak: venv collection ## The model-based suite exploring: a new seed each run, MODEL_EXAMPLES (default 3000) scenarios (MODEL_REPORT)
 	@rm -rf $(TMP)/model-failures
-	$(MODEL_ENV) MODEL_SEED=$(or $(MODEL_SEED),random) \
+	$(MODEL_ENV) MODEL_SOAK=1 MODEL_SEED=$(or $(MODEL_SEED),random) \
 	  MODEL_EXAMPLES=$(if $(filter command line environment,$(origin MODEL_EXAMPLES)),$(MODEL_EXAMPLES),3000) \
 	  MODEL_SHARDS=$$(( $(MODEL_WORKERS) * 4 )) MODEL_SHRINK_SECONDS=$(or $(MODEL_SHRINK_SECONDS),300) MODEL_DB=$(TMP)/hypothesis \
 	  $(VENV)/bin/python -m pytest tests/model/test_model.py -q -p no:cacheprovider -n $(MODEL_WORKERS) -rxX
@@ -186,6 +186,8 @@ bench-restart: venv collection ## Benchmark: restart N jobs, Kylin's RESTART vs 
 	$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/restart.py $(BENCH_RESTART_ARGS)
 bench-projects: venv collection ## Benchmark: four projects converged side by side against one (writes docs/benchmarks.md)
 	$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/projects.py $(BENCH_PROJECTS_ARGS)
+bench-health: venv collection ## Benchmark: the health gate's cost over a rolling restart of 20 jobs (writes docs/benchmarks.md)
+	$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/health.py $(BENCH_HEALTH_ARGS)
 galaxy-importer: venv-galaxy build ## Galaxy's importer on the built artifact (tests/galaxy: flake8, ansible-lint); no warning allowed
 	KYLIN_ARTIFACT=$(ARTIFACT) $(VENV_GALAXY)/bin/python -m pytest tests/galaxy -q -p no:cacheprovider
 

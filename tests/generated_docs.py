@@ -16,6 +16,7 @@ GENERATED = {
     'docs/reliability.md': (
         ('make fault FAULT_REPORT=docs/reliability.md', 'tests/fault/conftest.py'),
         ('make model-test MODEL_REPORT=docs/reliability.md', 'tests/model/conftest.py'),
+        ('make soak MODEL_REPORT=docs/reliability.md', 'tests/model/conftest.py'),
     ),
     'docs/benchmarks.md': (
         ('make bench', 'tests/bench/run.py'),

@@ -33,6 +33,23 @@ def test_error_statuses_and_methods(ctl, kylin, model):
     assert ctl.status(build) == "STOPPED"
 
 
+def test_a_503_as_kylin_json_or_as_a_proxy_page(ctl, kylin, model):
+    """``error_json_statuses``: a 503 answered with Kylin's JSON error body, or by default with a proxy's HTML page;
+    either way nothing is applied."""
+    build, dummy = model()
+    ctl.set_faults(error_count=1, error_statuses=[503], error_methods=["PUT"], error_json_statuses=[500, 503])
+    resp = kylin.act("START", [build], "p1")
+    assert resp.status_code == 503 and resp.headers["Content-Type"].startswith("application/json")
+    body = resp.json()
+    assert body["code"] == "999" and "Simulated server fault" in body["msg"]
+    ctl.set_faults(error_count=1, error_json_statuses=None)  # back to the default: only 500 as JSON
+    resp = kylin.act("START", [build], "p1")
+    assert resp.status_code == 503 and resp.headers["Content-Type"].startswith("text/html")
+    assert "503 Service Temporarily Unavailable" in resp.text
+    assert ctl.status(build) == "STOPPED" and ctl.actions(job_id=build) == []
+    assert ctl.counters()["faults"]["error"] == 2
+
+
 def test_error_rate_is_seeded(ctl, kylin, model):
     model()
     outcomes = []

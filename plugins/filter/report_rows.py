@@ -56,6 +56,14 @@ options:
     description: The cluster the rows belong to (an inventory host), copied to each row.
     type: str
     default: localhost
+  gates:
+    description:
+      - What the health gate of M(kylin.streaming.job) (its O(kylin.streaming.job#module:health) option) saw of the
+        jobs a task started or restarted, its RV(kylin.streaming.job#module:jobs) (each with C(id) and C(health));
+        the row of each such job gets it as C(gate). Jobs without a gate (C(health) null) are left out.
+    type: list
+    elements: dict
+    default: []
 seealso:
   - module: kylin.streaming.job_info
 '''
@@ -157,6 +165,14 @@ _value:
         cluster:
           description: O(cluster).
           type: str
+        gate:
+          description:
+            - What the health gate saw of this job (O(gates)), C({healthy, latency, samples}) with C(latency) in
+              seconds, or V(null).
+          type: dict
+        gate_text:
+          description: The same, for people (C(healthy, 12.5s after 5 micro-batches)), or an empty string.
+          type: str
     summary:
       description: >-
         The counts, C(total), C(running), C(error), C(transition), C(stopped), C(high_latency), C(broken_models)
@@ -206,7 +222,30 @@ def _unique_folded(items):
     return kept
 
 
-def _row(job, now_ms, records_of, threshold_ms, window_ms, stats_minutes, latency_threshold, charts, cluster):
+def gate_text(gate):
+    """``healthy, 12.5s after 5 micro-batches``, ``NOT healthy, no micro-batch since the start``; '' for None."""
+    if not gate:
+        return ''
+    verdict = 'healthy' if gate.get('healthy') else 'NOT healthy'
+    samples = gate.get('samples') or 0
+    if gate.get('latency') is not None:
+        return '%s, %s after %d micro-batch%s' % (verdict, latency(gate['latency'] * 1000.0), samples,
+                                                  '' if samples == 1 else 'es')
+    if gate.get('healthy'):
+        return verdict
+    return '%s, no micro-batch since the start' % verdict
+
+
+def _gates(results):
+    """``{job id: health}`` of the job module's results whose job was gated."""
+    if not isinstance(results, (list, tuple)):
+        raise AnsibleFilterError('kylin.streaming.report_rows: gates must be a list of kylin.streaming.job results (jobs)')
+    return dict((job.get('id'), job.get('health')) for job in results
+                if isinstance(job, dict) and isinstance(job.get('health'), dict))
+
+
+def _row(job, now_ms, records_of, threshold_ms, window_ms, stats_minutes, latency_threshold, charts, cluster,
+         gates=None):
     status = job.get('job_status')
     kind = job.get('type') or job_type(job)
     data_latency = job.get('data_latency')
@@ -269,10 +308,12 @@ def _row(job, now_ms, records_of, threshold_ms, window_ms, stats_minutes, latenc
         high_latency=high, stale_latency=stale, stalled=stalled,
         series=series, series_max_ms=max(v for _t, v in series) if series else None,
         yarn_app_id=job.get('yarn_app_id') or '', yarn_app_url=job.get('yarn_app_url') or '',
-        reason=reason, cluster=cluster, notes=', '.join(notes))
+        reason=reason, cluster=cluster, notes=', '.join(notes),
+        gate=(gates or {}).get(job.get('uuid')), gate_text=gate_text((gates or {}).get(job.get('uuid'))))
 
 
-def report_rows(jobs, now_ms, records=None, latency_threshold=60, stats_minutes=60, charts=True, cluster='localhost'):
+def report_rows(jobs, now_ms, records=None, latency_threshold=60, stats_minutes=60, charts=True, cluster='localhost',
+                gates=None):
     """The report's rows, problems first, and its summary."""
     if not isinstance(jobs, (list, tuple)):
         raise AnsibleFilterError('kylin.streaming.report_rows: the jobs must be a list of job rows (job_info\'s jobs)')
@@ -282,8 +323,9 @@ def report_rows(jobs, now_ms, records=None, latency_threshold=60, stats_minutes=
     except (TypeError, ValueError):
         raise AnsibleFilterError('kylin.streaming.report_rows: now_ms, latency_threshold and stats_minutes must be numbers')
     charts = boolean(charts, strict=False)
+    gated = _gates(gates or [])
     rows = [_row(job, now_ms, records or {}, threshold_ms, stats_minutes * 60000, stats_minutes, latency_threshold,
-                 charts, cluster) for job in jobs]
+                 charts, cluster, gated) for job in jobs]
     rows.sort(key=lambda row: row['sort_key'].lower())
     statuses = [row['status'] for row in rows]
     summary = dict(

@@ -17,6 +17,11 @@ description:
     that failed to launch (Kylin writes no record for a launch failure, but each RESTART writes a STOP
     before the launch); START records (restarts) for a slow one. With O(max_failures) or more in the
     window a job is over the budget: reported, not restarted."
+  - With O(health) (the gate the restarts get, C(kylin_health)), each run of an errored job that began in the
+    window and was not healthy within the gate's C(timeout) of its start (no C(samples) micro-batches in a row at
+    or under C(max_latency), from the job's C(stats), read with C(include=[records, stats])) counts as one more
+    failure, as a restart whose job did not become healthy is a failed restart. Server times only (records and
+    stats rows).
   - Jobs of broken models are never restarted (Kylin refuses to start them); they are reported.
   - A job listed twice (by id) counts once, as first listed.
 author:
@@ -39,6 +44,12 @@ options:
     description: The budget, failures in the window at which a job is no longer restarted.
     type: int
     default: 3
+  health:
+    description:
+      - The health gate of the restarts, C({max_latency, samples, timeout}) as M(kylin.streaming.job)'s
+        O(kylin.streaming.job#module:health); its failed runs count (see the description). The candidates need
+        C(stats) over the window for it.
+    type: dict
   latency_threshold:
     description:
       - Seconds of data latency above which running build jobs were made candidates (0, off). Only
@@ -72,6 +83,20 @@ EXAMPLES = r'''
     job_ids: "{{ decisions.restart | selectattr('project', 'equalto', item) | map(attribute='id') | list }}"
     state: restarted
   loop: "{{ decisions.restart | map(attribute='project') | unique | list }}"
+
+- name: With a health gate, a restart whose job did not become healthy counts as a failure
+  kylin.streaming.job_info:
+    statuses: [ERROR]
+    include: [records, stats]
+    stats_minutes: 31
+  register: errored_with_stats
+
+- name: Decide within the budget, the gate's failed runs counted
+  ansible.builtin.set_fact:
+    decisions: >-
+      {{ errored_with_stats.jobs | map('combine', {'reason': 'error'}) | list
+         | kylin.streaming.restart_budget(now_ms=(now().timestamp() * 1000) | int, window=1800, max_failures=3,
+                                          health={'max_latency': 90, 'samples': 3, 'timeout': 600}) }}
 '''
 
 RETURN = r'''
@@ -103,6 +128,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.kylin.streaming.plugins.module_utils._health import HealthSpec, failed_runs
 from ansible_collections.kylin.streaming.plugins.module_utils._rows import job_type
 
 
@@ -113,7 +139,7 @@ def _what(job):
     return 'data latency %.0fs' % (latency / 1000.0) if latency is not None else 'data latency unknown'
 
 
-def restart_budget(candidates, now_ms, window=3600, max_failures=3, latency_threshold=0):
+def restart_budget(candidates, now_ms, window=3600, max_failures=3, latency_threshold=0, health=None):
     """The candidates split into restart, over_budget and broken, with a line for each."""
     if not isinstance(candidates, (list, tuple)):
         raise AnsibleFilterError('kylin.streaming.restart_budget: the candidates must be a list of job rows')
@@ -123,6 +149,11 @@ def restart_budget(candidates, now_ms, window=3600, max_failures=3, latency_thre
     except (TypeError, ValueError):
         raise AnsibleFilterError('kylin.streaming.restart_budget: now_ms, window, max_failures and latency_threshold '
                                  'must be numbers')
+    try:
+        gate = HealthSpec.of(health) if health else None
+    except (KeyError, TypeError, ValueError):
+        raise AnsibleFilterError('kylin.streaming.restart_budget: health must be a dict with max_latency (seconds), '
+                                 'and optionally samples and timeout')
     since = now_ms - int(window * 1000)
     decided = dict(restart=[], over_budget=[], broken=[], lines=[])
     seen = set()
@@ -134,11 +165,15 @@ def restart_budget(candidates, now_ms, window=3600, max_failures=3, latency_thre
         counted = ('STOP' if job.get('launching_error') else 'ERROR') if error else 'START'
         failures = len([r for r in job.get('records') or []
                         if r.get('action') == counted and int(r.get('create_time') or 0) >= since])
+        unhealthy = failed_runs(job.get('records'), job.get('stats'), gate, since, now_ms) if gate and error else 0
+        failures += unhealthy
         entry = dict(id=job.get('uuid'), project=job.get('project'), model=job.get('model_alias'),
                      type=job.get('type') or job_type(job), reason=job.get('reason'), failures=failures)
         entry['label'] = '%s/%s %s' % (entry['project'], entry['model'], entry['type'])
         counted_as = 'failure' if error else 'restart'
         history = '%d %s%s in the last %ds' % (failures, counted_as, '' if failures == 1 else 's', int(window))
+        if unhealthy:
+            history += ' (%d of them a restart that did not become healthy)' % unhealthy
         if job.get('model_broken'):
             decided['broken'].append(entry)
             decided['lines'].append('not restarted: %s: %s, model broken (fix the model first)' % (entry['label'], _what(job)))

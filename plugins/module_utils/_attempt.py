@@ -18,7 +18,11 @@ time. When the answer comes, each job records the action. When it does not (docs
   job's records (``GET /records``) only when the list cannot tell; a job that shows no sign of it
   is left for the loop to send the action again, within ``retries``, and the resend is reported;
 * **refused** (any other error): Kylin acts on the ids in order and stops at the first error, so the
-  error is **blamed** on the job its message names, or else on the first job that did not move.
+  error is **blamed** on the job its message names, or else on the first job that shows no sign of the
+  action (the same evidence as above: a status the job was already in is not a sign).
+
+And one more case of a write that did not take: a STOP this task saw take effect, undone by a launch
+(``check_stop_undone``).
 """
 
 from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
@@ -26,13 +30,11 @@ from ansible_collections.kylin.streaming.plugins.module_utils._client import REF
 from ansible_collections.kylin.streaming.plugins.module_utils._decisions import (
     ERROR,
     FORCE_STOP,
-    RESTART,
     RUNNING,
     START,
     STARTING,
     STOP,
-    STOPPED,
-    STOPPING,
+    contradiction_proven,
     put_read_timeout,
     work_per_job,
 )
@@ -45,7 +47,11 @@ from ansible_collections.kylin.streaming.plugins.module_utils._evidence import (
     UNDER_WAY,
     Seen,
     advanced,
+    another_run,
+    force_stop_in_records,
     restart_in_records,
+    stop_met_a_launch,
+    stop_undone,
     verdict,
 )
 from ansible_collections.kylin.streaming.plugins.module_utils._timing import PollPacer
@@ -58,13 +64,8 @@ FOLLOW_POLL_MAX = 2.0
 FOLLOW_MARGIN = 1.0
 # Waits before resending a write the cluster refused before applying it.
 REFUSED_BACKOFF = Backoff(first=0.5, maximum=8.0)
-# What each action's success makes of a job, for blaming a refused PUT's error on the first job that did not move.
-REACHED = {
-    START: (STARTING, RUNNING),
-    RESTART: (STARTING, RUNNING),
-    STOP: (STOPPING, STOPPED, ERROR),
-    FORCE_STOP: (STOPPED,),
-}
+# Verdicts that show a job moved for the action (a refused PUT's error is not blamed on it).
+MOVED = (APPLIED, UNDER_WAY, GOAL)
 
 
 class PutAttempt:
@@ -204,17 +205,24 @@ class PutAttempt:
         """Each job took the action, reached its goal anyway, or showed no sign of it (then it may be sent again)."""
         loop = self.loop
         now = loop.clock()
+        verdicts = self.resolve(reading, verdicts)
         for track in self.tracks:
             seen = reading.seen(track.id)
             if seen is None:
                 track.failed('the job disappeared from Kylin (model dropped?)')
                 continue
             kind, why = verdicts[track.id]
-            if kind == RECORDS:
-                kind, why = self.from_records(track, seen, why)
             if kind in (APPLIED, UNDER_WAY):
                 track.applied(self.action, now, self.sent_at)
                 track.observe(seen.row, seen.asked, seen.answered)
+                continue
+            if kind == NO_SIGN and self.action == STOP and seen.status == RUNNING and self.met_a_launch(track, seen):
+                # Applied, then undone by the launch it landed on: Kylin applied it, so it is this task's change.
+                track.applied(self.action, now, self.sent_at)
+                track.observe(seen.row, seen.asked, seen.answered)
+                check_count(loop, track, track.stop_undone(
+                    '%s %s; it landed on a launch YARN did not know yet (an ERROR after a kill in the job\'s history), '
+                    'whose RUNNING undid it (docs/kylin-api.md §3.3)' % (self.action, self.lost())))
                 continue
             track.observe(seen.row, seen.asked, seen.answered)
             if kind == GOAL:
@@ -224,9 +232,33 @@ class PutAttempt:
             if count > loop.client.retries:
                 track.failed('%s not applied after %d attempts: %s; %s' % (self.action, count, self.error, why))
 
-    def from_records(self, track, seen, why):
-        """A RESTART of a STARTING or STOPPING job: its history tells whether it was restarted after the send."""
+    def resolve(self, reading, verdicts):
+        """``verdicts`` with each RECORDS verdict (the list cannot tell) settled by the job's history."""
+        resolved = dict(verdicts)
+        for track in self.tracks:
+            seen = reading.seen(track.id)
+            kind, why = verdicts[track.id]
+            if kind == RECORDS and seen is not None:
+                resolved[track.id] = self.from_records(track, seen, why)
+        return resolved
+
+    def met_a_launch(self, track, seen):
+        """A STOP without a sign, the job RUNNING: did it land on a launch, whose RUNNING undid it? (``GET /records``)"""
+        before = self.before[track.id]
+        if before.status != RUNNING or not another_run(before, seen):
+            return False  # the run the STOP was sent to: it did not reach it
         records = self.loop.waiter.records(track.id)
+        return records is not None and bool(stop_met_a_launch(records, before, seen))
+
+    def from_records(self, track, seen, why):
+        """What the list cannot tell, the job's history can: a RESTART of a STARTING or STOPPING job (restarted after
+        the send?), a FORCE_STOP of a STOPPING job that reads STOPPED (killed, or the stop under way ended?)."""
+        records = self.loop.waiter.records(track.id)
+        if self.action == FORCE_STOP:
+            found = force_stop_in_records(records, self.before[track.id], seen) if records is not None else None
+            if found:
+                return APPLIED, 'STOPPED after an ERROR in the job\'s history: stopped by this FORCE_STOP'
+            return GOAL, '%s, and its history (GET /records) does not tell either' % why
         found = restart_in_records(records, self.before[track.id], seen) if records is not None else None
         if found:
             return APPLIED, 'a STOP record newer than the send in the job\'s history'
@@ -265,25 +297,32 @@ class PutAttempt:
     # ------------------------------------------------------------------ refused: blame
 
     def refused(self):
-        """After a refused PUT: re-read, keep what moved, blame the error on one job (docs/design.md §4)."""
+        """After a refused PUT: re-read, keep what moved, blame the error on one job (docs/design.md §4).
+
+        What moved is judged on the same evidence as a lost answer (``_evidence.verdict``): a job already in
+        the status the action leads to (RUNNING for a RESTART) has not moved. The re-read waits out the read
+        lag first, so that what the PUT did before its error can show.
+        """
         loop = self.loop
         exc = self.error
-        lag = loop.timing['read_lag_seconds']
-        if self.action == START and exc.error_code == START_REFUSED and lag > 0:
-            # Refused as not startable: perhaps started by someone else, seen late by a lagging node.
-            loop.waiter.sleep(lag)
+        loop.waiter.sleep(loop.timing['read_lag_seconds'])
         reading = loop.waiter.reread(self.ids)
         if reading is None:
             self.unknown()
             return
         now = loop.clock()
-        blamed = self.blame(reading)
+        verdicts = self.resolve(reading, self.judge(reading, late_enough=True))
+        blamed = self.blame(verdicts)
         for index, track in enumerate(self.tracks):
             seen = reading.seen(track.id)
             if seen is None:
                 track.failed('the job disappeared from Kylin (model dropped?)')
                 continue
-            if blamed is None or index < blamed:
+            kind, why = verdicts[track.id]
+            if (blamed is None or index < blamed) and kind == GOAL:
+                track.observe(seen.row, seen.asked, seen.answered)
+                track.remark('%s sent, Kylin answered an error (%s); %s' % (self.action, exc.error_code or exc, why))
+            elif blamed is None or index < blamed:
                 track.applied(self.action, now, self.sent_at)
                 track.observe(seen.row, seen.asked, seen.answered)
             elif index == blamed:
@@ -296,23 +335,71 @@ class PutAttempt:
             else:
                 track.observe(seen.row, seen.asked, seen.answered)
         if blamed is None:
-            loop.warn('Kylin answered %s with an error no job can be blamed for (every job moved): %s' % (
+            loop.warn('Kylin answered %s with an error no job can be blamed for (every job shows the action): %s' % (
                 self.action, exc))
 
-    def blame(self, reading):
+    def blame(self, verdicts):
         """Index of the job the error belongs to: named in Kylin's message, else the first that did not move."""
         text = self.error.kylin_msg or ''
         for index, track in enumerate(self.tracks):
             if track.id in text:
                 return index
-        reached = REACHED[self.action]
+        still = [verdicts[t.id][0] not in MOVED for t in self.tracks]
         for index, track in enumerate(self.tracks):
             alias = track.row.get('model_alias')
-            row = reading.rows.get(track.id) or {}
-            if alias and '"%s"' % alias in text and row.get('job_status') not in reached:
+            if alias and '"%s"' % alias in text and still[index]:
                 return index
-        for index, track in enumerate(self.tracks):
-            row = reading.rows.get(track.id) or {}
-            if row.get('job_status') not in reached:
+        for index in range(len(self.tracks)):
+            if still[index]:
                 return index
         return None
+
+
+def check_stop_undone(loop, track):
+    """Whether a STOP this task saw take effect was lost: a launch undid it (docs/kylin-api.md §3.3).
+
+    A STOP held behind an epoch take-over can land on the job the take-over relaunched: on a launch YARN has
+    not accepted yet it writes ERROR, on one it has, STOPPING, and either way the launch's RUNNING overwrites
+    it. Two reads show it, each followed by one ``GET /records`` (only on these paths):
+
+    * the job reads ERROR after the STOP, and its history shows it was killed since the snapshot (a STOP
+      record before the ERROR, ``_evidence.stop_met_a_launch``): the launch is awaited, then the STOP sent again;
+    * a read newer than the STOP shows the job RUNNING or STARTING again, and its history shows no stop since
+      the STOP took effect (``_evidence.stop_undone``): the STOP is sent again (a STARTING job once it is
+      RUNNING, docs/design.md §2.2). A stop since means someone else started the job: ``decide`` fails it.
+
+    The resend counts against ``retries``, and is listed in the job's ``resent``.
+    """
+    if track.finished or track.undone or track.last_action != STOP:
+        return
+    status = track.status
+    if status == ERROR and not track.launching_error:
+        seen = track.seen()
+        records = loop.waiter.records(track.id)
+        if not (records is not None and stop_met_a_launch(records, track.before_action, seen)):
+            return
+        why = ('STOP took effect as ERROR, and the job\'s history (GET /records) shows it was killed just before: '
+               'the STOP landed on the launch that followed (an epoch take-over\'s), whose RUNNING undoes it '
+               '(docs/kylin-api.md §3.3)')
+        relaunching, then = True, ' once the launch is RUNNING'
+    elif status in (RUNNING, STARTING) and contradiction_proven(track, loop.timing['read_lag_seconds']):
+        seen = track.seen()
+        records = loop.waiter.records(track.id)
+        if not (records is not None and stop_undone(records, track.acted_at, seen)):
+            return
+        why = ('STOP took effect, then the job was %s again without a stop in its history since (GET /records): '
+               'it landed while the job was being launched, and the launch undid it (docs/kylin-api.md §3.3)'
+               % status)
+        relaunching, then = False, ' once it is RUNNING' if status == STARTING else ''
+    else:
+        return
+    if check_count(loop, track, track.stop_undone(why, relaunching)):
+        loop.warn('%s: %s; sending it again%s' % (track.id, why, then))
+
+
+def check_count(loop, track, count):
+    """A STOP that did not take, the ``count``-th write of the job that did not: it fails beyond ``retries``."""
+    if count > loop.client.retries:
+        track.failed('STOP not applied after %d attempts: %s' % (count, track.unsettled[1]))
+        return False
+    return True

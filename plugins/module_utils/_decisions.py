@@ -102,6 +102,8 @@ class JobTrack:
         self.stop_ended = None       # when its graceful stop ended (its STOP/ERROR record), this machine's clock
         self.uncertain_puts = 0      # PUTs of this job whose outcome was unknown and showed no sign of the action
         self.unsettled = None        # (action, why) of the last such PUT, until the action is sent again
+        self.undone = False          # the last action took effect, then a launch undid it (a lost STOP)
+        self.relaunching = False     # ... and that launch is still under way behind an ERROR it will overwrite
         self.resent = []             # [{action, reason}]: every write sent again after a lost or refused answer
         self.restart_for_params = False
         self.params_changes = {}
@@ -114,6 +116,11 @@ class JobTrack:
         self.acted_at = None         # when this task learnt that the last action took effect
         self.before_action = None    # the row as last read before the last action (a Seen)
         self.agreed = None           # last_modified of the newest view since the last action that agreed with it
+        self.gate = None             # the health gate holding it back once RUNNING (``_health.Gate``)
+        self.params_applied = False  # this task wrote its params
+        self.rollback_reason = None  # why this task wrote its previous params back and launched it again
+        self.rolled_actions = []     # the actions before the rollback
+        self.failed_gate = None      # the gate it failed, before the rollback
 
     @property
     def status(self):
@@ -126,6 +133,11 @@ class JobTrack:
     @property
     def last_action(self):
         return self.actions[-1] if self.actions else None
+
+    @property
+    def last_effective(self):
+        """The last action, unless a launch undid it (``stop_undone``): then the job is decided afresh."""
+        return None if self.undone else self.last_action
 
     @property
     def launching_error(self):
@@ -160,10 +172,12 @@ class JobTrack:
         self.answered_at = after.answered
         if row.get('job_status') == STARTING and not self.actions:
             self.awaiting_running = True
+        if row.get('job_status') != ERROR or row.get('launching_error'):
+            self.relaunching = False
         if row.get('job_status') == STOPPING:
             if self.stopping_since is None:
                 self.stopping_since = asked
-        elif self.last_action != STOP:
+        elif self.last_effective != STOP:
             self.stopping_since = None
         self.row = row
         return moved
@@ -184,6 +198,7 @@ class JobTrack:
         self.actions.append(action)
         self.changed = True
         self.unsettled = None
+        self.undone = self.relaunching = False
         self.sent_at = now if sent_at is None else sent_at
         self.acted_at = now
         self.seen_at = now
@@ -201,6 +216,15 @@ class JobTrack:
         self.uncertain_puts += 1
         self.unsettled = (action, why)
         return self.uncertain_puts
+
+    def stop_undone(self, why, relaunching=False):
+        """The STOP this task saw take effect was undone by a launch (docs/kylin-api.md §3.3): it stays in
+        ``actions`` (Kylin applied it), the job is decided afresh, and a STOP sent now is a resend.
+        ``relaunching``: the launch is still under way behind an ERROR, and is awaited. Returns the count of
+        this job's writes that did not take."""
+        self.undone = True
+        self.relaunching = relaunching
+        return self.not_applied(self.last_action, why)
 
     def failed(self, reason, fatal=False):
         self.error = reason
@@ -235,6 +259,40 @@ class JobTrack:
         """The params PUT rewrote the meta: the row's ``last_modified`` is no longer the server's."""
         self.row = dict(self.row, params=self.desired_params, last_modified=None)
         self.changed = True
+        self.params_applied = True
+
+    # ---------------------------------------------------------------- health gate and rollback
+
+    @property
+    def launched(self):
+        """Whether this task started or restarted it (a START or RESTART of it took effect)."""
+        return bool({START, RESTART} & set(self.actions + self.rolled_actions))
+
+    def hold_for_health(self, gate):
+        """RUNNING after this task's launch: held back by ``gate`` until it decides."""
+        self.gate = gate
+
+    def rolling_back(self, reason, params):
+        """This task wrote ``params`` (the map before its change) back after ``reason``: the job is to run again
+        with them, as if this task had just planned a params change of a running job (a RESTART, or a START
+        when it is not running)."""
+        self.rollback_reason = reason
+        self.rolled_actions = self.actions
+        self.actions = []
+        self.failed_gate = self.gate
+        self.gate = None
+        self.error = None
+        self.fatal = False
+        self.finished = False
+        self.awaiting_running = False
+        self.restart_for_params = True
+        self.desired_params = params
+        self.row = dict(self.row, params=params, last_modified=None)
+        self.uncertain_puts = 0
+        self.unsettled = None
+        self.sent_at = self.acted_at = None
+        self.before_action = None
+        self.agreed = None
 
     # ---------------------------------------------------------------- evidence
 
@@ -310,7 +368,7 @@ def contradiction_proven(track, read_lag):
 
 def unbelieved(track, read_lag):
     """Why the last read was not taken as a verdict, for a timeout's message; None when it was, or agrees."""
-    last, status = track.last_action, track.status
+    last, status = track.last_effective, track.status
     contradicts = (last in (START, RESTART) and status in (STOPPED, ERROR)) or (
         last in (STOP, FORCE_STOP) and status in (RUNNING, STARTING))
     if not contradicts or contradiction_proven(track, read_lag):
@@ -332,7 +390,10 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0, rest
     """
     status = track.status
     done_or_settle = SETTLE_STEP if wait else DONE_STEP
-    last = track.last_action
+    last = track.last_effective
+    if track.relaunching:
+        # A STOP that landed on a launch left this ERROR, which the launch's RUNNING will overwrite.
+        return HOLD_STEP
 
     if state == RESTARTED and restart_method == GRACEFUL_RESTART and not ({START, RESTART} & set(track.actions)):
         return _graceful_stop_phase(track, force_after, now, read_lag, queue)
@@ -410,7 +471,7 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0, rest
 def _graceful_stop_phase(track, force_after, now, read_lag, queue):
     """``restart_method: graceful`` until the START: a graceful STOP, FORCE_STOP after ``force_after``."""
     status = track.status
-    last = track.last_action
+    last = track.last_effective
     if _broken(track):
         return fail(_broken_reason(track, 'restarted'))
     if status in (STOPPED, ERROR):
@@ -455,11 +516,15 @@ def graceful_action(actions):
     return '%s (%s)' % (RESTART, ', '.join(actions))
 
 
-def reported_action(track, state, restart_method=KYLIN_RESTART):
-    """The ``action`` of a job's result: the last action, or for a graceful restart every step of it."""
-    if state == RESTARTED and restart_method == GRACEFUL_RESTART and START in track.actions:
-        return graceful_action(track.actions)
-    return track.last_action
+def reported_action(track, state, restart_method=KYLIN_RESTART, actions=None):
+    """The ``action`` of a job's result: the last action, or for a graceful restart every step of it.
+
+    ``actions``: the ones to report instead of the track's (a rolled-back job reports what it was rolled back from).
+    """
+    actions = track.actions if actions is None else actions
+    if state == RESTARTED and restart_method == GRACEFUL_RESTART and START in actions:
+        return graceful_action(actions)
+    return actions[-1] if actions else None
 
 
 def predict(track, step, state, restart_method=KYLIN_RESTART):

@@ -27,6 +27,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._options import (
     validate_dict,
 )
 from ansible_collections.kylin.streaming.plugins.module_utils._rows import JOB_TYPES, secret_param as _secret_key
+from ansible_collections.kylin.streaming.plugins.module_utils._timing import StopQueue
 
 # The source's own options; the connection options come from ``_options.generate_argspec`` (retries: 1 here).
 EVENTS_SPEC = dict(
@@ -38,6 +39,7 @@ EVENTS_SPEC = dict(
     latency_threshold=dict(type='float', default=300),
     latency_polls=dict(type='int', default=3),
     stuck_after=dict(type='float', default=600, aliases=['stuck_timeout']),
+    kill_seconds=dict(type='float', default=21),
     snapshot=dict(type='bool', default=False),
     max_backoff=dict(type='float', default=300),
     auth_backoff=dict(type='float', default=900),
@@ -78,7 +80,7 @@ def check_events_options(adapter):
         raise KylinOptionError(MISSING_URL)
     check_connection(adapter)
     for name, above in (('interval', True), ('max_backoff', True), ('auth_backoff', True),
-                        ('latency_threshold', False), ('stuck_after', False)):
+                        ('latency_threshold', False), ('stuck_after', False), ('kill_seconds', False)):
         value = adapter.get_option(name)
         if value < 0 or (above and value == 0):
             raise KylinOptionError('%s must be %s 0 (got %s)' % (name, 'more than' if above else 'at least', value))
@@ -150,11 +152,15 @@ def poll_delay(reason, polls, logins):
 
 
 class _Seen(object):
-    """What the watcher remembers of one job."""
+    """What the watcher remembers of one job (also a member of the node's kill queue, ``_timing.StopQueue``)."""
 
-    __slots__ = ('status', 'previous', 'since', 'duration', 'app', 'polled_at', 'over', 'under', 'high', 'stuck', 'missing')
+    __slots__ = ('id', 'order', 'status', 'previous', 'since', 'duration', 'app', 'polled_at', 'over', 'under', 'high',
+                 'stuck', 'missing', 'stop_ended')
 
-    def __init__(self, row, now):
+    def __init__(self, row, now, order=0):
+        self.id = row.get('uuid')
+        self.order = order
+        self.stop_ended = None     # when it last reached STOPPED or ERROR from STOPPING (its record; monotonic)
         self.status = row.get('job_status')
         self.previous = None       # the status before this one (null: not seen)
         self.since = now           # first poll that saw the job in this status (monotonic seconds)
@@ -167,6 +173,19 @@ class _Seen(object):
         self.stuck = False
         self.missing = 0
 
+    # What StopQueue reads of a member: STOPPING jobs wait for the node's kill, one at a time.
+    @property
+    def in_stop_queue(self):
+        return self.status == 'STOPPING'
+
+    @property
+    def stopping_since(self):
+        return self.since if self.status == 'STOPPING' else None
+
+    @property
+    def seen_at(self):
+        return self.polled_at
+
 
 class JobWatcher(object):
     """The source's decisions, without I/O: feed it polls, get back the events to emit.
@@ -176,10 +195,14 @@ class JobWatcher(object):
     list of events, at most one per job and kind, and never the same transition twice.
     """
 
-    def __init__(self, latency_threshold=300.0, latency_polls=3, stuck_after=600.0, snapshot=False, url=None):
+    def __init__(self, latency_threshold=300.0, latency_polls=3, stuck_after=600.0, snapshot=False, url=None,
+                 kill_seconds=21.0, interval=10.0):
         self.latency_ms = float(latency_threshold or 0) * 1000.0
         self.latency_polls = max(1, int(latency_polls))
         self.stuck_after = float(stuck_after or 0)
+        # The kill queue of STOPPING jobs (docs/kylin-api.md §11.1): its pace, and how late a poll sees an end.
+        self.timing = dict(kill_seconds=float(kill_seconds or 0), read_lag_seconds=0.0)
+        self.interval = float(interval or 0)
         self.snapshot = bool(snapshot)
         self.url = url
         self.jobs = {}
@@ -208,6 +231,7 @@ class JobWatcher(object):
         first = self.polls == 0
         self.polls += 1
         present = set()
+        watched = []
         for row in rows:
             uuid = row.get('uuid')
             if not uuid or uuid in present:
@@ -216,7 +240,7 @@ class JobWatcher(object):
             row = redact_row(row)
             seen = self.jobs.get(uuid)
             if seen is None:
-                seen = self.jobs[uuid] = _Seen(row, now)
+                seen = self.jobs[uuid] = _Seen(row, now, order=len(self.jobs))
                 if first:
                     if self.snapshot:
                         events.append(kylin_event('snapshot', seen.status, None, row))
@@ -226,7 +250,10 @@ class JobWatcher(object):
             else:
                 events.extend(self._changes(seen, row, now))
             events.extend(self._latency(seen, row))
-            events.extend(self._stuck(seen, row, now))
+            watched.append((seen, row))
+        queue = self._kill_queue(watched)
+        for seen, row in watched:
+            events.extend(self._stuck(seen, row, now, queue))
         for uuid in list(self.jobs):
             if uuid not in present:
                 seen = self.jobs[uuid]
@@ -251,6 +278,10 @@ class JobWatcher(object):
             # stopped job): a new record reset the time in status, or a new application runs.
             events.append(kylin_event('status_changed', status, previous, row, launching_error=launching_error,
                                       repeated=True))
+        if status != previous and previous == 'STOPPING' and status in ('STOPPED', 'ERROR'):
+            # Its STOP (or ERROR) record is last_status_duration old: when the node's kill of it ended.
+            age = duration / 1000.0 if isinstance(duration, (int, float)) and not isinstance(duration, bool) else 0.0
+            seen.stop_ended = now - min(max(0.0, age), elapsed)
         if events:
             seen.previous = previous
             seen.status = status
@@ -295,13 +326,34 @@ class JobWatcher(object):
                     return [kylin_event('latency_recovered', row.get('job_status'), seen.previous, row, **extra)]
         return []
 
-    def _stuck(self, seen, row, now):
+    def _kill_queue(self, watched):
+        """The STOPPING jobs waiting for the node's kill (None when none is past ``stuck_after``).
+
+        A graceful STOP ends with a kill of about ``kill_seconds`` under a node-wide lock, one job at a
+        time, and so does a FORCE_STOP (docs/kylin-api.md §11.1): N jobs stopped at once reach STOPPED one
+        kill apart. The API does not say which node runs a job, so every watched job counts as queued on
+        one node: a job is never called stuck while it only waits for its turn.
+        """
+        if not self.stuck_after or not any(
+                seen.status == 'STOPPING' and not seen.stuck for seen, dummy in watched):
+            return None
+        return StopQueue.for_timing(list(self.jobs.values()), self.timing, extra_slack=self.interval)
+
+    def _stuck(self, seen, row, now, queue=None):
+        """``stuck`` once per stay: STARTING for ``stuck_after``; STOPPING for ``stuck_after`` plus one kill per job
+        ahead of it in the node's kill queue, and only once the queue stopped moving (no job reached STOPPED at
+        the kill's pace: ``_timing.StopQueue.force_due``, the rule of the job module's ``force_after``)."""
         status = row.get('job_status')
         if not self.stuck_after or status not in TRANSITIONAL or seen.stuck:
             return []
         stuck_for = now - seen.since
         if stuck_for < self.stuck_after:
             return []
+        extra = {}
+        if status == 'STOPPING' and queue is not None:
+            if not queue.force_due(seen, now, self.stuck_after):
+                return []
+            extra['queue_ahead'] = queue.place.get(seen.id, 0)
         seen.stuck = True
         return [kylin_event('stuck', status, seen.previous, row, stuck_for=round(stuck_for, 3),
-                            stuck_after=self.stuck_after)]
+                            stuck_after=self.stuck_after, **extra)]

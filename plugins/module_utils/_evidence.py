@@ -155,8 +155,8 @@ def verdict(action, before, after, late_enough=True):
     if action == FORCE_STOP:
         if was == STOPPING:
             if now == STOPPED and record:
-                return GOAL, ('STOPPED, by this FORCE_STOP or by the stop already under way when it was sent: '
-                              'the two cannot be told apart')
+                return RECORDS, ('STOPPED, by this FORCE_STOP or by the stop already under way when it was sent: '
+                                 'the list cannot tell them apart')
             return NO_SIGN, _no_sign(before, after, record)
         if now == STOPPING and fresh:
             return APPLIED, 'STOPPING (being killed) since it was sent'
@@ -206,6 +206,55 @@ def _no_sign(before, after, record):
     return '%s before the send, %s after it: not a sign of it' % (before.status, after.status)
 
 
+def anchor(records, after):
+    """``(server ms, local span)`` of the newest record of ``records`` (``GET /records``, newest first), from the
+    list row ``after`` read with them: the server's ``create_time`` paired with the span its
+    ``last_status_duration`` gives on this machine's clock. Any other server time ``t`` is then between
+    ``span[0] + (t - ms) / 1000`` and ``span[1] + (t - ms) / 1000`` here, whatever the skew between the
+    clocks. None when the two reads disagree (the row's status is not what the newest record writes) or
+    lack the times.
+    """
+    span = after.record
+    if not records or span is None:
+        return None
+    newest = records[0]
+    expected = {RUNNING: START, STOPPED: STOP}.get(after.status)
+    if expected and newest.get('action') != expected:
+        return None
+    top = newest.get('create_time')
+    if top is None:
+        return None
+    return top, span
+
+
+def launch_time(records, after, since):
+    """The server time (ms) of the launch ``after`` shows RUNNING, with its local span: ``(ms, span)``.
+
+    A job writes a START record when it reaches RUNNING (docs/kylin-api.md §3.6), so the run a RUNNING row
+    shows began at the newest record of ``GET /records`` when that record is a START, agrees with the row
+    (``anchor``) and is provably not older than ``since`` (this machine's clock: the send of this task's
+    START or RESTART). None otherwise (a row from a node that has not caught up, records read before the
+    launch's): read again later. A server time compared with the result is a server time (a stats row's
+    ``create_time``), never this machine's clock (docs/design.md §4).
+    """
+    anchored = anchor(records, after)
+    if anchored is None or after.status != RUNNING or not record_after(after, since):
+        return None
+    return anchored
+
+
+def _record_times(records, after):
+    """``[(record, earliest)]``: each record of ``GET /records`` (newest first) with the earliest local time it can
+    have happened, anchored on ``after``, the list row read just before the records (``anchor``). None when the
+    two reads disagree or carry no times."""
+    anchored = anchor(records, after)
+    if anchored is None:
+        return None
+    top, span = anchored
+    return [(rec, span[0] - (top - rec['create_time']) / 1000.0) for rec in records
+            if rec.get('create_time') is not None]
+
+
 def restart_in_records(records, before, after):
     """Whether ``GET /records`` (newest first) shows a RESTART after the snapshot ``before``, ``after`` being
     the list row read just before the records (its newest record anchors the records' times).
@@ -215,25 +264,11 @@ def restart_in_records(records, before, after):
     STARTING status after it (a stop that ends by itself writes the STOP record too). None when the
     two reads disagree (the list's newest record is not the first of the history).
     """
-    anchor = after.record
-    if not records or anchor is None:
-        return None
-    newest = records[0]
-    expected = {RUNNING: START, STOPPED: STOP}.get(after.status)
-    if expected and newest.get('action') != expected:
-        return None
-    top = newest.get('create_time')
-    if top is None:
+    timed = _record_times(records, after)
+    if timed is None:
         return None
     floor = before.record
-    fresh = []
-    for rec in records:
-        created = rec.get('create_time')
-        if created is None:
-            continue
-        earliest = anchor[0] - (top - created) / 1000.0
-        if floor is None or earliest > floor[1] + RESOLUTION:
-            fresh.append(rec)
+    fresh = [rec for rec, earliest in timed if floor is None or earliest > floor[1] + RESOLUTION]
     stops = [rec['create_time'] for rec in fresh if rec.get('action') == STOP]
     if before.status != STOPPING:
         return bool(stops)
@@ -242,3 +277,80 @@ def restart_in_records(records, before, after):
     if after.status == STARTING:
         return True
     return any(rec.get('action') == START and rec['create_time'] > min(stops) for rec in fresh)
+
+
+def another_run(before, after):
+    """Whether ``after`` shows the job running another run than ``before``: another YARN application, or a newer record."""
+    return bool(newer_record(after, before) or (after.app and before.app and after.app != before.app))
+
+
+def stop_met_a_launch(records, before, after):
+    """Whether a STOP sent when ``before`` showed the job RUNNING landed on a launch YARN did not know yet, as
+    ``records`` (``GET /records``, newest first, read just after the row ``after``; a launch may complete between
+    the two reads) show.
+
+    A STOP of a job without an application writes ERROR (docs/kylin-api.md §3.3): its application died, or it
+    was being launched. An epoch take-over kills the job (a STOP record) and launches it again; a STOP held
+    behind it lands on that launch, and the launch's RUNNING then overwrites the ERROR. So, read by order (a
+    take-over's kill can come within milliseconds of the snapshot): an ERROR record, and older than it, before
+    any START, a STOP record. ``after`` shows the ERROR (the newest record), or a RUNNING of another run than
+    the snapshot's (a new application or a newer record) whose START is the newest record, the ERROR just
+    before it: the launch already undid the STOP. None when the history cannot tell (disagreeing with the
+    list, or the job not RUNNING when the STOP was sent).
+    """
+    if before is None or before.status != RUNNING or not records:
+        return None
+    if after.status == ERROR and not after.launching_error:
+        # the launch may have completed between the list read and this one: its START is then the newest
+        history = records[1:] if records[0].get('action') == START else records
+    elif after.status == RUNNING and another_run(before, after):
+        if records[0].get('action') != START:
+            return None
+        history = records[1:]
+    else:
+        return None
+    if not history or history[0].get('action') != ERROR:
+        return None if after.status == ERROR else False
+    for rec in history[1:]:
+        if rec.get('action') == STOP:
+            return True
+        if rec.get('action') == START:
+            return False
+    return False
+
+
+def force_stop_in_records(records, before, after):
+    """Whether ``GET /records`` (newest first, read just after the STOPPED row ``after``) shows a FORCE_STOP sent
+    when ``before`` showed the job STOPPING, rather than the end of the stop under way.
+
+    The stop under way ends with one STOP record after the START of the run that was stopping. A FORCE_STOP can
+    be told from it only when the job had left STOPPING first, so that the newest STOP record is not the only
+    end of that run: an ERROR before it (an epoch take-over kills a STOPPING job and sets ERROR; a graceful stop
+    of an ERROR job writes nothing, docs/kylin-api.md §3.3), or another STOP (the stop under way had ended, seen
+    late through a lagging node, and the FORCE_STOP stopped the STOPPED job again). Read by order, back to the
+    run's START. None when the history disagrees with the list.
+    """
+    if before.status != STOPPING or after.status != STOPPED or not records or records[0].get('action') != STOP:
+        return None
+    for rec in records[1:]:
+        if rec.get('action') == START:
+            return False
+        if rec.get('action') in (STOP, ERROR):
+            return True
+    return False
+
+
+def stop_undone(records, acted, after):
+    """Whether a STOP that took effect by ``acted`` (this machine's clock) was undone by a launch, ``after`` being
+    the list row that shows the job RUNNING or STARTING again, read just before ``records`` (``GET /records``).
+
+    A STOP that lands on a job being launched (held behind an epoch take-over that relaunched it) is lost:
+    the launch's RUNNING overwrites its STOPPING or ERROR (docs/kylin-api.md §3.3). A job stopped by it, then
+    started by someone else, wrote a STOP or ERROR record after the STOP took effect: its end. So the STOP
+    was undone when no STOP or ERROR record is provably newer than ``acted``. None when the history cannot
+    tell (not read, or disagreeing with the list).
+    """
+    timed = _record_times(records, after)
+    if timed is None:
+        return None
+    return not any(rec.get('action') in (STOP, ERROR) and earliest > acted + RESOLUTION for rec, earliest in timed)

@@ -11,6 +11,7 @@ combinations no request needs to reveal, before anything changes. Pure.
 
 from ansible_collections.kylin.streaming.plugins.module_utils._decisions import DEFAULT_TIMING
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinOptionError
+from ansible_collections.kylin.streaming.plugins.module_utils._health import HealthSpec
 from ansible_collections.kylin.streaming.plugins.module_utils._options import spec_defaults
 
 JOB_SPEC = dict(
@@ -30,6 +31,12 @@ JOB_SPEC = dict(
     apply_params=dict(type='str', choices=['restart', 'next_start'], default='restart'),
     restart_method=dict(type='str', choices=['kylin', 'graceful'], default='kylin'),
     global_retry_enabled=dict(type='bool', default=False),
+    health=dict(type='dict', options=dict(
+        max_latency=dict(type='float', required=True),
+        samples=dict(type='int', default=3),
+        timeout=dict(type='int', default=600),
+    )),
+    rollback=dict(type='bool', default=False),
     server_timing=dict(type='dict', apply_defaults=True, options=dict(
         kill_seconds=dict(type='float', default=DEFAULT_TIMING['kill_seconds']),
         start_seconds=dict(type='float', default=DEFAULT_TIMING['start_seconds']),
@@ -79,6 +86,11 @@ class JobOptions:
         return dict(DEFAULT_TIMING, **{k: float(v) for k, v in given.items() if v is not None})
 
     @property
+    def health_spec(self):
+        """The health gate (``_health.HealthSpec``), or None without one."""
+        return HealthSpec.of(self._values.get('health'))
+
+    @property
     def selected_job_types(self):
         """``job_types`` narrows ``models`` only; with ``job_ids`` the ids say the type."""
         return self.job_types if self.models else None
@@ -126,4 +138,25 @@ class JobOptions:
             return 'params_purge needs params'
         if self.params is not None and self.state == 'restarted' and self.apply_params == 'next_start':
             return 'apply_params=next_start contradicts state=restarted'
+        return self._gate_problem()
+
+    def _gate_problem(self):
+        health = self._values.get('health')
+        if health is not None:
+            if health.get('max_latency') is None:
+                return 'health.max_latency is required: the data latency (seconds) a healthy job stays at or under'
+            if health['max_latency'] <= 0:
+                return 'health.max_latency must be more than 0 (got %s)' % health['max_latency']
+            if health.get('samples') is not None and health['samples'] < 1:
+                return 'health.samples must be 1 or more (got %s)' % health['samples']
+            if health.get('timeout') is not None and health['timeout'] <= 0:
+                return 'health.timeout must be more than 0 (got %s)' % health['timeout']
+        for name, given in (('health', health is not None), ('rollback', self._values.get('rollback'))):
+            if not given:
+                continue
+            if self.state == 'stopped':
+                return '%s applies to state=started and state=restarted: state=stopped launches nothing' % name
+            if not self.wait:
+                return ('%s needs wait=true: a job is known to be healthy, or to have failed, only by waiting for it'
+                        % name)
         return None

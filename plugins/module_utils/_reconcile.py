@@ -16,13 +16,16 @@ import difflib
 import re
 import time
 
-from ansible_collections.kylin.streaming.plugins.module_utils._attempt import PutAttempt
+from ansible_collections.kylin.streaming.plugins.module_utils._attempt import PutAttempt, check_stop_undone
 from ansible_collections.kylin.streaming.plugins.module_utils._decisions import (
     ACT,
     DONE,
+    ERROR,
     FAIL,
     HOLD,
     KIND_ORDER,
+    KYLIN_RESTART,
+    RUNNING,
     STARTED,
     JobTrack,
     chunks,
@@ -33,13 +36,27 @@ from ansible_collections.kylin.streaming.plugins.module_utils._decisions import 
     unbelieved,
 )
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinError, KylinSelectionError, error_fields
+from ansible_collections.kylin.streaming.plugins.module_utils._health import (
+    FAILED,
+    PASSED,
+    Gate,
+    planned_health,
+    trigger_interval,
+)
 from ansible_collections.kylin.streaming.plugins.module_utils._inventory import read_jobs
 from ansible_collections.kylin.streaming.plugins.module_utils._job_params import (
     desired_params,
     params_changes,
     validate_params,
 )
-from ansible_collections.kylin.streaming.plugins.module_utils._results import NOT_ATTEMPTED, diff_of, job_result, summary
+from ansible_collections.kylin.streaming.plugins.module_utils._results import (
+    NOT_ATTEMPTED,
+    diff_of,
+    gate_summary,
+    job_result,
+    label,
+    summary,
+)
 from ansible_collections.kylin.streaming.plugins.module_utils._rows import job_type
 from ansible_collections.kylin.streaming.plugins.module_utils._timing import PollPacer, StopQueue
 from ansible_collections.kylin.streaming.plugins.module_utils._waiter import Waiter
@@ -72,6 +89,7 @@ class JobReconciler:
         self.aborted = False
         self.warnings = []
         self.error = None
+        self.health = options.health_spec
 
     def warn(self, text):
         self.warnings.append(text)
@@ -89,7 +107,6 @@ class JobReconciler:
         if self.opts.check_mode:
             return self.result(started, self.predictions())
         try:
-            self.write_params()
             self.converge_all()
         except KylinError as exc:
             # Something ended the run after changes may have begun: report what was done so far.
@@ -154,9 +171,11 @@ class JobReconciler:
             desired = desired_params(current, opts.params, opts.params_purge)
             track.plan_params(params_changes(current, desired), desired, restart)
 
-    def write_params(self):
-        for track in self.tracks:
-            if track.params_changes:
+    def write_params(self, group):
+        """Write the params of ``group`` before it is acted on (a rolling run writes each batch's in turn, so a
+        batch that fails leaves the params of later ones as they were)."""
+        for track in group:
+            if track.params_changes and not track.params_applied:
                 self.client.set_params(track.row.get('project') or self.project, track.id, track.desired_params)
                 track.params_written()
 
@@ -187,16 +206,38 @@ class JobReconciler:
             (pending if step.kind in (ACT, HOLD) else others).append(track)
         batches = chunks(ordered(pending, self.state), self.opts.batch_size)
         for number, batch in enumerate(batches, 1):
+            if number > 1:
+                self.refresh(batch)
             self.converge(batch)
             if self.aborted or self.timed_out or any(t.error for t in batch):
+                gate = any(t.failed_gate or (t.gate and t.gate.state == FAILED) for t in batch)
+                why = 'failed its health gate' if gate else 'did not converge'
                 for later in batches[number:]:
                     for track in later:
-                        track.skip('%s: batch %d of %d did not converge' % (NOT_ATTEMPTED, number, len(batches)))
+                        track.skip('%s: batch %d of %d %s' % (NOT_ATTEMPTED, number, len(batches), why))
+                for track in others:
+                    if track.params_changes:
+                        track.skip('%s: batch %d of %d %s; its params were not written' % (
+                            NOT_ATTEMPTED, number, len(batches), why))
                 return
+        if batches:
+            self.refresh(others)
         self.converge(others)
+
+    def refresh(self, tracks):
+        """Read ``tracks`` again before deciding them: the selection read is as old as the batches before them,
+        and a job may have moved meanwhile (a stop under way ended, someone else acted): a PUT decided on that
+        read would act on a job already where it should be, and its snapshot would mislead the evidence."""
+        waiting = [t for t in tracks if not t.finished]
+        if waiting:
+            self.waiter.poll(waiting)
 
     def decide(self, track, now, queue=None):
         opts = self.opts
+        if track.rollback_reason is not None:
+            # Rolling back: running again with the params written back (a RESTART, or a START when not running).
+            return decide(track, STARTED, False, None, True, now, restart_method=KYLIN_RESTART,
+                          read_lag=self.timing['read_lag_seconds'], global_retry=opts.global_retry_enabled)
         return decide(track, self.state, opts.force, opts.force_after, opts.wait, now,
                       restart_method=opts.restart_method, read_lag=self.timing['read_lag_seconds'],
                       global_retry=opts.global_retry_enabled, queue=queue)
@@ -206,49 +247,167 @@ class JobReconciler:
         return StopQueue.for_timing(self.tracks, self.timing, extra_slack=self.opts.poll_interval)
 
     def converge(self, group):
-        """Rounds of decide, act and wait until every job of ``group`` is done, failed, or the wait timed out."""
+        """Rounds of decide, act and wait until every job of ``group`` is done, failed, or the wait timed out.
+
+        A job held by the health gate (RUNNING after this task's launch) is awaited past ``wait_timeout``,
+        until its gate decides (``health.timeout`` after RUNNING at most).
+        """
+        self.write_params(group)
         self.deadline = self.clock() + self.opts.wait_timeout
         pacer = PollPacer(self.opts.poll_interval)
         margin = max(PREDICTION_MARGIN_MIN, PREDICTION_MARGIN_SHARE * self.timing['kill_seconds'])
+        overdue = False  # the last PUTs took longer than a poll interval: the other rows are that old, read now
         while True:
             now = self.clock()
             queue = self.stop_queue()
-            acts, waiting = {}, []
+            acts, waiting, gating = {}, [], []
+            rolled = False
             for track in group:
+                check_stop_undone(self, track)
                 if track.finished:
                     continue
-                step = self.decide(track, now, queue)
-                if step.kind == ACT:
-                    acts.setdefault(step.action, []).append(track)
-                elif step.kind == FAIL:
-                    track.failed(step.reason, step.fatal)
-                    if step.fatal:
-                        self.aborted = True
-                elif step.kind == DONE:
-                    self.done(track)
+                if track.gate is not None:
+                    rolled = self.check_gate(track, now) or rolled
                 else:
-                    waiting.append(track)
+                    step = self.decide(track, now, queue)
+                    if step.kind == ACT:
+                        acts.setdefault(step.action, []).append(track)
+                        continue
+                    if step.kind == FAIL:
+                        rolled = self.failing(track, step.reason, step.fatal) or rolled
+                    elif step.kind == DONE:
+                        self.done(track, now)
+                    else:
+                        waiting.append(track)
+                        continue
+                if not track.finished and track.gate is not None:
+                    gating.append(track)
             if self.aborted:
                 return
             if acts:
+                began = self.clock()
                 self.apply(acts)
                 pacer.reset()
                 if self.aborted or self.timed_out:
                     return
+                overdue = self.clock() - began >= self.opts.poll_interval
                 continue
-            if not waiting:
+            if rolled:
+                continue  # a job rolled back: its params are written back, it is acted on at once
+            if not waiting and not gating:
                 return
             now = self.clock()
-            remaining = self.deadline - now
-            if remaining <= 0:
+            if waiting and self.deadline - now <= 0:
                 self.time_out(waiting)
-                return
-            self.waiter.sleep(min(pacer.delay(now, queue.next_end(), margin, queue.slack), remaining))
-            pacer.saw(self.waiter.poll(waiting))
+                if not gating:
+                    return
+                waiting = []
+            delays = [gate_track.gate.schedule(now) for gate_track in gating]
+            if waiting:
+                delays.append(min(pacer.delay(now, queue.next_end(), margin, queue.slack), self.deadline - now))
+            if not overdue:
+                self.waiter.sleep(min(delays))
+            overdue = False
+            moved = self.waiter.poll(waiting + gating)
+            if waiting:
+                pacer.saw(moved)
+            self.read_health(gating)
 
-    def done(self, track):
-        """The job reached the desired state (or needs nothing more): the place for any check after RUNNING."""
-        track.finish()
+    def done(self, track, now):
+        """The job reached the desired state (or needs nothing more): the place for any check after RUNNING.
+
+        A job RUNNING after this task's START or RESTART is held by the health gate when there is one
+        (docs/design.md §2.2a); one running again after a rollback fails, saying why it was rolled back.
+        """
+        if track.rollback_reason is not None:
+            track.failed('%s; rolled back: its previous params were written back and it is RUNNING again with them'
+                         % track.rollback_reason)
+            return
+        if self.health is None or not track.launched or track.status != RUNNING:
+            track.finish()
+            return
+        gate = Gate(self.health, running_at=track.seen_at if track.seen_at is not None else now,
+                    since=track.sent_at, interval=trigger_interval(track.row), first_poll=self.opts.poll_interval,
+                    build=track.type == 'build')
+        track.hold_for_health(gate)
+        if gate.state == PASSED:
+            track.finish()  # a merge job keeps no latency: healthy when RUNNING
+
+    def check_gate(self, track, now):
+        """Judge the gate of a job held by it; True when the job failed it and is rolled back."""
+        gate = track.gate
+        step = self.decide(track, now)
+        if step.kind == FAIL:
+            reason = 'left RUNNING during the health gate, %ss after RUNNING: %s' % (
+                int(now - gate.running_at), self.lost_reason(track))
+            gate.fail(reason, now)
+            return self.failing(track, reason)
+        if track.status != RUNNING:
+            if now >= gate.deadline:
+                reason = 'not healthy %ss after RUNNING: its last status is %s' % (
+                    int(now - gate.running_at), track.status)
+                gate.fail(reason, now)
+                return self.failing(track, reason)
+            return False  # a read that may lag, or a relaunch under way: judged at the next poll
+        state = gate.judge(now)
+        if state == PASSED:
+            track.finish()
+        elif state == FAILED:
+            return self.failing(track, gate.reason)
+        return False
+
+    @staticmethod
+    def lost_reason(track):
+        if track.status == ERROR:
+            return 'fell into ERROR%s; see the driver log in Kylin (yarn_app_id: %s)' % (
+                ' (launching_error: true)' if track.launching_error else '', track.row.get('yarn_app_id') or 'none')
+        return 'became %s (stopped by someone else?)' % track.status
+
+    def read_health(self, gating):
+        """After a poll: the stats of every gated job whose next micro-batch is due (one ``GET /stats`` each), and
+        once per job its records, which give the server time of its launch (``GET /records``)."""
+        for track in gating:
+            gate = track.gate
+            if track.finished or track.status != RUNNING or not gate.needs_stats or not gate.due(self.clock()):
+                continue
+            if gate.needs_launch:
+                records = self.waiter.records(track.id)
+                if records is None or not gate.launched(records, track.seen()):
+                    continue
+            stats = self.waiter.stats(track.id, gate.time_filter(self.clock()))
+            if stats is not None:
+                gate.took(stats)
+
+    def failing(self, track, reason, fatal=False):
+        """A job failed. A launch failure or a failed gate of a job whose params this task changed is rolled back
+        when ``rollback`` is on (True is returned); anything else fails the job (``fatal``: the task too)."""
+        launch_failed = fatal and track.status == ERROR
+        if (self.opts.rollback and track.params_applied and track.rollback_reason is None
+                and (launch_failed or track.gate is not None)):
+            return self.roll_back(track, reason)
+        if track.rollback_reason is not None:
+            reason = '%s; rolled back: its previous params were written back and it was launched again, but %s' % (
+                track.rollback_reason, reason)
+        track.failed(reason, fatal)
+        if fatal:
+            self.aborted = True
+        return False
+
+    def roll_back(self, track, reason):
+        """Write back the params the job had before this task (the exact map read at the start) and launch it
+        again with them; the job still fails, saying so. True when the rollback is under way."""
+        previous = dict(track.first_row.get('params') or {})
+        try:
+            self.client.set_params(track.row.get('project') or self.project, track.id, previous)
+        except KylinError as exc:
+            track.failed('%s; rolling back its params failed: %s' % (reason, exc))
+            return False
+        track.rolling_back(reason, previous)
+        # The relaunch gets a wait of its own: the gate it failed may have outlasted wait_timeout.
+        self.deadline = max(self.deadline or 0.0, self.clock() + self.opts.wait_timeout)
+        self.warn('%s: %s; rolling back: its previous params are written back and it is launched again with them'
+                  % (label(dict(id=track.id, model=track.row.get('model_alias'), type=track.type)), reason))
+        return True
 
     def time_out(self, waiting):
         self.timed_out = True
@@ -265,29 +424,63 @@ class JobReconciler:
     # ------------------------------------------------------------------ act
 
     def apply(self, acts):
+        first = True
         for action in KIND_ORDER:
             tracks = acts.get(action)
             if not tracks:
                 continue
             size = put_chunk_size(action, self.client.timeout, self.timing)
             for chunk in chunks(ordered(tracks, action), size):
+                if not first:
+                    chunk = self.still_to_act(chunk, action)
+                    if not chunk:
+                        continue
+                first = False
                 PutAttempt(self, action, chunk).send()
                 if self.aborted or self.timed_out:
                     return
 
+    def still_to_act(self, tracks, action):
+        """The jobs of ``tracks`` that still need ``action`` on a fresh read. The PUTs before this one took time (the
+        server's work, kills one at a time, or a lost answer followed): the rows the round decided on are that old,
+        and a job may have reached its goal meanwhile (a stop under way ended, someone else acted). Sending on them
+        would act on such a job, and its snapshot would mislead the evidence if the answer were lost."""
+        self.waiter.poll(tracks)
+        now = self.clock()
+        queue = self.stop_queue()
+        keep = []
+        for track in tracks:
+            if track.finished:
+                continue
+            step = self.decide(track, now, queue)
+            if step.kind == ACT and step.action == action:
+                keep.append(track)
+        return keep
+
     # ------------------------------------------------------------------ result
+
+    def gate_seconds(self):
+        """How long the health gate held the jobs: from the first job held to the last decision (None: no gate)."""
+        gates = [g for g in (t.gate or t.failed_gate for t in self.tracks) if g is not None and g.build]
+        if not gates:
+            return None
+        ends = [g.ended_at if g.ended_at is not None else self.clock() for g in gates]
+        return max(0.0, max(ends) - min(g.running_at for g in gates))
 
     def result(self, started, plan=None):
         with_params = self.opts.params is not None
         jobs = []
         for track in self.tracks:
-            res = job_result(track, with_params, self.state, self.opts.restart_method)
+            res = job_result(track, with_params, self.state, self.opts.restart_method, gated=self.health is not None)
             if plan is not None:
                 action, changed, status = plan[track.id]
-                res.update(action=action, changed=changed, status=status)
+                res.update(action=action, changed=changed, status=status,
+                           health=planned_health(self.health, action))
             jobs.append(res)
         failed = any(r['error'] for r in jobs) or self.timed_out or bool(self.error)
         msg = summary(jobs, self.state, check_mode=plan is not None)
+        if self.health is not None:
+            msg = gate_summary(msg, jobs, self.health, self.gate_seconds(), check_mode=plan is not None)
         if self.error:
             msg = '%s. So far: %s' % (self.error, msg)
             result_error = error_fields(self.error)

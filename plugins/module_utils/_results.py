@@ -17,6 +17,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._decisions import 
     STOPPED_STATE,
     reported_action,
 )
+from ansible_collections.kylin.streaming.plugins.module_utils._health import not_reached
 
 # The note of jobs a failed rolling batch left alone.
 NOT_ATTEMPTED = 'not attempted'
@@ -24,7 +25,18 @@ NOT_ATTEMPTED = 'not attempted'
 GRACEFUL = 'RESTART (graceful)'
 
 
-def job_result(track, with_params=False, state=None, restart_method=KYLIN_RESTART):
+def job_health(track, gated):
+    """``{healthy, latency, samples}`` of a job the health gate was for (every job this task launched), else None."""
+    gate = track.gate or track.failed_gate
+    if gate is not None:
+        return gate.result()
+    if gated and track.launched:
+        return not_reached()
+    return None
+
+
+def job_result(track, with_params=False, state=None, restart_method=KYLIN_RESTART, gated=False):
+    actions = track.rolled_actions if track.rollback_reason is not None else None
     result = dict(
         id=track.id,
         project=track.row.get('project'),
@@ -32,10 +44,13 @@ def job_result(track, with_params=False, state=None, restart_method=KYLIN_RESTAR
         type=track.type,
         status_before=track.status_before,
         status=track.status,
-        action=reported_action(track, state, restart_method),
+        action=reported_action(track, state, restart_method, actions),
         changed=track.changed,
         error=track.error,
+        health=job_health(track, gated),
     )
+    if track.rollback_reason is not None:
+        result['rolled_back'] = True
     if track.launching_error:
         result['launching_error'] = True
     if track.note:
@@ -112,6 +127,30 @@ def summary(results, state, check_mode=False):
         text = '%d of %d jobs failed: %s%s.%s' % (len(failed), len(results), shown, more,
                                                   ' ' + text[0].upper() + text[1:] if text else '')
     return text
+
+
+def gate_summary(msg, results, spec, seconds, check_mode=False):
+    """``msg`` with what the health gate did: ``...; health gate (...): 3 healthy, 1 not, in 95.2s after RUNNING``
+    (a sentence of its own after a message that ends with one)."""
+    gated = [r for r in results if r.get('health') is not None]
+    if not gated:
+        return msg
+    if check_mode:
+        text = 'each job started or restarted would then have to pass a health gate (%s)' % spec.describe()
+    else:
+        healthy = sum(1 for r in gated if r['health']['healthy'])
+        parts = ['%d healthy' % healthy]
+        if len(gated) > healthy:
+            parts.append('%d not' % (len(gated) - healthy))
+        text = 'health gate (%s): %s' % (spec.describe(), ', '.join(parts))
+        if seconds is not None:
+            text += ', in %.1fs after RUNNING' % seconds
+        rolled = [r for r in results if r.get('rolled_back')]
+        if rolled:
+            text += '; rolled back %d: %s' % (len(rolled), ', '.join(label(r) for r in rolled))
+    if msg.endswith('.'):
+        return '%s %s%s.' % (msg, text[0].upper(), text[1:])
+    return '%s; %s' % (msg, text)
 
 
 def diff_of(tracks, results, with_params):

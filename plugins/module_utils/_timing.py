@@ -6,7 +6,8 @@
 
 ``PollPacer`` says when to poll next: ``poll_interval`` after a poll that saw a job move, longer by
 1.5x after each poll that saw nothing move (up to 30 s), and sooner when the server's timing
-predicts the next change. ``StopQueue`` is what the task knows of the kills that end its graceful
+predicts the next change. Only real quiet grows the back-off: a poll timed for a predicted change
+that did not come yet proves nothing, so it is not counted. ``StopQueue`` is what the task knows of the kills that end its graceful
 STOPs: on a real Kylin each one ends with a kill of about 21 s under the node-wide lock, one job at
 a time (docs/kylin-api.md §11.1), so N jobs stopped at once reach STOPPED about a kill apart. It
 predicts the next STOPPED, and tells ``force_after`` whether a job's kill is still coming.
@@ -24,37 +25,52 @@ QUEUE_SLACK_MIN = 1.0
 
 
 class PollPacer:
-    """Delays between polls: reset by progress, grown by quiet polls, cut short by a predicted change."""
+    """Delays between polls: reset by progress, grown by quiet polls, cut short by a predicted change.
+
+    The back-off counts only the quiet polls it timed itself. A poll timed for a prediction (cut
+    short to land just after it, or kept at ``first`` while the prediction is due) that sees nothing
+    move is not counted: the prediction was early, the server not quiet. So when a due prediction is
+    forgotten, the back-off resumes where real quiet had left it, never at the maximum.
+    """
 
     def __init__(self, first, maximum=POLL_MAX, factor=POLL_FACTOR):
         self.first = float(first)
         self.backoff = Backoff(first=first, maximum=max(float(maximum), self.first), factor=factor)
+        self.predicted = False  # the last delay was shaped by a prediction: its poll proves no quiet
 
     def saw(self, progress):
         """Account for one poll: ``progress`` when any awaited job moved."""
         if progress:
             self.backoff.success()
-        else:
+        elif not self.predicted:
             self.backoff.failure()
+        self.predicted = False
 
     def reset(self):
         self.backoff.success()
+        self.predicted = False
 
     def delay(self, now, predicted=None, margin=0.0, grace=0.0):
         """Seconds to sleep before the next poll.
 
         ``predicted``: when the server's timing says the next change should be visible (this
         machine's clock). A prediction ahead cuts the back-off short (the poll lands ``margin``
-        after it), never below ``first``; one that is due keeps the polls at ``first``, without
-        growing, for ``grace`` seconds; after that it is forgotten, and the back-off grows again.
+        after it), never below ``first``; one that is due keeps the polls at ``first`` for
+        ``grace`` seconds; after that it is forgotten. Polls shaped by a prediction do not grow
+        the back-off (``saw``).
         """
         delay = self.backoff.delay(self.backoff.failures + 1)
+        self.predicted = False
         if predicted is None:
             return delay
         until = predicted + margin - now
         if until > 0:
-            return min(delay, max(until, self.first))
+            if until < delay:
+                self.predicted = True
+                return max(until, self.first)
+            return delay
         if -until <= grace:
+            self.predicted = True
             return min(delay, self.first)
         return delay
 

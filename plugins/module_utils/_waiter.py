@@ -5,7 +5,8 @@
 """Internal use only: the waits of the ``job`` module's loop: every read after the selection, and every sleep.
 
 The runner (``_reconcile``) decides and acts; this waits and reads, in one place that counts the
-polls (``polls`` in the result, docs/design.md §5) and the reads that failed. When to poll is
+polls (``polls`` in the result, docs/design.md §5), the health gate's stats reads and the reads that
+failed. When to poll is
 ``_timing``'s decision; what a read proves is ``_evidence``'s.
 """
 
@@ -48,6 +49,7 @@ class Waiter:
         self.clock = clock
         self._sleep = sleep
         self.polls = 0
+        self.stats_reads = 0
         self.read_errors = 0
         self.last_read_error = None
 
@@ -69,6 +71,11 @@ class Waiter:
     def records(self, job_id):
         """``GET /records`` of one job, newest first (only on the uncertain path); None when it failed."""
         return self._counted(self.client.records, job_id)
+
+    def stats(self, job_id, minutes):
+        """``GET /stats/{job_id}`` over the last ``minutes`` (the health gate's read); None when it failed."""
+        self.stats_reads += 1
+        return self._counted(self.client.stats, job_id, minutes)
 
     def _counted(self, read, *args, **kwargs):
         """``read(...)``; a failure that ends the task goes through, any other is counted and gives None."""

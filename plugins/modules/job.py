@@ -115,8 +115,9 @@ options:
   batch_size:
     description:
       - Act on at most this many jobs at a time. With O(wait=true) each batch settles before the next
-        starts (a rolling restart), and a batch that fails stops the run; the jobs of later batches are
-        left untouched and reported as not attempted.
+        starts (a rolling restart), and a batch that fails (a job that does not start, or fails the O(health)
+        gate) stops the run; the jobs of later batches are left untouched (their O(params) too) and reported
+        as not attempted.
       - V(0) acts on all jobs at once.
     type: int
     default: 0
@@ -160,6 +161,57 @@ options:
     type: str
     choices: [kylin, graceful]
     default: kylin
+  health:
+    description:
+      - A health gate for every job this task starts, restarts, or restarts to apply O(params). Such a job is
+        done only when its data flows, not as soon as it reads V(RUNNING).
+      - A build job is healthy after O(health.samples) micro-batches in a row, all newer than the launch this
+        task caused, with a data latency at or under O(health.max_latency). Kylin writes one stats row per
+        micro-batch, every trigger interval (C(kylin.streaming.duration), 30 seconds by default), so the gate
+        takes at least O(health.samples) trigger intervals after V(RUNNING), and adds at most one more.
+      - Right after a restart, the job list's C(data_latency) still shows the last micro-batch of the previous
+        run; the gate never reads it. It reads the job's stats (C(GET /streaming_jobs/stats/{job_id})) once
+        per micro-batch, and its records once, for the server time of the launch.
+      - A merge job keeps no latency, so it is healthy when V(RUNNING). A job that was already running, or that
+        another controller started, is not gated.
+      - A job that is not healthy O(health.timeout) seconds after V(RUNNING), or that leaves V(RUNNING)
+        meanwhile, fails, with its last latency (or that no micro-batch came since the start). With
+        O(batch_size), a batch with such a job stops the run; later batches are not acted on.
+      - The time the gate takes does not count against O(wait_timeout).
+      - Refused with O(wait=false) and with O(state=stopped). In check mode the plan shows the gate and nothing
+        is waited for.
+      - See the collection's C(docs/production.md) for choosing O(health.max_latency).
+    type: dict
+    suboptions:
+      max_latency:
+        description:
+          - The data latency, in seconds, a healthy build job stays at or under.
+          - A micro-batch comes once per trigger interval, and a job catching up on the backlog its restart
+            left shows higher latencies for its first micro-batches. Give it at least the trigger interval plus
+            the latency it has when healthy.
+        type: float
+        required: true
+      samples:
+        description:
+          - How many micro-batches in a row must be at or under O(health.max_latency).
+        type: int
+        default: 3
+      timeout:
+        description:
+          - Seconds after the job reached V(RUNNING) within which it must be healthy.
+        type: int
+        default: 600
+  rollback:
+    description:
+      - When this task changed a job's O(params) and the job then fails to launch (V(ERROR), a launching
+        error) or fails the O(health) gate, write back the params it had before (the exact map read at the
+        start of the task) and start or restart it again with them.
+      - The task still fails, saying for each job that it rolled back and why; RV(jobs[].rolled_back) is
+        V(true). The job is not gated again after a rollback; the task waits until it is V(RUNNING).
+      - Nothing is rolled back that this task did not change. Refused with O(wait=false) and with
+        O(state=stopped).
+    type: bool
+    default: false
   global_retry_enabled:
     description:
       - The cluster's C(kylin.streaming.job-retry-enabled) setting (in C(kylin.properties)), which Kylin
@@ -304,6 +356,28 @@ EXAMPLES = r'''
           spark.executor.memory: 2g
           kylin.streaming.duration: 30
 
+    - name: Rolling restart that goes on only while each batch's data flows again (latency under 2 minutes)
+      kylin.streaming.job:
+        project: sales
+        models: "{{ sales_models }}"
+        state: restarted
+        batch_size: 2
+        health:
+          max_latency: 120
+          samples: 3
+          timeout: 600
+
+    - name: Change a param, and put the old value back if the job does not launch or does not catch up
+      kylin.streaming.job:
+        project: sales
+        models: [orders_rt]
+        job_types: [build]
+        params:
+          kylin.streaming.kafka-conf.maxOffsetsPerTrigger: 200000
+        health:
+          max_latency: 90
+        rollback: true
+
     - name: Show the plan without changing anything
       kylin.streaming.job:
         project: sales
@@ -404,13 +478,39 @@ jobs:
         reason:
           description: Why the first one was not taken as applied.
           type: str
+    health:
+      description:
+        - What the O(health) gate saw of this job, or V(null) when the job was not gated (no O(health), or
+          not started or restarted by this task).
+        - In check mode, V(healthy) is V(null) for the jobs that would be gated.
+      type: dict
+      returned: always
+      sample: {"healthy": true, "latency": 12.5, "samples": 5}
+      contains:
+        healthy:
+          description: Whether the job passed the gate; V(false) when it failed it or never reached V(RUNNING).
+          type: bool
+        latency:
+          description: The data latency, in seconds, of the last micro-batch of this run the gate saw; V(null) without one (and for merge jobs).
+          type: float
+        samples:
+          description: How many micro-batches of this run (newer than its launch) the gate saw.
+          type: int
+    rolled_back:
+      description:
+        - Present and V(true) when O(rollback) wrote this job's previous params back and launched it again with
+          them; RV(jobs[].error) says why.
+      type: bool
+      returned: when a job was rolled back
     params_changed:
       description: Params that changed (or would), each with its V(before) and V(after) value.
       type: dict
       returned: when O(params) is set
       sample: {"spark.executor.instances": {"before": "2", "after": "4"}}
 msg:
-  description: What was done, or what failed.
+  description:
+    - What was done, or what failed. With O(health), how many jobs passed the gate and how long it took after
+      V(RUNNING), and which jobs were rolled back.
   returned: always
   type: str
   sample: started 2, 2 already running

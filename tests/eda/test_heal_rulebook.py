@@ -113,7 +113,12 @@ def polled(ctl):
     return ctl.counters()['requests'].get('GET /kylin/api/streaming_jobs', 0)
 
 
-@pytest.mark.kylin_sim(process=True, state_file=True)
+# Every heal has a health gate (by default max_latency kylin_latency_threshold, 3 micro-batches): the
+# simulators write a micro-batch every 0.2 s, so that a healed job is judged in about a second.
+LIVE = {'stats_interval': 0.2}
+
+
+@pytest.mark.kylin_sim(process=True, state_file=True, config=LIVE)
 def test_heal_restarts_once_and_stops_a_crash_loop_at_the_budget(kylin_sim, rulebook):
     sim = kylin_sim
     ctl = sim.ctl
@@ -176,6 +181,37 @@ def test_heal_restarts_once_and_stops_a_crash_loop_at_the_budget(kylin_sim, rule
     assert PASSWORD not in book.output()
 
 
+@pytest.mark.kylin_sim(process=True, config=LIVE)
+def test_a_heal_whose_job_does_not_become_healthy_counts_against_the_budget(kylin_sim, rulebook):
+    """A job that falls into ERROR is healed, but its new run writes no micro-batch (it consumes nothing): the
+    heal fails its gate. When the job falls into ERROR again, its two ERROR records and the failed heal make 3
+    failures: over the budget of 3, it is not restarted again (the records alone would allow it)."""
+    sim = kylin_sim
+    ctl = sim.ctl
+    ctl.add_project(PROJECT)
+    ctl.add_user(USER, PASSWORD, admin=True)
+    sick = ctl.add_model(PROJECT, 'sick', build={'status': 'RUNNING'})['job_ids'][0]
+    ctl.set_latency(sick, 'stalled', base_ms=100)  # its current run at 100 ms (healthy); the next ones write nothing
+    book = rulebook(sim, kylin_max_failures=3, kylin_health={'max_latency': 1, 'samples': 2, 'timeout': 2})
+    wait_until(lambda: polled(ctl) >= 2, timeout=WAIT, what='the source polling')
+
+    ctl.patch_job(sick, status='ERROR')
+    book.wait_for('restart: p1/sick build: ERROR, 1 failure in the last 3600s')
+    book.wait_for('1 restarted but failed: p1/sick build: not healthy 2s after RUNNING: no micro-batch since the start')
+    assert len(restarts(ctl, sick)) == 1 and ctl.status(sick) == 'RUNNING'
+
+    ctl.patch_job(sick, status='ERROR')
+    book.wait_for('OVER BUDGET, not restarted: p1/sick build: ERROR, 3 failures in the last 3600s (1 of them a '
+                  'restart that did not become healthy) (budget 3)')
+    start = polled(ctl)
+    wait_until(lambda: polled(ctl) >= start + 5, timeout=WAIT, what='five more polls')
+    assert len(restarts(ctl, sick)) == 1 and ctl.status(sick) == 'ERROR'
+    # The healed run wrote no stats row: the gate was right, whatever the list's data_latency said.
+    run = ctl.stats(sick)['runs'][-1]
+    assert run['mode'] == 'stalled' and not [r for r in ctl.stats(sick)['rows'] if r['create_time'] > run['start']]
+    assert book.alive()
+
+
 class Webhook:
     """A local HTTP endpoint that keeps what is posted to it."""
 
@@ -203,7 +239,7 @@ class Webhook:
         self.server.server_close()
 
 
-@pytest.mark.kylin_sim(process=True)
+@pytest.mark.kylin_sim(process=True, config=LIVE)
 def test_stuck_jobs_are_force_stopped_and_latency_is_notified(kylin_sim, rulebook):
     sim = kylin_sim
     ctl = sim.ctl

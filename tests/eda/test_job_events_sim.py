@@ -10,9 +10,12 @@ from the simulator's counters, not from the source.
 """
 
 import asyncio
+import base64
 import contextlib
+import json
 import logging
 import os
+import urllib.request
 
 from kylin_sim.control import LIST
 
@@ -63,6 +66,17 @@ class Source:
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
+
+
+def act(sim, action, job_ids):
+    """A status PUT through Kylin's API, as an operator's STOP or START (not the control API)."""
+    body = json.dumps({'action': action, 'job_ids': job_ids, 'project': 'p1'}).encode()
+    token = base64.b64encode(('ADMIN:%s' % PASSWORD).encode()).decode()
+    request = urllib.request.Request(sim.url + '/kylin/api/streaming_jobs/status', data=body, method='PUT', headers={
+        'Accept': 'application/vnd.apache.kylin-v4-public+json', 'Content-Type': 'application/json;charset=utf-8',
+        'Authorization': 'Basic ' + token})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert json.load(answer)['code'] == '000'
 
 
 async def in_thread(func, *args, **kwargs):
@@ -197,6 +211,41 @@ def test_stuck_and_latency(source, sim, ctl):
     src = asyncio.run(asyncio.wait_for(scenario(), 120))
     kinds = [e['kylin']['event'] for e in src.drain()]
     assert kinds.count('stuck') == 1 and kinds.count('latency_high') == 1 and kinds.count('latency_recovered') == 1
+
+
+def test_jobs_waiting_in_the_nodes_kill_queue_are_not_stuck(source, sim, ctl):
+    """Five jobs stopped gracefully at once end their micro-batches together, then the node kills them one at a
+    time (0.4 s each here, docs/kylin-api.md §11.1): the last reaches STOPPED well past stuck_after (0.5 s). The
+    source accounts for the queue and calls none of them stuck; a job alone that stays STOPPING is."""
+    ids = [ctl.add_model('p1', 'm%d' % number, build={'status': 'RUNNING'})['job_ids'][0] for number in range(5)]
+    ctl.set_config(kill_delay=0.4, stop_delay=0.2)
+
+    async def scenario():
+        src = Source(source, args_for(sim, stuck_after=0.5, kill_seconds=0.4))
+        await asyncio.sleep(3 * INTERVAL)
+        await in_thread(act, sim, 'STOP', ids)
+        for job in ids:
+            await src.next('status_changed', job, status='STOPPED')
+        await asyncio.sleep(4 * INTERVAL)
+        # A job alone whose driver never finishes its micro-batch: stuck after stuck_after.
+        await in_thread(ctl.set_config, stop_delay=3600)
+        await in_thread(act, sim, 'START', ids[:1])
+        await src.next('status_changed', ids[0], status='RUNNING')
+        await in_thread(act, sim, 'STOP', ids[:1])
+        stuck = await src.next('stuck', ids[0])
+        await src.stop()
+        return src, stuck
+    src, stuck = asyncio.run(asyncio.wait_for(scenario(), 120))
+    events = [e['kylin'] for e in src.drain()]
+    assert [(e['job']['uuid'], e['status']) for e in events if e['event'] == 'stuck'] == [(ids[0], 'STOPPING')]
+    assert stuck['stuck_for'] >= 0.5 and stuck['queue_ahead'] == 0
+    # The simulator's journal: the listener's kills, one at a time, the last STOPPED more than stuck_after after
+    # the first STOP.
+    kills = [k for k in ctl.kills(by='listener') if k['job_id'] in ids][:5]
+    assert len(kills) == 5 and all(b['start'] >= a['end'] for a, b in zip(kills, kills[1:]))
+    stops = [t for t in ctl.transitions() if t['job_id'] in ids and t['to'] in ('STOPPING', 'STOPPED')][:10]
+    first_stop = min(t['time'] for t in stops if t['to'] == 'STOPPING')
+    assert max(t['time'] for t in stops if t['to'] == 'STOPPED') - first_stop > 1500
 
 
 def test_bad_answer_is_logged_and_polling_goes_on(source, sim, ctl, caplog):

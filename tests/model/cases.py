@@ -150,7 +150,7 @@ CASES = [
             'error belongs to the first job that did not move (docs/design.md §4), which fails with Kylin\'s '
             'message; the other is sent again and restarted once.',
         found='generated, seed 20261201 (shrunk by hand from two scenarios that timed out)',
-        known='engine (h/engine cacc74f): a job already in the status the action leads to (RUNNING for a RESTART) '
+        before='engine (h/engine cacc74f, main 18145de): a job already in the status the action leads to (RUNNING for a RESTART) '
               'counts as moved in the blame; with every job "moved" the RESTART is taken as applied to both, the '
               'task waits for launches that never come and times out',
         scenario=Scenario(
@@ -165,7 +165,7 @@ CASES = [
             'starting (docs/kylin-api.md §3.3), and the launch ends RUNNING. Nobody else started the job; the STOP '
             'did not take: it must be sent again (within retries), and the job restarted once.',
         found='generated, seed 20261201 (shard 4), shrunk by hand',
-        known='engine (h/engine cacc74f): the STOP counts as applied (its journal entry is ok), the RUNNING that '
+        before='engine (h/engine cacc74f, main 18145de): the STOP counts as applied (its journal entry is ok), the RUNNING that '
               'follows fails the job "is RUNNING again after STOP (started again by someone else?)"',
         scenario=Scenario(
             jobs=jobs(('RUNNING', 'STOPPED'), ('RUNNING', 'STOPPED')), models=('m0',), job_types=('build',),
@@ -177,9 +177,85 @@ CASES = [
             'relaunches the job, and lands while the job is STARTING, where Kylin loses it. The job is RUNNING '
             'again: the STOP must be sent again, and the task succeed.',
         found='make soak, seed 14820556, shrunk by Hypothesis to this (MODEL_REPLAY=AXicc2R0ZHAEYQYwAWFih4wgxAlXBADTdwbs)',
-        known='engine (h/engine cacc74f): fails the job "is RUNNING again after STOP (started again by someone '
+        before='engine (h/engine cacc74f, main 18145de): fails the job "is RUNNING again after STOP (started again by someone '
               'else?)"; in other runs of the same kind it sends the STOP again and succeeds',
         scenario=Scenario(
             jobs=jobs(('STOPPED', 'RUNNING')), models=('m0',), state='stopped',
             timing=Timing(start_delay=2.0, stop_delay=1.0, kill=0.2), faults=Faults(held=1, proxy_502=1))),
+    Case(
+        name='a-held-stop-that-met-a-launch-yarn-did-not-know',
+        why='One RUNNING job to stop; its STOP is held behind an epoch take-over that kills and relaunches it, and '
+            'lands on the launch before YARN knows it: Kylin writes ERROR (docs/kylin-api.md §3.3), and the launch '
+            'goes on, its RUNNING 0.4 s later overwriting the ERROR. ERROR is a stopped state, but this one will not '
+            'last: the job\'s history shows the take-over\'s kill just before the ERROR, so the task must wait for '
+            'the launch and send the STOP again.',
+        found='make soak, seed 738537191 (shrunk by hand from two scenarios of the same kind)',
+        before='engine (h/engine2 590179c): takes the ERROR for the end of the STOP and reports the job stopped; the '
+               'launch runs it a moment later',
+        scenario=Scenario(
+            jobs=jobs(('RUNNING', 'STOPPED')), models=('m0',), job_types=('build',), state='stopped',
+            timing=Timing(start_delay=20.0, stop_delay=1.0, kill=0.2), faults=Faults(held=1))),
+    Case(
+        name='a-held-stop-that-met-a-launch-yarn-did-not-know-graceful',
+        why='The same with a graceful restart: the STOP lands as ERROR on the take-over\'s relaunch. The job was '
+            'never stopped gracefully: the task must wait for the launch, stop the job, then start it.',
+        found='make soak, seed 738537191 (the graceful variant, written by hand)',
+        before='engine (h/engine2 590179c): starts the job from that ERROR at once (killing the launch), so the '
+               'job is restarted without a graceful STOP',
+        scenario=Scenario(
+            jobs=jobs(('RUNNING', 'STOPPED')), models=('m0',), job_types=('build',), state='restarted',
+            restart_method='graceful', timing=Timing(start_delay=20.0, stop_delay=1.0, kill=0.2),
+            faults=Faults(held=1))),
+    Case(
+        name='a-rolling-batch-decided-on-the-selection-read',
+        why='`state: stopped, force: true` in batches of one: the merge job (RUNNING) first, then the build job, '
+            'STOPPING when the task began, which settles to STOPPED during the first batch. Its batch must be '
+            'decided on a fresh read (nothing to do), not on the selection read: a FORCE_STOP sent to the STOPPED '
+            'job, its answer lost, is then judged against a STOPPING snapshot and not counted as applied.',
+        found='make soak, seed 738537191 (shard 1; shrunk by hand)',
+        before='engine (h/engine2 590179c): sends FORCE_STOP to the job already STOPPED; its answer lost, reports '
+               'changed: false and no action, though Kylin applied it',
+        scenario=Scenario(
+            jobs=jobs(('STOPPING', 'RUNNING')), models=('m0',), state='stopped', force=True, batch_size=1,
+            timing=Timing(start_delay=2.0, stop_delay=200.0, kill=21.0), faults=Faults(lost=2),
+            settle_on_write=True)),
+    Case(
+        name='a-later-put-decided-on-rows-read-before-the-earlier-puts',
+        why='The same within one round: FORCE_STOP of two RUNNING merge jobs and a STOPPING build job, two jobs per '
+            'PUT (21 s kills, `timeout: 2`). The build job settles to STOPPED while the first PUT kills the merges; '
+            'the second PUT must be decided on a fresh read, not on the rows the round began with.',
+        found='make soak, seed 738537191 (shard 0; shrunk by hand)',
+        before='engine (h/engine2 590179c): sends FORCE_STOP to the job already STOPPED; its answer lost, reports '
+               'changed: false and no action, though Kylin applied it',
+        scenario=Scenario(
+            jobs=jobs(('STOPPED', 'RUNNING'), ('STOPPED', 'RUNNING'), ('STOPPING', 'STOPPED')),
+            job_ids=('m0_merge', 'm1_merge', 'm2_build'), state='stopped', force=True, timeout=2,
+            timing=Timing(start_delay=2.0, stop_delay=200.0, kill=21.0), faults=Faults(lost=3),
+            settle_on_write=True)),
+    Case(
+        name='a-held-stop-that-met-a-launch-its-answer-lost',
+        why='One RUNNING job to stop, `retries: 0`; its STOP is held behind an epoch take-over, lands as ERROR on the '
+            'relaunch YARN does not know yet, and its answer is held past the timeout. When the task reads again, '
+            'the launch has overwritten the ERROR: RUNNING. The history shows the STOP was applied (an ERROR after '
+            'the take-over\'s kill): it is this task\'s change, even though it did not take, and with no retry '
+            'left the job fails saying so.',
+        found='make soak, seed 464709737 (shrunk by hand; there with three refusals before it, `retries: 3`)',
+        before='engine (h/engine2 bb41159): settles the lost STOP on the RUNNING alone ("still RUNNING"), reports '
+               'changed: false and no action, though Kylin applied it',
+        scenario=Scenario(
+            jobs=jobs(('RUNNING', 'STOPPED')), models=('m0',), job_types=('build',), state='stopped', retries=0,
+            timeout=2, timing=Timing(start_delay=20.0, stop_delay=1.0, kill=0.2), faults=Faults(held=1, late=1))),
+    Case(
+        name='a-held-force-stop-of-a-stopping-job-a-take-over-killed',
+        why='A job STOPPING (a STOP sent just before, a long micro-batch); `force` sends FORCE_STOP, held behind an '
+            'epoch take-over that kills the STOPPING job (ERROR), then applied (STOPPED); its answer is held past the '
+            'timeout. STOPPED after STOPPING is what the stop under way would have given too, but the history shows '
+            'an ERROR, then a STOP record: something stopped the ERROR job, and a graceful stop of an ERROR job writes '
+            'nothing. It is this task\'s FORCE_STOP: changed, action FORCE_STOP.',
+        found='make soak, seed of the third run (shard 1), a graceful restart with force_after 0; written by hand',
+        before='engine (h/engine2 f2602d3): takes STOPPING -> STOPPED for the stop under way ("cannot be told apart"), '
+               'reports changed: false and no action, though Kylin applied the FORCE_STOP',
+        scenario=Scenario(
+            jobs=jobs(('STOPPING', 'STOPPED')), models=('m0',), job_types=('build',), state='stopped', force=True,
+            timeout=2, timing=Timing(start_delay=2.0, stop_delay=200.0, kill=21.0), faults=Faults(held=1, late=1))),
 ]

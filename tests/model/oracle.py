@@ -20,9 +20,14 @@ empty list from ``check()`` is a pass. The promises are those of docs/design.md 
    nothing.
 4. ``unselected_untouched``: no request of this task names a job it did not select.
 5. ``changed_is_true``: ``changed`` (task and job) is true exactly when something this task sent was
-   applied. Two cases are left to the task, which no reader of Kylin's API can tell apart
-   (``Run.ambiguous``): a STOP or FORCE_STOP that reached a job already STOPPING (it ends STOPPED either
-   way), and an action another controller also applied to the job during the task.
+   applied. Some cases are left to the task, which no reader of Kylin's API can tell apart
+   (``Run.ambiguous``, ``Run.takeover_relaunched``): a STOP or FORCE_STOP that reached a job already
+   STOPPING (it ends STOPPED either way); an action another controller also applied to the job during the
+   task (for a STOP, the task's FORCE_STOP whose answer was lost looks the same: STOPPING, then STOPPED with
+   a STOP record); and an epoch take-over's kill and relaunch of a job this task sent a RESTART whose
+   answer was lost or refused with KE-010021002 (the owner may have applied it): the take-over writes the
+   same STOP record, STARTING and START record a RESTART writes (docs/design.md §4, "a take-over's own kill
+   and relaunch of a job looks like a RESTART").
 6. ``result_is_true``: each job's ``action`` is the last action of this task the server applied (for a graceful
    restart, every step: ``RESTART (STOP, START)``), and a job reported without error has the status it really
    had when the task ended.
@@ -97,13 +102,36 @@ class Run:
         - A STOP or FORCE_STOP that reached a job already STOPPING: either way it ends STOPPED, with a STOP record.
         - An action another controller also applied to the job during the task: its evidence (a new record, a new
           YARN application) is the same as this task's.
+        - A STOP that landed on a launch YARN already knew (STARTING to STOPPING, then overwritten by the launch's
+          RUNNING, docs/kylin-api.md §3.3) and whose answer the task never got: STOPPING writes no record, so
+          once the launch overwrote it nothing a client reads shows it was applied. (On a launch YARN did not
+          know yet it writes ERROR, a record: the task must count that one.)
 
         The task may count them as its own or not (``changed``, ``action``).
         """
         job_id = self.ids[key]
         rivals = set(a['action'] for a in self.others(key))
         return [a['action'] for a in self.actions if a['job_id'] == job_id and a['user'] == TASK_USER and a['ok']
-                and ((a['status_before'] == 'STOPPING' and a['action'] in DOWN_ACTIONS) or a['action'] in rivals)]
+                and ((a['status_before'] == 'STOPPING' and a['action'] in DOWN_ACTIONS) or a['action'] in rivals
+                     or (a['action'] == 'STOP' and a['status_before'] == 'STARTING' and a['status_after'] == 'STOPPING'
+                         and (a.get('answer_lost') or a.get('client_gone'))))]
+
+    def takeover_relaunched(self, key):
+        """Whether an epoch take-over killed and relaunched the job while the task ran: the same history as a
+        RESTART (a STOP record, STARTING, a START record). A task that sent the job a RESTART whose outcome it
+        could not know (an answer lost, or KE-010021002) cannot tell the two apart, and may take the
+        take-over's relaunch for its RESTART (docs/design.md §4)."""
+        job_id = self.ids[key]
+        return any(t['job_id'] == job_id and t['cause'] == 'takeover' and t['to'] == 'STARTING'
+                   and self.started <= t['time'] <= self.ended for t in self.transitions)
+
+    def launched_after(self, key):
+        """Whether a launch completed (RUNNING, cause ``launch``) after the task ended, without any action applied to
+        the job after the end: a launch that was already under way when the task ended."""
+        job_id = self.ids[key]
+        later = [a for a in self.actions if a['job_id'] == job_id and a['ok'] and a['time'] > self.ended]
+        return not later and any(t['job_id'] == job_id and t['to'] == 'RUNNING' and t['cause'] == 'launch'
+                                 and t['time'] > self.ended for t in self.transitions)
 
     def others(self, key):
         """Actions the server applied to one job for someone else during the task."""
@@ -183,9 +211,12 @@ UNBOUNDED = 1000
 
 
 def put_failures(scenario):
-    """How many status PUTs the faults may refuse or leave unanswered without applying them (UNBOUNDED: a rate)."""
+    """How many status PUTs the faults may refuse or leave unanswered without applying them (UNBOUNDED: a rate).
+
+    A held write counts too: behind its take-over a STOP can land on the job the take-over relaunched, where the
+    launch undoes it (docs/kylin-api.md §3.3), and sending it again takes one of the ``retries``."""
     faults = scenario.faults
-    count = faults.epoch_moved + faults.transfer_failed + faults.metadata_unreachable
+    count = faults.epoch_moved + faults.transfer_failed + faults.metadata_unreachable + faults.held
     if faults.unbound:
         # every write is refused: a lost or late answer hides the refusal, and nothing was applied
         count += faults.lost + faults.late + faults.owner_unreachable
@@ -245,7 +276,10 @@ def excuses(run):
 # ---------------------------------------------------------------------------------------- promises
 
 def ends_in_desired_state(run):
-    """1. A task that succeeded left every selected job in the desired state when it ended."""
+    """1. A task that succeeded left every selected job in the desired state when it ended, and for ``stopped`` no
+    launch already under way then (hidden behind an ERROR: a STOP that landed on a launch YARN did not know yet,
+    docs/kylin-api.md §3.3) ran it afterwards: the journal is read until the runner stopped looking
+    (``Scenario.settle_seconds`` after the end)."""
     if run.failed:
         return []
     bad = []
@@ -254,6 +288,9 @@ def ends_in_desired_state(run):
         if final not in desired(run.scenario, key):
             bad.append('%s is %s when the task ended, not %s, yet the task succeeded' % (
                 key, final, '/'.join(desired(run.scenario, key))))
+        elif run.scenario.state == 'stopped' and run.launched_after(key):
+            bad.append('%s was %s when the task ended, but a launch under way then made it RUNNING afterwards, yet '
+                       'the task succeeded' % (key, final))
     return bad
 
 
@@ -285,7 +322,7 @@ def acts_once(run):
         elif scenario.restart_method == 'kylin':
             if any(a != 'RESTART' for a in ours) or counts['RESTART'] > 1:
                 bad.append('%s: restart_method=kylin applied %s (one RESTART expected)' % (key, seq))
-            elif complete and counts['RESTART'] != 1:
+            elif complete and counts['RESTART'] != 1 and not run.takeover_relaunched(key):
                 bad.append('%s: restarted without a RESTART of this task (applied: %s), yet reported done' % (
                     key, seq or 'nothing'))
         else:
@@ -330,7 +367,8 @@ def changed_is_true(run):
         ours = run.ours(key)
         applied = bool(ours)
         rivals = set(a['action'] for a in run.others(key))
-        unclear = (applied and ours == run.ambiguous(key)) or (not applied and rivals & set(UP_ACTIONS + DOWN_ACTIONS))
+        unclear = (applied and ours == run.ambiguous(key)) or (not applied and rivals & set(UP_ACTIONS + DOWN_ACTIONS)) or (
+            not applied and run.scenario.state == 'restarted' and run.takeover_relaunched(key))
         applied_any = applied_any or (applied and not unclear)
         either = either or unclear
         res = run.job_result(key)
@@ -365,6 +403,10 @@ def result_is_true(run):
         rivals = set(a['action'] for a in run.others(key))
         if not ours and rivals:
             allowed |= set(expected_action(run.scenario, [r]) for r in rivals)
+            if 'STOP' in rivals:
+                allowed.add('FORCE_STOP')  # a lost FORCE_STOP looks like the rival's STOP: STOPPING, then a STOP record
+        if not ours and run.scenario.state == 'restarted' and run.takeover_relaunched(key):
+            allowed.add('RESTART')
         if res.get('action') not in allowed:
             expected = expected_action(run.scenario, ours)
             bad.append('%s: reported action %s, but the actions of this task the server applied make it %s' % (

@@ -35,7 +35,9 @@ CATCHUP_STALL = 30.0    # how much longer a stalled catch-up keeps a node behind
 FAULT_KINDS = (
     'proxy-502-html',      # the first requests answered 502 by a proxy (HTML page)
     'read-503-html',       # a share of GETs answered 503 by a proxy (HTML page)
+    'read-503-json',       # a share of GETs answered 503 with Kylin's JSON error body
     'put-503-html',        # status PUTs answered 503 by a proxy, not applied
+    'put-503-json',        # status PUTs answered 503 with Kylin's JSON error body, not applied
     'put-500-json',        # status PUTs refused by Kylin with a JSON 500, not applied
     'dropped',             # connections dropped before the server read the request (reads and PUTs)
     'lost-answer',         # a status PUT applied, its answer lost (connection closed)
@@ -94,6 +96,7 @@ class Faults:
 
     proxy_502: int = 0           # the first N requests: 502 HTML page
     errors: str = ''             # '', 'read-503', 'put-503', 'any-503' (HTML page), 'put-500' (Kylin JSON)
+    json_503: bool = False       # the 503s come as Kylin's JSON error body, not a proxy's HTML page
     error_rate: float = 0.0      # share of the matching requests (read-503, any-503)
     error_count: int = 0         # the first N matching requests (put-503, put-500)
     drop_rate: float = 0.0       # share of requests dropped unanswered, before the server sees them
@@ -177,10 +180,11 @@ class Scenario:
         add = kinds.append
         if f.proxy_502:
             add('proxy-502-html')
+        body = 'json' if f.json_503 else 'html'
         if f.errors in ('read-503', 'any-503') and f.error_rate:
-            add('read-503-html')
+            add('read-503-' + body)
         if f.errors in ('put-503', 'any-503') and (f.error_count or f.error_rate):
-            add('put-503-html')
+            add('put-503-' + body)
         if f.errors == 'put-500' and f.error_count:
             add('put-500-json')
         if f.drop_rate:
@@ -297,6 +301,7 @@ class Scenario:
         if f.errors:
             methods = {'read-503': ['GET'], 'put-503': ['PUT'], 'any-503': ['GET', 'PUT'], 'put-500': ['PUT']}[f.errors]
             faults.update(error_methods=methods, error_statuses=[500] if f.errors == 'put-500' else [503],
+                          error_json_statuses=[500, 503] if f.json_503 else [500],
                           error_rate=f.error_rate if f.errors in ('read-503', 'any-503') else 0.0,
                           error_count=f.error_count if f.errors in ('put-503', 'put-500') else 0)
         return faults
@@ -407,6 +412,8 @@ def _faults(draw):
     if 'errors' in kinds:
         errors = draw(st.sampled_from(('read-503', 'put-503', 'any-503', 'put-500')))
         values['errors'] = errors
+        if errors != 'put-500':
+            values['json_503'] = draw(st.booleans())
         if errors in ('read-503', 'any-503'):
             values['error_rate'] = draw(st.sampled_from((0.1, 0.2, 0.3)))
         else:

@@ -106,6 +106,46 @@ def test_a_job_left_short_of_the_desired_state_fails_promise_1():
     assert 'ends_in_desired_state' in names(oracle.check(res))
 
 
+def test_a_launch_under_way_when_a_stopped_task_ended_fails_promise_1():
+    """A STOP that landed on a launch YARN did not know yet left ERROR; the launch ran the job after the task said it
+    was stopped."""
+    sc = scenario('stopped', ('RUNNING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',))
+    actions = [act('m0_build', 'STOP', T0 + 100, before='STARTING', after='ERROR')]
+    moves = [move('m0_build', 'STOPPED', T0 + 90, 'takeover'), move('m0_build', 'STARTING', T0 + 90, 'takeover'),
+             move('m0_build', 'ERROR', T0 + 100, 'STOP')]
+    reported = [job('m0_build', 'STOP', True, 'ERROR', before='RUNNING')]
+    assert oracle.check(run(sc, actions, moves, reported)) == []
+    late = moves + [move('m0_build', 'RUNNING', T1 + 300, 'launch')]
+    assert names(oracle.check(run(sc, actions, late, reported))) == ['ends_in_desired_state']
+
+
+def test_a_stop_lost_on_a_launch_with_its_answer_may_count_either_way():
+    """A held STOP landed on the take-over's relaunch (STOPPING, no record), its answer lost, and the launch's RUNNING
+    overwrote it: nothing shows it was applied, so the task may not count it; sent again, the second one counts."""
+    sc = scenario('stopped', ('RUNNING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',),
+                  faults=Faults(held=1, late=1))
+    lost = dict(act('m0_build', 'STOP', T0 + 100, before='STARTING', after='STOPPING'), answer_lost=True)
+    again = act('m0_build', 'STOP', T0 + 900, before='RUNNING', after='STOPPING')
+    moves = [move('m0_build', 'STOPPED', T0 + 90, 'takeover'), move('m0_build', 'STARTING', T0 + 90, 'takeover'),
+             move('m0_build', 'STOPPING', T0 + 100, 'STOP'), move('m0_build', 'RUNNING', T0 + 500, 'launch'),
+             move('m0_build', 'STOPPING', T0 + 900, 'STOP'), move('m0_build', 'STOPPED', T0 + 1200, 'stopped')]
+    reported = [job('m0_build', 'STOP', True, 'STOPPED', before='RUNNING')]
+    assert oracle.check(run(sc, [lost, again], moves, reported)) == []
+    # Not sent again: the job runs; the task may fail for it only because retries are used up (held counts).
+    failed = [job('m0_build', None, False, 'RUNNING', before='RUNNING',
+                  error='STOP not applied after 1 attempts: it landed while the job was being launched')]
+    res = run(dataclasses.replace(sc, retries=0), [lost], moves[:4], failed, failed=True,
+              msg='1 of 1 jobs failed: STOP not applied after 1 attempts')
+    assert oracle.check(res) == []
+    # With its answer received, the task knows it was applied: it must count it.
+    answered = dict(lost, answer_lost=False)
+    res = run(sc, [answered, again], moves, [job('m0_build', 'STOP', True, 'STOPPED', before='RUNNING')])
+    assert oracle.check(res) == []
+    res = run(sc, [answered], moves[:4], [job('m0_build', None, False, 'RUNNING', before='RUNNING', error='x')],
+              failed=True, msg='STOP not applied after 1 attempts')
+    assert 'changed_is_true' in names(oracle.check(res))
+
+
 def test_a_second_start_fails_promise_2():
     res = started_all(scenario())
     res.actions.append(act('m0_build', 'START', T0 + 600))
@@ -202,6 +242,32 @@ def test_another_controllers_start_may_be_taken_for_the_tasks_own():
         assert oracle.check(run(sc, actions, moves, [job('m0_build', action, changed)])) == [], action
     res = run(sc, actions, moves, [job('m0_build', 'RESTART', True)])
     assert names(oracle.check(res)) == ['result_is_true']
+
+
+def test_another_controllers_stop_may_be_taken_for_the_tasks_lost_force_stop():
+    """A FORCE_STOP whose answer was lost looks like another controller's STOP (STOPPING, then a STOP record)."""
+    sc = scenario('stopped', ('RUNNING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',),
+                  force=True)
+    actions = [act('m0_build', 'STOP', T0 + 100, user=oracle.RIVAL_USER, before='RUNNING', after='STOPPING')]
+    moves = [move('m0_build', 'STOPPING', T0 + 100, 'STOP'), move('m0_build', 'STOPPED', T0 + 400, 'stopped')]
+    for action, changed in (('FORCE_STOP', True), ('STOP', True), (None, False)):
+        res = run(sc, actions, moves, [job('m0_build', action, changed, 'STOPPED', before='RUNNING')])
+        assert oracle.check(res) == [], action
+    res = run(sc, actions, moves, [job('m0_build', 'RESTART', True, 'STOPPED', before='RUNNING')])
+    assert names(oracle.check(res)) == ['result_is_true']
+
+
+def test_a_take_overs_relaunch_may_be_taken_for_the_tasks_restart():
+    """An epoch take-over kills and relaunches the job while the task's RESTART had no answer (KE-010021002):
+    the same history as a RESTART, which the task may take for its own; without the relaunch it may not."""
+    sc = scenario('restarted', ('RUNNING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',),
+                  faults=Faults(nodes=2, owner_down=0.5))
+    moves = [move('m0_build', 'STOPPED', T0 + 700, 'takeover'), move('m0_build', 'STARTING', T0 + 700, 'takeover'),
+             move('m0_build', 'RUNNING', T0 + 740, 'launch')]
+    reported = [job('m0_build', 'RESTART', True, before='RUNNING')]
+    assert oracle.check(run(sc, (), moves, reported, changed=True)) == []
+    res = run(sc, (), [move('m0_build', 'RUNNING', T0 + 740, 'control')], reported, changed=True)
+    assert names(oracle.check(res)) == ['acts_once', 'changed_is_true', 'result_is_true']
 
 
 def test_a_start_refused_because_someone_else_started_it_is_no_change():

@@ -13,6 +13,7 @@ FAULT_KEYS = {
     "error_rate": (float, 0.0),
     "error_statuses": ([int], [503]),
     "error_methods": ([str], ["GET", "PUT"]),
+    "error_json_statuses": ([int], [500]),  # the error statuses answered with Kylin's JSON body, not a proxy's page
     "error_count": (int, 0),
     "html_error_count": (int, 0),
     "non_json_count": (int, 0),
@@ -125,6 +126,11 @@ class Faults:
     def _chance(self, key):
         rate = self._get(key)
         return rate > 0 and self.rng.random() < rate
+
+    def error_as_json(self, status):
+        """Whether an ``error`` fault of ``status`` is answered with Kylin's JSON error body (else a proxy's HTML page)."""
+        with self._lock:
+            return status in (self._get("error_json_statuses") or [])
 
     def latency(self):
         with self._lock:

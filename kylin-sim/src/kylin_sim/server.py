@@ -130,7 +130,7 @@ class SimServer:
                 journal.faults[kind] += 1
                 if kind != "drop":
                     journal.statuses[str(status)] += 1
-            return self._fault_response(req, kind, status), 0
+            return self._fault_response(req, kind, status, kind == "error" and self.faults.error_as_json(status)), 0
         with self.store.lock:
             now = time.time()
             store = self.store
@@ -191,14 +191,16 @@ class SimServer:
         return Response(err.status, err.to_json_bytes(url), ctype)
 
     @staticmethod
-    def _fault_response(req, kind, status):
+    def _fault_response(req, kind, status, as_json=False):
+        """The answer to a faulted request: ``as_json``, Kylin's error body (``error_json_statuses``), else a
+        proxy's HTML page."""
         if kind == "drop":
             return None
         if kind == "non_json":
             return Response(200, LOGIN_PAGE, "text/html;charset=UTF-8")
-        if kind == "error" and status == 500:
-            err = errors.unknown("java.lang.IllegalStateException", "Simulated server fault")
-            return Response(500, err.to_json_bytes(req.url()), "application/json")
+        if as_json:
+            err = errors.unknown("java.lang.IllegalStateException", "Simulated server fault", status=status)
+            return Response(status, err.to_json_bytes(req.url()), "application/json")
         return Response(status, proxy_page(status), "text/html")
 
 

@@ -29,7 +29,7 @@ description:
     example restarted and failed again, gives one with C(repeated) true), V(latency_high) and
     V(latency_recovered) (a running build job over O(latency_threshold) for O(latency_polls) polls,
     and back under it for as many), V(stuck) (V(STARTING) or V(STOPPING) for longer than
-    O(stuck_after)), V(snapshot) (every job at start, with O(snapshot)), V(unreachable) (once, when
+    O(stuck_after), the kill queue of the node accounted for), V(snapshot) (every job at start, with O(snapshot)), V(unreachable) (once, when
     Kylin stops answering; C(job) and C(status) are null) and V(reachable) (once, when it answers
     again).'
   - After a failed poll the source backs off (O(interval), doubled after each failure, up to
@@ -83,9 +83,21 @@ options:
     description:
       - Seconds a job may stay V(STARTING) or V(STOPPING) before a V(stuck) event (one per stay).
         V(0) turns the stuck events off.
+      - A V(STOPPING) job waits for Kylin's kill of its driver, one job at a time on the node (about 21
+        seconds each, O(kill_seconds)), so jobs stopped together reach V(STOPPED) about a kill apart. Such a
+        job is V(stuck) only after O(stuck_after) plus one kill per watched job that began V(STOPPING)
+        before it, and only once no watched job has reached V(STOPPED) for a kill (plus a margin and an
+        O(interval)); the event then says how many were ahead of it (C(queue_ahead)).
     aliases: [stuck_timeout]
     type: float
     default: 600
+  kill_seconds:
+    description:
+      - Seconds Kylin takes to kill one job's driver (six rounds sleeping 1 to 6 seconds), one at a time on
+        the node; the pace of the kill queue O(stuck_after) accounts for. Raise it when drivers run on other
+        hosts (kills go over SSH).
+    type: float
+    default: 21
   snapshot:
     description: Emit a V(snapshot) event for every watched job at the first successful poll.
     type: bool
@@ -159,7 +171,7 @@ async def main(queue, args):
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix='kylin-job-events')
     client = _module.build_client(settings, warn=lambda text: LOGGER.info('%s', _events.mask_value(text, password)))
     watcher = _events.JobWatcher(url=client.base_url, **settings.get_options(
-        'latency_threshold', 'latency_polls', 'stuck_after', 'snapshot'))
+        'latency_threshold', 'latency_polls', 'stuck_after', 'snapshot', 'kill_seconds', 'interval'))
     backoffs = _events.poll_backoffs(**settings.get_options('interval', 'max_backoff', 'auth_backoff'))
     LOGGER.info('watching %s (project %s) every %ss', client.base_url, settings.get_option('project') or 'all',
                 settings.get_option('interval'))

@@ -156,3 +156,23 @@ def test_bad_input():
         report_rows({'jobs': []}, NOW)
     with pytest.raises(AnsibleFilterError, match='must be numbers'):
         report_rows([], 'now')
+
+
+def test_the_health_gate_of_a_job_goes_into_its_row():
+    """The job module's results (health of each gated job) are shown in the rows of those jobs only."""
+    gates = [{'id': 'a-uuid_build', 'health': {'healthy': True, 'latency': 12.5, 'samples': 5}},
+             {'id': 'b-uuid_build', 'health': {'healthy': False, 'latency': 95.0, 'samples': 1}},
+             {'id': 'c-uuid_build', 'health': {'healthy': False, 'latency': None, 'samples': 0}},
+             {'id': 'c-uuid_merge', 'health': {'healthy': True, 'latency': None, 'samples': 0}},
+             {'id': 'd-uuid_build', 'health': None}]
+    rows = dict((r['id'], r) for r in rows_of([job('a'), job('b'), job('c'), job('c', kind='merge'), job('d')],
+                                              gates=gates))
+    assert rows['a-uuid_build']['gate'] == {'healthy': True, 'latency': 12.5, 'samples': 5}
+    assert rows['a-uuid_build']['gate_text'] == 'healthy, 12.5s after 5 micro-batches'
+    assert rows['b-uuid_build']['gate_text'] == 'NOT healthy, 1m 35s after 1 micro-batch'
+    assert rows['c-uuid_build']['gate_text'] == 'NOT healthy, no micro-batch since the start'
+    assert rows['c-uuid_merge']['gate_text'] == 'healthy'
+    assert rows['d-uuid_build']['gate'] is None and rows['d-uuid_build']['gate_text'] == ''
+    assert all(r['gate'] is None for r in rows_of([job('a')]))
+    with pytest.raises(AnsibleFilterError, match='gates must be a list'):
+        rows_of([job('a')], gates={'a-uuid_build': {}})

@@ -48,6 +48,31 @@ def test_the_window_edge_counts():
     assert restart_budget([job('a', records=[('ERROR', 60.001)])], NOW, window=3600, max_failures=1)['restart']
 
 
+def stats(*rows):
+    """A job's GET /stats over the window: ``(minutes ago, latency ms)`` rows."""
+    return {'create_time': [NOW - ago * MIN for ago, dummy in rows], 'data_latency_hist': [lat for dummy, lat in rows]}
+
+
+def test_with_a_gate_a_restart_that_did_not_become_healthy_is_a_failure():
+    """Healed at 40 and 20 minutes ago: the first run lagged for 15 minutes (over the gate's 10), the second caught
+    up at its 2nd and 3rd micro-batches; then the job fell into ERROR again. Two ERROR records plus one failed heal:
+    over a budget of 3, which the records alone (2) would not reach."""
+    gate = {'max_latency': 60, 'samples': 2, 'timeout': 600}
+    history = [('ERROR', 1), ('START', 20), ('STOP', 21), ('START', 40), ('ERROR', 45)]
+    lagging = [(40 - k, 90000 + 30000 * k) for k in range(1, 16)]
+    caught_up = [(19, 120000), (18, 30000), (17, 20000)]
+    candidate = job('a', records=history, stats=stats(*(lagging + caught_up)))
+    decided = restart_budget([candidate], NOW, window=3600, max_failures=3, health=gate)
+    assert decided['lines'] == ['OVER BUDGET, not restarted: sales/a build: ERROR, 3 failures in the last 3600s '
+                                '(1 of them a restart that did not become healthy) (budget 3)']
+    assert restart_budget([candidate], NOW, window=3600, max_failures=3)['restart']  # no gate: 2 failures
+    # A looser gate: the lagging run was healthy in its first 10 minutes.
+    loose = dict(gate, max_latency=200)
+    assert restart_budget([candidate], NOW, window=3600, max_failures=3, health=loose)['restart']
+    with pytest.raises(AnsibleFilterError, match='health must be a dict with max_latency'):
+        restart_budget([candidate], NOW, health={'samples': 2})
+
+
 def test_a_launch_failure_counts_its_stop_records():
     """Kylin writes no record when a launch fails; each RESTART writes a STOP before the launch."""
     decided = restart_budget([job('a', records=[('STOP', 1), ('STOP', 2), ('ERROR', 3)], launching_error=True)],

@@ -48,6 +48,10 @@ class Job:
         self.records = []   # (action, server ms), oldest first
         self.views = []     # (client time, status, app, launching_error, last_modified): what lagging nodes show
         self.token = 0      # bumped by every action: events of an earlier one are dropped
+        self.starting_at = None  # when it last became STARTING
+        self.runs = []      # [start ms, end ms or None, mode]: each RUNNING, for its micro-batches
+        self.latency = 'steady'  # how the next runs' data latency behaves (see FakeKylin.stats)
+        self.params = {}
 
 
 class FakeKylin:
@@ -57,6 +61,8 @@ class FakeKylin:
     * ``'proxy503'``: a proxy's 503 HTML page, not applied;
     * ``('held', until)``: the client's read timeout passes; the write is applied at ``until``, when
       the project's take-over is done (``takeover()``);
+    * ``'takeover'``: the write runs an epoch take-over of the project first (its RUNNING and STARTING jobs
+      killed and relaunched, one kill at a time), then is applied and answered (docs/kylin-api.md §11.2);
     * ``('refused', code)``: refused before anything is applied;
     * ``('final', code)``: refused for the whole project or cluster (``KylinClusterError``);
     * ``('refused_after', code, n)``: the first ``n`` jobs applied, then refused (the epoch moved mid-batch).
@@ -64,14 +70,22 @@ class FakeKylin:
 
     retries = 3
 
-    def __init__(self, clock, kill=21.0, start_work=1.0, start_delay=5.0, micro_batch=3.0, timeout=60, skew=SKEW):
+    def __init__(self, clock, kill=21.0, start_work=1.0, start_delay=5.0, micro_batch=3.0, timeout=60, skew=SKEW,
+                 accept_delay=0.0, trigger=30.0, base_latency=2000):
         self.clock = clock
+        self.accept_delay = accept_delay  # a launch is known to YARN this long after STARTING (a STOP before: ERROR)
         self.kill = kill
         self.start_work = start_work
         self.start_delay = start_delay
         self.micro_batch = micro_batch
         self.timeout = timeout
         self.skew = skew
+        self.trigger = trigger           # seconds between two micro-batches of a running build job
+        self.base_latency = base_latency  # ms
+        self.stats_reads = []            # (client time, job id) of each GET /stats
+        self.params_log = []             # (client time, job id, params) of each PUT /params
+        self.launch_params = {}          # job id -> the params each launch ran with
+        self.effects = {}                # (key, value) -> the latency mode a launch with it gets, or 'launch_error'
         self.jobs = {}
         self.events = []
         self.seq = itertools.count()
@@ -97,12 +111,15 @@ class FakeKylin:
     def add(self, job_id, status, record_age=600.0, until=None):
         """A job in ``status``; ``until``: when a STARTING job reaches RUNNING, a STOPPING one's micro-batch ends."""
         job = self.jobs[job_id] = Job(job_id)
+        job.params = {'kylin.streaming.duration': ('%g' % self.trigger)}
         now = self.clock()
         kind = {'RUNNING': 'START', 'STOPPING': 'START', 'STOPPED': 'STOP', 'ERROR': 'ERROR', 'STARTING': 'STOP'}[status]
         job.records.append((kind, self.ms(now - record_age)))
         job.status = status
         job.app = 'application_0_%s' % job_id if status in ('RUNNING', 'STOPPING') else ''
         job.modified = self.ms(now - record_age)
+        if status in ('RUNNING', 'STOPPING'):
+            job.runs.append([self.ms(now - record_age), None, 'steady'])
         self._view(job, now)
         if status == 'STARTING':
             self._at(until if until is not None else now + self.start_delay, self._launched, job)
@@ -157,17 +174,34 @@ class FakeKylin:
 
     def _write(self, job, status, record=None):
         now = self.time()
+        if status not in ('RUNNING', 'STOPPING') and job.runs and job.runs[-1][1] is None:
+            job.runs[-1][1] = self.ms(now)
         job.status = status
         job.modified = max(job.modified + 1, self.ms(now))
         if record:
             job.records.append((record, self.ms(now)))
         if status in ('STOPPED', 'ERROR'):
             self.ends.setdefault(job.id, []).append(now)
+        if status == 'STARTING':
+            job.starting_at = now
         self._view(job, now)
 
     def _launched(self, job):
+        effect = self._effect(job)
+        self.launch_params.setdefault(job.id, []).append(dict(job.params))
+        if effect == 'launch_error':
+            job.launching_error = True
+            self._write(job, 'ERROR')
+            return
         job.app = 'application_%d_%s' % (len(job.records), job.id)
         self._write(job, 'RUNNING', 'START')
+        job.runs.append([self.ms(self.time()), None, effect or job.latency])
+
+    def _effect(self, job):
+        for (key, value), effect in self.effects.items():
+            if job.params.get(key) == value:
+                return effect
+        return None
 
     def _batch_ended(self, job):
         """The driver finished its micro-batch: the listener kills it under the node lock, then writes STOPPED."""
@@ -210,6 +244,14 @@ class FakeKylin:
 
     def _stop(self, job):
         if job.status in ('STOPPED', 'ERROR', 'STOPPING'):
+            return
+        if job.status == 'STARTING':
+            # Lost: the launch under way completes and its RUNNING overwrites the STOPPING, or before YARN knows
+            # the application the ERROR, that the STOP writes (docs/kylin-api.md §3.3).
+            if self.time() - job.starting_at < self.accept_delay:
+                self._write(job, 'ERROR', 'ERROR')
+            else:
+                self._write(job, 'STOPPING')
             return
         job.token += 1
         self._write(job, 'STOPPING')
@@ -256,6 +298,11 @@ class FakeKylin:
             self._until(self.clock() + (timeout or self.timeout))
             raise KylinTransportError('PUT .../status: no answer within %ss (timeout)' % (timeout or self.timeout),
                                       method='PUT', maybe_applied=True)
+        if kind == 'takeover':
+            self.held.append((action, list(job_ids)))
+            self._take_over()
+            self._until(self.kill_free)
+            return
         if kind == 'refused_after':
             self._apply(action, job_ids[:fault[2]])
             raise KylinApiError('PUT .../status: HTTP 500, %s' % fault[1], method='PUT', status=500,
@@ -273,7 +320,8 @@ class FakeKylin:
         newest = job.records[-1][1] if job.records else None
         return dict(uuid=job.id, project='p1', model_alias=job.id.split('_')[0], job_status=status,
                     job_type='STREAMING_MERGE' if job.id.endswith('_merge') else 'STREAMING_BUILD',
-                    yarn_app_id=app, launching_error=launching_error, last_modified=modified, params={},
+                    yarn_app_id=app, launching_error=launching_error, last_modified=modified,
+                    params=dict(job.params),
                     model_broken=False, last_status_duration=None if newest is None else self.ms(now) - newest)
 
     def list_jobs(self, page_offset=0, page_size=10, job_ids=None, **filters):
@@ -296,7 +344,35 @@ class FakeKylin:
                 for action, created in reversed(self.jobs[job_id].records)]
 
     def set_params(self, project, job_id, params):
-        pass
+        self._until(self.clock())
+        self.params_log.append((self.clock(), job_id, dict(params)))
+        self.jobs[job_id].params = dict(params)
+
+    def stats(self, job_id, time_filter=None):
+        """``GET /stats``: a row per micro-batch of each run, every ``trigger`` seconds after its RUNNING, in the
+        server's milliseconds. Latency by the run's mode: ``steady`` the base; ``healthy`` a backlog of 8, 4, 2 x
+        base, then the base; ``lagging`` (1 + 2k) x base; ``stalled`` no micro-batch."""
+        self._until(self.clock())
+        self.stats_reads.append((self.clock(), job_id))
+        now = self.ms(self.clock())
+        since = now - int((time_filter or 30) * 60000)
+        times, latencies = [], []
+        job = self.jobs[job_id]
+        step = int(self.trigger * 1000)
+        for start, end, mode in job.runs:
+            if mode == 'stalled' or job.id.endswith('_merge'):
+                continue
+            k = 1
+            while start + k * step <= (now if end is None else min(end, now)):
+                when = start + k * step
+                if when >= since:
+                    base = self.base_latency
+                    latency = {'healthy': base * 2 ** (4 - k) if k <= 3 else base,
+                               'lagging': base * (1 + 2 * k)}.get(mode, base)
+                    times.append(when)
+                    latencies.append(int(latency))
+                k += 1
+        return {'create_time': times, 'data_latency_hist': latencies}
 
     # ------------------------------------------------------------------ what happened
 

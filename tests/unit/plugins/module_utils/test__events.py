@@ -151,6 +151,69 @@ def test_stuck_once_per_stay(watcher):
     assert kinds(clock.poll(row(status='STOPPING'))) == [('stuck', 'STARTING', 'STOPPING')]
 
 
+def stopping_jobs(count):
+    return ['%036d_build' % number for number in range(count)]
+
+
+def queue_poll(clock, ids, stopped_at, start):
+    """One poll of ``ids``, stopped gracefully together at ``start``: each is STOPPED from its ``stopped_at`` on
+    (its STOP record that old), STOPPING before."""
+    rows = []
+    for job in ids:
+        end = stopped_at.get(job)
+        if end is not None and clock.now + clock.step >= end:
+            rows.append(row(job, status='STOPPED', app=None, duration=int((clock.now + clock.step - end) * 1000)))
+        else:
+            rows.append(row(job, status='STOPPING', duration=int((clock.now + clock.step - start + 600) * 1000)))
+    return clock.poll(*rows)
+
+
+def test_a_job_waiting_in_the_nodes_kill_queue_is_not_stuck():
+    """Six jobs stopped together: their micro-batches end 30 s later, then the node kills them one at a time, 21 s
+    each (docs/kylin-api.md §11.1): the last reaches STOPPED 156 s after the STOP, far past stuck_after (60 s).
+    None of them is stuck while they keep reaching STOPPED at the kill's pace."""
+    watcher = JobWatcher(latency_threshold=0, stuck_after=60, kill_seconds=21, interval=10)
+    clock = Clock(watcher, step=10.0)
+    ids = stopping_jobs(6)
+    clock.poll(*[row(job, status='RUNNING') for job in ids])
+    start = clock.now + 5.0
+    stopped_at = {job: start + 30 + 21 * (index + 1) for index, job in enumerate(ids)}
+    events = []
+    for dummy in range(20):
+        events += queue_poll(clock, ids, stopped_at, start)
+    assert [e['kylin']['event'] for e in events].count('status_changed') == 12  # STOPPING, then STOPPED, each
+    assert [e for e in events if e['kylin']['event'] == 'stuck'] == []
+
+
+def test_a_kill_queue_that_stops_moving_makes_the_jobs_past_their_bound_stuck():
+    """The same six jobs, but after the first two the kills stop (a driver that never ends): the third job is stuck
+    once the queue has not moved for a kill (plus the margin and a poll), its bound being stuck_after plus two kills
+    ahead of it; the fourth after its own, larger bound."""
+    watcher = JobWatcher(latency_threshold=0, stuck_after=60, kill_seconds=21, interval=10)
+    clock = Clock(watcher, step=10.0)
+    ids = stopping_jobs(6)
+    clock.poll(*[row(job, status='RUNNING') for job in ids])
+    start = clock.now + 5.0
+    stopped_at = {ids[0]: start + 51, ids[1]: start + 72}
+    stuck = {}
+    for dummy in range(30):
+        for event in queue_poll(clock, ids, stopped_at, start):
+            if event['kylin']['event'] == 'stuck':
+                stuck[event['kylin']['job']['uuid']] = (clock.now - start, event['kylin'])
+    assert sorted(stuck) == ids[2:]
+    # The queue moved until 72 s; it counts as standing still from 72 + 21 + 10.5 (margin) + 10 (a poll) on.
+    third = stuck[ids[2]]
+    assert 113.5 <= third[0] <= 113.5 + 10 and third[1]['queue_ahead'] == 0
+    assert stuck[ids[3]][0] >= 60 + 21 and stuck[ids[5]][0] >= 60 + 3 * 21
+    # Without the queue (one job alone), the old rule: stuck at stuck_after.
+    alone = JobWatcher(latency_threshold=0, stuck_after=60, kill_seconds=21, interval=10)
+    clock = Clock(alone, step=10.0)
+    clock.poll(row(status='RUNNING'))
+    clock.poll(row(status='STOPPING'))
+    polls = [clock.poll(row(status='STOPPING')) for dummy in range(6)]
+    assert [bool(p) for p in polls] == [False] * 5 + [True]
+
+
 def test_unreachable_once_then_reachable_once(watcher):
     clock = Clock(watcher)
     clock.poll(row())
@@ -240,7 +303,8 @@ def test_options_env_fallbacks_and_errors(monkeypatch):
     for bad, words in (({'interval': 0}, 'interval must be more than 0'), ({'job_types': ['batch']}, 'job_types'),
                        ({'snapshot': 'maybe'}, 'snapshot'), ({'timeout': 'soon'}, 'timeout'),
                        ({'timeout': 0}, 'timeout must be a positive'), ({'latency_polls': 0}, 'latency_polls'),
-                       ({'stuck_after': -1}, 'stuck_after must be at least 0')):
+                       ({'stuck_after': -1}, 'stuck_after must be at least 0'),
+                       ({'kill_seconds': -1}, 'kill_seconds must be at least 0')):
         with pytest.raises(ValueError, match=words):
             parse(bad)
     assert parse({'delay': 3})['interval'] == 3 and parse({'stuck_timeout': 9})['stuck_after'] == 9

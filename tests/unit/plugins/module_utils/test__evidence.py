@@ -44,7 +44,7 @@ CASES = [
     ('STOP', before('STOPPING'), seen('STOPPED', NEW, modified=2000), V.GOAL),
     ('FORCE_STOP', before('RUNNING'), seen('STOPPED', NEW, modified=2000), V.APPLIED),
     ('FORCE_STOP', before('RUNNING'), seen('STOPPING', OLD, modified=2000), V.APPLIED),
-    ('FORCE_STOP', before('STOPPING'), seen('STOPPED', NEW, modified=2000), V.GOAL),   # cannot be told apart
+    ('FORCE_STOP', before('STOPPING'), seen('STOPPED', NEW, modified=2000), V.RECORDS),  # the list cannot tell
     ('FORCE_STOP', before('STOPPING'), seen('STOPPING', OLD, modified=2000), V.NO_SIGN),
     ('FORCE_STOP', before('ERROR'), seen('STOPPED', NEW, modified=2000), V.APPLIED),
     # RESTART of a RUNNING job: a record newer than the send, a new app, or STARTING in a newer view.
@@ -132,3 +132,83 @@ def test_restart_in_records_of_a_job_that_was_stopping():
     assert V.restart_in_records(records(('START', base + 105000), ('START', base - 500000)), snap, after) is False
     stopped = seen('STOPPED', 5.0, modified=2000)
     assert V.restart_in_records(records(('STOP', base + 105000), ('START', base - 500000)), snap, stopped) is False
+
+
+def test_a_stop_undone_by_a_launch_and_a_stop_followed_by_someone_elses_start():
+    # The STOP took effect by 101.5 s (its answer). After at 110 s: RUNNING, its START record 5 s old (105 s).
+    after = seen('RUNNING', 5.0, modified=2000, app='application_2')
+    base = 10 ** 12
+    acted = 101.5
+    # Held behind a take-over: its kill's STOP at 101 s (inside the PUT), the STOP landed on the relaunch, which
+    # completed at 105 s: no stop after the STOP took effect. Lost.
+    assert V.stop_undone(records(('START', base + 105000), ('STOP', base + 101000), ('START', base - 500000)),
+                         acted, after) is True
+    # The STOP landed on a launch not yet in YARN: ERROR at 101.4 s, then the launch's RUNNING. Lost too.
+    assert V.stop_undone(records(('START', base + 105000), ('ERROR', base + 101400), ('START', base - 500000)),
+                         acted, after) is True
+    # The job stopped at 103 s (a STOP record after the STOP took effect), then someone started it: not lost.
+    assert V.stop_undone(records(('START', base + 105000), ('STOP', base + 103000), ('START', base - 500000)),
+                         acted, after) is False
+    assert V.stop_undone(records(('START', base + 105000), ('ERROR', base + 103000)), acted, after) is False
+    # STARTING again (no record of its own): the newest record anchors; a stop at 103 s means someone else.
+    starting = seen('STARTING', 7.0, modified=2000, app='')
+    assert V.stop_undone(records(('STOP', base + 103000), ('START', base - 500000)), acted, starting) is False
+    # The history disagrees with the list (its newest is not the RUNNING's START), or cannot be read: no verdict.
+    assert V.stop_undone(records(('STOP', base + 105000)), acted, after) is None
+    assert V.stop_undone([], acted, after) is None
+
+
+def test_an_error_after_a_stop_is_a_stop_that_met_a_launch_only_after_a_kill():
+    # Snapshot at 100 s: RUNNING, its START record at -500 s. After at 110 s: ERROR, its record 8.5 s old (101.5 s).
+    snap = before('RUNNING')
+    after = seen('ERROR', 8.5, modified=2000, app='')
+    base = 10 ** 12
+    # A take-over killed the job at 101 s (a STOP record) and launched it again; the STOP landed on the launch.
+    assert V.stop_met_a_launch(records(('ERROR', base + 101500), ('STOP', base + 101000), ('START', base - 500000)),
+                               snap, after) is True
+    # The STOP found no application (it had died): ERROR, and no kill before it since the snapshot.
+    assert V.stop_met_a_launch(records(('ERROR', base + 101500), ('START', base - 500000)), snap, after) is False
+    # A launch that failed lists ERROR with launching_error (no record of its own): not this case.
+    failed = seen('ERROR', 8.5, modified=2000, app='', launching_error=True)
+    assert V.stop_met_a_launch(records(('ERROR', base + 101500), ('STOP', base + 101000)), snap, failed) is None
+    # The launch completed between the list read (ERROR) and the history: its START is the newest record.
+    assert V.stop_met_a_launch(records(('START', base + 110500), ('ERROR', base + 101500), ('STOP', base + 101000),
+                                       ('START', base - 500000)), snap, after) is True
+    # The history disagrees with the list (its newest is not the ERROR nor a launch after it): no verdict.
+    assert V.stop_met_a_launch(records(('STOP', base + 101500), ('START', base + 101000)), snap, after) is None
+    # Read by order: a kill within the same millisecond as the snapshot's read still shows.
+    assert V.stop_met_a_launch(records(('ERROR', base + 100000), ('STOP', base + 100000), ('START', base + 100000)),
+                               snap, after) is True
+    # A STOP record older than the snapshot's START (an earlier run) is not this kill.
+    assert V.stop_met_a_launch(records(('ERROR', base + 101500), ('START', base - 500000), ('STOP', base - 600000)),
+                               snap, after) is False
+
+
+def test_a_running_job_whose_history_shows_the_stop_met_a_launch():
+    snap = before('RUNNING')
+    base = 10 ** 12
+    relaunched = seen('RUNNING', 5.0, modified=2000, app='application_2')
+    history = records(('START', base + 105000), ('ERROR', base + 101500), ('STOP', base + 101000),
+                      ('START', base - 500000))
+    assert V.stop_met_a_launch(history, snap, relaunched) is True
+    # The launch completed after a kill, but no ERROR: nothing shows a STOP met it (a STOPPING leaves no record).
+    assert V.stop_met_a_launch(records(('START', base + 105000), ('STOP', base + 101000), ('START', base - 500000)),
+                               snap, relaunched) is False
+    # Still the run the STOP was sent to (the same application, the snapshot's record): no verdict, no read needed.
+    assert not V.another_run(snap, seen('RUNNING', OLD))
+    assert V.stop_met_a_launch(history, snap, seen('RUNNING', OLD)) is None
+
+
+def test_a_force_stop_of_a_stopping_job_in_its_history():
+    snap = before('STOPPING')
+    stopped = seen('STOPPED', 5.0, modified=2000, app='')
+    base = 10 ** 12
+    # The stop under way ended by itself: one STOP record after the run's START. Cannot be told from a FORCE_STOP.
+    assert V.force_stop_in_records(records(('STOP', base + 105000), ('START', base - 500000)), snap, stopped) is False
+    # A take-over killed the STOPPING job (ERROR), then something stopped it: the FORCE_STOP.
+    assert V.force_stop_in_records(records(('STOP', base + 105000), ('ERROR', base + 104000), ('START', base - 500000)),
+                                   snap, stopped) is True
+    # The stop under way had ended (seen late through a lagging node); the FORCE_STOP stopped the job again.
+    assert V.force_stop_in_records(records(('STOP', base + 105000), ('STOP', base + 103000), ('START', base - 500000)),
+                                   snap, stopped) is True
+    assert V.force_stop_in_records(records(('ERROR', base + 105000)), snap, stopped) is None

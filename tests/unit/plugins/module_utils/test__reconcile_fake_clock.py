@@ -376,3 +376,114 @@ def test_graceful_restart_keeps_pace_with_the_kill_queue():
         if moved:
             assert waited <= 0.5 + 1e-9, (at, later, polls)
     assert result['polls'] == len(kylin.reads) - 1
+
+
+def test_a_refused_put_is_blamed_on_the_first_job_without_a_sign_of_it():
+    """Two RUNNING jobs to restart in one PUT; Kylin refuses it with an error that names no job, before applying
+    anything. Both read RUNNING as before: neither moved (a status the job was already in is no sign of a
+    RESTART). The first fails with Kylin's message; the second is sent again and restarted once."""
+    clock = Clock()
+    kylin = FakeKylin(clock, kill=1.0, start_work=0.1, start_delay=1.0)
+    kylin.add('a_build', 'RUNNING')
+    kylin.add('b_build', 'RUNNING')
+    kylin.faults = [('refused', 'KE-000000001')]
+    reconciler, result = converge(kylin, clock, job_ids=['a_build', 'b_build'], state='restarted')
+    assert result['failed']
+    assert [p[1:] for p in kylin.puts] == [('RESTART', ['a_build', 'b_build']), ('RESTART', ['b_build'])]
+    assert kylin.actions() == [('b_build', 'RESTART')]
+    jobs = by_id(result)
+    assert jobs['a_build']['error'] == 'RESTART refused: KE-000000001' and not jobs['a_build']['changed']
+    assert jobs['b_build']['error'] is None and jobs['b_build']['status'] == 'RUNNING'
+    assert jobs['b_build']['changed'] and jobs['b_build']['action'] == 'RESTART'
+    assert not any('no job can be blamed' in w for w in reconciler.warnings)
+
+
+@pytest.mark.parametrize('accepted', [True, False], ids=['stopping', 'error'])
+@pytest.mark.parametrize('state', ['stopped', 'restarted'])
+def test_a_stop_lost_on_a_job_the_take_over_relaunched_is_sent_again(state, accepted):
+    """docs/kylin-api.md §11.2, §3.3: the STOP runs behind an epoch take-over that kills and relaunches the
+    project's running jobs; it lands on the relaunched job while it is STARTING (STOPPING once YARN knows the
+    launch, ERROR before), and the launch's RUNNING undoes it. Nobody else started the job: the STOP is sent
+    again (after RUNNING), once, and the task succeeds."""
+    clock = Clock()
+    kylin = FakeKylin(clock, kill=2.0, start_work=0.1, start_delay=5.0, micro_batch=1.0,
+                      accept_delay=0.0 if accepted else 1.0)
+    kylin.add('a_build', 'RUNNING')
+    kylin.add('b_build', 'RUNNING')  # not selected: killed and relaunched by the take-over too
+    kylin.faults = ['takeover']
+    options = dict(restart_method='graceful') if state == 'restarted' else {}
+    reconciler, result = converge(kylin, clock, job_ids=['a_build'], state=state, poll_interval=0.5, **options)
+    assert not result['failed'], result['msg']
+    stops = [p[1:] for p in kylin.puts if p[1] == 'STOP']
+    assert stops == [('STOP', ['a_build'])] * 2
+    assert kylin.actions('b_build') == []
+    job = result['jobs'][0]
+    assert job['changed'] and len(job['resent']) == 1 and job['resent'][0]['action'] == 'STOP'
+    assert 'the launch undid it' in job['resent'][0]['reason']
+    kylin._until(clock() + 60)  # whatever the server still had to do: the job stays where the task left it
+    if state == 'stopped':
+        assert kylin.jobs['a_build'].status == 'STOPPED' and job['status'] == 'STOPPED' and job['action'] == 'STOP'
+    else:
+        assert kylin.jobs['a_build'].status == 'RUNNING' and job['action'] == 'RESTART (STOP, STOP, START)'
+        assert kylin.actions('a_build', 'START') == [('a_build', 'START')]
+    # The resend waited for the relaunch to be RUNNING (a STOP of a STARTING job is lost again).
+    launched = [t for t, status, app, dummy, modified in kylin.jobs['a_build'].views if status == 'RUNNING'][1]
+    assert [t for t, action, ids in kylin.puts if action == 'STOP'][1] >= launched
+    assert any('sending it again' in w for w in reconciler.warnings)
+
+
+def test_a_job_stopped_then_started_by_someone_else_is_not_a_lost_stop():
+    """The STOP ends the job (STOPPED, its STOP record), and someone else starts it before the task reads it again:
+    the history shows a stop after the STOP took effect, so this is not a lost STOP: the job fails as started by
+    someone else, and nothing is sent again."""
+    clock = Clock()
+    kylin = FakeKylin(clock, kill=1.0, start_work=0.0, start_delay=5.0, micro_batch=3.0)
+    kylin.add('a_build', 'RUNNING')
+    kylin._at(4.1, kylin._apply, None, 'START', ['a_build'])  # someone else, 0.1 s after its STOPPED at 4.0
+    dummy, result = converge(kylin, clock, job_ids=['a_build'], state='stopped', poll_interval=5.0)
+    assert result['failed']
+    assert [p[1:] for p in kylin.puts] == [('STOP', ['a_build'])]
+    assert 'started again by someone else' in result['jobs'][0]['error']
+
+
+def test_a_graceful_stop_that_ends_after_the_predicted_kill_is_seen_without_a_long_back_off():
+    """Issue 21: one RUNNING job stopped with poll_interval 0.05 s, kill 0.42 s, its graceful stop ending after
+    1.6 s (a micro-batch longer than the one-kill prediction). The polls kept short while the prediction was due
+    do not grow the back-off: the STOPPED is seen within a few short polls, not after the 30 s maximum."""
+    clock = Clock()
+    kylin = FakeKylin(clock, kill=0.42, start_work=0.0, micro_batch=1.18)
+    kylin.add('a_build', 'RUNNING')
+    dummy, result = converge(kylin, clock, job_ids=['a_build'], state='stopped', poll_interval=0.05)
+    assert not result['failed'], result['msg']
+    stopped = kylin.ends['a_build'][0]
+    assert stopped == pytest.approx(1.6)
+    assert kylin.reads[-1] - stopped < 0.5
+    assert max(later - at for at, later in zip(kylin.reads, kylin.reads[1:])) < 0.5
+
+
+def test_after_a_put_longer_than_a_poll_interval_the_next_read_comes_at_once():
+    """Issue 21: a START PUT of a graceful restart waits inside the server for the kill under way (its leftover-driver
+    grep takes the same lock), 2 s here, four poll intervals. The other jobs' rows are that old when it returns:
+    the loop reads them at once instead of sleeping one more interval first."""
+    clock = Clock()
+    kylin = FakeKylin(clock, kill=2.0, start_work=0.0, start_delay=0.5, micro_batch=1.0)
+    names = ['j%d_build' % i for i in range(4)]
+    for name in names:
+        kylin.add(name, 'RUNNING')
+    spans = []
+    real_act = kylin.act
+
+    def act(*args, **kwargs):
+        began = clock()
+        try:
+            return real_act(*args, **kwargs)
+        finally:
+            spans.append((began, clock()))
+    kylin.act = act
+    dummy, result = converge(kylin, clock, job_ids=names, state='restarted', restart_method='graceful',
+                             poll_interval=0.5, server_timing=dict(kill_seconds=2.0, start_seconds=0.0))
+    assert not result['failed'], result['msg']
+    long_puts = [(began, ended) for began, ended in spans if ended - began >= 0.5]
+    assert long_puts  # the STARTs waited for the kills
+    for began, ended in long_puts:
+        assert ended in kylin.reads or not [t for t in kylin.reads if t > ended], (ended, kylin.reads)

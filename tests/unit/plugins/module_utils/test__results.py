@@ -36,7 +36,7 @@ def test_job_result_and_diff():
     t.applied(J.STOP, now=0)
     res = R.job_result(t, with_params=True)
     assert res == dict(id='m_build', project='p', model='m', type='build', status_before='RUNNING', status='STOPPING',
-                       action='STOP', changed=True, error=None, params_changed=t.params_changes)
+                       action='STOP', changed=True, error=None, health=None, params_changed=t.params_changes)
     key = 'm build (m_build)'  # a person recognises the job by its model and type
     assert R.diff_of([t], [res], with_params=False) == dict(before={key: 'RUNNING'}, after={key: 'STOPPING'})
     assert R.diff_of([t], [res], with_params=True) == dict(

@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Waiting at the server's pace: the poll pacer and the kill queue of graceful stops (docs/design.md §2.2, §5)."""
 
+import pytest
+
 from ansible_collections.kylin.streaming.plugins.module_utils._decisions import JobTrack
 from ansible_collections.kylin.streaming.plugins.module_utils._timing import PollPacer, StopQueue
 
@@ -31,6 +33,32 @@ def test_a_predicted_change_cuts_the_wait_short_and_a_due_one_keeps_it_short():
     assert pacer.delay(100.0, predicted=100.5, margin=0.1, grace=2.0) == 2.0  # never sooner than poll_interval
     assert pacer.delay(100.0, predicted=99.0, grace=2.0) == 2.0      # due: poll at the first interval
     assert pacer.delay(100.0, predicted=90.0, grace=2.0) > 10        # long overdue: forgotten
+
+
+def test_polls_held_to_a_due_prediction_do_not_grow_the_back_off():
+    """Issue 21: while a predicted change is due, the polls are kept at the first interval; they prove no quiet
+    (the prediction was early), so once it is forgotten the back-off resumes where real quiet left it, not at
+    the 30 s maximum."""
+    pacer = PollPacer(0.05)
+    now = 0.0
+    for dummy in range(4):  # real quiet before the prediction: 0.05, 0.075, 0.1125, 0.16875
+        delay = pacer.delay(now, predicted=0.47, grace=1.05)
+        now += delay
+        pacer.saw(False)
+    assert delay == pytest.approx(0.16875)
+    held = []
+    while now < 0.47 + 1.05:  # cut short to land at the prediction, then due: every poll at 0.05 at most
+        delay = pacer.delay(now, predicted=0.47, grace=1.05)
+        held.append(delay)
+        now += delay
+        pacer.saw(False)
+    assert max(held) < 0.07 and len(held) > 20
+    after = pacer.delay(now, predicted=0.47, grace=1.05)  # forgotten: the back-off of the real quiet, grown once
+    assert after == pytest.approx(0.05 * 1.5 ** 4)
+    pacer.saw(False)
+    assert pacer.delay(now + after, predicted=0.47, grace=1.05) == pytest.approx(0.05 * 1.5 ** 5)
+    pacer.saw(True)
+    assert pacer.delay(now) == 0.05
 
 
 def stopping(job, since, order):
