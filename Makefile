@@ -142,7 +142,7 @@ $(CORES:%=integration-%): integration-%: venv-% bootstrap collection-%
 $(CORES:%=playbooks-test-%): playbooks-test-%: venv-% collection browser
 	PATH=$(ROOT)/$(call venv_dir,$*)/bin:$$PATH $(COLLECTIONS_ENV) $(ROOT)/$(call venv_dir,$*)/bin/python -m pytest tests/playbooks -q
 
-.PHONY: sim-test sim-package-test fault eda-test molecule bench bench-restart bench-health galaxy-importer
+.PHONY: sim-test sim-package-test fault eda-test molecule bench bench-restart bench-projects bench-health galaxy-importer
 sim-test: venv ## pytest the simulator package itself (kylin-sim/tests)
 	$(VENV)/bin/python -m pytest kylin-sim/tests -q
 sim-package-test: venv build ## pip install ./kylin-sim into a fresh venv: kylin-sim --help, its fixtures, the README example
@@ -184,6 +184,8 @@ bench: venv collection ## Benchmarks (tests/bench/run.py, writes docs/benchmarks
 	$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/run.py $(BENCH_ARGS)
 bench-restart: venv collection ## Benchmark: restart N jobs, Kylin's RESTART vs graceful (writes docs/benchmarks.md)
 	$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/restart.py $(BENCH_RESTART_ARGS)
+bench-projects: venv collection ## Benchmark: four projects converged side by side against one (writes docs/benchmarks.md)
+	$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/projects.py $(BENCH_PROJECTS_ARGS)
 bench-health: venv collection ## Benchmark: the health gate's cost over a rolling restart of 20 jobs (writes docs/benchmarks.md)
 	$(VENV_PATH) $(COLLECTIONS_ENV) $(VENV)/bin/python tests/bench/health.py $(BENCH_HEALTH_ARGS)
 galaxy-importer: venv-galaxy build ## Galaxy's importer on the built artifact (tests/galaxy: flake8, ansible-lint); no warning allowed

@@ -21,6 +21,7 @@ GENERATED = {
     'docs/benchmarks.md': (
         ('make bench', 'tests/bench/run.py'),
         ('make bench-restart', 'tests/bench/restart.py'),
+        ('make bench-projects', 'tests/bench/projects.py'),
     ),
 }
 

@@ -11,7 +11,10 @@ The rules of the ``jobs`` role, as pure functions, for the filters ``desired_pro
 - ``plan()``: the entries normalised and merged into one ``kylin.streaming.job`` call per project,
   state, job types and params (stops first), and the contradictions (one job, two states or params);
 - ``compare()``: the same claims against the live job rows of a cluster: per job, the desired
-  status and params, what the job module would do (``_decisions.decide``) and what differs.
+  status and params, what the job module would do (``_decisions.decide``) and what differs;
+- ``drift()``: ``compare()`` told job by job for the drift runbook, secrets masked;
+- ``export()``: the live rows as a compact desired state that converging changes nothing on, secret
+  params as vault placeholders.
 
 No I/O, no import that reaches ``requests``; the inputs are never written to.
 """
@@ -22,7 +25,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as decisions
 from ansible_collections.kylin.streaming.plugins.module_utils._job_params import desired_params, params_changes
-from ansible_collections.kylin.streaming.plugins.module_utils._rows import JOB_TYPES, job_type
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import JOB_TYPES, job_type, secret_param
 
 try:
     from collections.abc import Mapping
@@ -206,14 +209,48 @@ def _claims(entries):
     return calls, list(claims.values()), found
 
 
-def plan(entries):
-    """``{'calls': [...], 'problems': [...]}``: one module call per project, state, job types and params.
+def plan(entries, concurrency=None):
+    """``{'calls': [...], 'rounds': [...], 'problems': [...]}``: one module call per project, state, job types and params.
 
     Calls that stop jobs come first, then those that start them; otherwise the order of the list is kept.
+    ``rounds`` (``rounds()``) says which calls may run side by side.
     """
     calls, _claimed, found = _claims(entries)
     stopping = [c for c in calls if c['state'] == decisions.STOPPED_STATE]
-    return dict(calls=stopping + [c for c in calls if c['state'] != decisions.STOPPED_STATE], problems=found)
+    calls = stopping + [c for c in calls if c['state'] != decisions.STOPPED_STATE]
+    return dict(calls=calls, rounds=rounds(calls, concurrency), problems=found)
+
+
+def rounds(calls, concurrency=None):
+    """The indexes of ``calls`` in rounds: the calls of one round run side by side, the rounds one after another.
+
+    Kylin serializes the START and STOP work of one project (its scheduler lock) but not of different
+    projects (docs/kylin-api.md §7; kills share one lock per node whatever the project, §3.2), so a round holds calls of different projects (compared as Kylin
+    does, ignoring case) and at most ``concurrency`` of them (None or 0: no bound). All stopping calls
+    come in rounds before the starting ones, as in ``plan()``, and a project's calls keep their order.
+    """
+    bound = int(concurrency or 0)
+    ordered = []
+    for stopping in (True, False):
+        lanes = []  # per project, in first-seen order: its calls still to run
+        for index, call in enumerate(calls):
+            if (call['state'] == decisions.STOPPED_STATE) != stopping:
+                continue
+            project = ('%s' % (call['project'],)).lower()
+            lane = [lane for lane in lanes if lane[0] == project]
+            if lane:
+                lane[0][1].append(index)
+            else:
+                lanes.append((project, [index]))
+        done = dict((project, 0) for project, dummy in lanes)
+        while any(pending for dummy, pending in lanes):
+            # The projects that ran the fewest calls first, so that none waits for another to finish all of its.
+            ready = sorted((lane for lane in lanes if lane[1]), key=lambda lane: done[lane[0]])
+            chosen = ready[:bound] if bound > 0 else ready
+            ordered.append([pending.pop(0) for dummy, pending in chosen])
+            for project, dummy in chosen:
+                done[project] += 1
+    return ordered
 
 
 def compare(entries, rows, global_retry=False):
@@ -275,3 +312,128 @@ def _compare_job(claim, row, global_retry):
         desired_status=STATUS_OF_STATE[state] if step.kind == decisions.FAIL else predicted,
         params=dict(current), desired_params=wanted, params_changes=changes,
         action=action, error=step.reason if step.kind == decisions.FAIL else None, differs=differs)
+
+
+# ---------------------------------------------------------------- drift and export
+
+STATE_OF_STATUS = {'RUNNING': 'started', 'STARTING': 'started', 'STOPPED': 'stopped', 'STOPPING': 'stopped',
+                   'ERROR': 'stopped'}
+SECRET_SHOWN = '(secret)'
+
+
+def _label(cluster, project, model, kind):
+    return '%s%s/%s %s' % (('%s: ' % cluster) if cluster else '', project, model, kind)
+
+
+def _shown(key, value):
+    if secret_param(key):
+        return SECRET_SHOWN
+    return 'unset' if value is None else '%s' % (value,)
+
+
+def drift(entries, rows, cluster='', global_retry=False):
+    """The desired state against the live rows of one cluster, for the drift runbook: ``compare()``, told.
+
+    A dict: ``problems`` (mistakes of the desired state, nothing compared then), ``jobs`` (how many desired
+    jobs were compared), ``drifted`` (the jobs that differ: ``cluster``, ``project``, ``model``, ``type``, ``id``,
+    ``status``, ``desired_status``, ``action``, ``differs``, ``params`` (per param that differs,
+    ``{before, after}``, secrets shown as ``(secret)``) and ``line``), ``missing`` (the desired jobs not found,
+    with a ``line``) and ``lines``, one per drifted or missing job. Secret params never appear in clear.
+    """
+    compared = compare(entries, rows, global_retry)
+    result = dict(cluster=cluster, problems=compared['problems'], jobs=len(compared['jobs']), drifted=[], missing=[],
+                  lines=[])
+    for job in compared['jobs']:
+        if not job['differs']:
+            continue
+        params = dict((key, dict(before=_shown(key, change.get('before')), after=_shown(key, change.get('after'))))
+                      for key, change in sorted(job['params_changes'].items()))
+        what = []
+        if 'status' in job['differs']:
+            would = ('converge would %s it' % job['action']) if job['action'] else (
+                'converge cannot: %s' % job['error'] if job['error'] else 'converge would wait for it')
+            what.append('status %s, desired %s (%s)' % (job['status'], job['desired_status'], would))
+        if params:
+            what.append('params %s' % ', '.join(
+                '%s %s' % (key, 'differs' if change['before'] == SECRET_SHOWN or change['after'] == SECRET_SHOWN
+                           else '%s -> %s' % (change['before'], change['after']))
+                for key, change in params.items()))
+        item = dict(cluster=cluster, project=job['project'], model=job['model'], type=job['type'], id=job['id'],
+                    status=job['status'], desired_status=job['desired_status'], action=job['action'],
+                    differs=job['differs'], params=params)
+        item['line'] = '%s: %s' % (_label(cluster, job['project'], job['model'], job['type']), '; '.join(what))
+        result['drifted'].append(item)
+        result['lines'].append(item['line'])
+    for job in compared['missing']:
+        item = dict(job, cluster=cluster, line='%s: not found on the cluster' % _label(cluster, job['project'], job['model'], job['type']))
+        result['missing'].append(item)
+        result['lines'].append(item['line'])
+    return result
+
+
+def _slug(text):
+    out = ''.join(c if c.isalnum() else '_' for c in ('%s' % (text,)).lower())
+    return '_'.join(part for part in out.split('_') if part)
+
+
+def export(rows, cluster='', global_retry=False):
+    """The live rows of one cluster as a desired state that converging changes nothing on.
+
+    A dict: ``entries`` (``kylin_streaming_jobs``: one entry per project, state, job types and params,
+    models sorted; a model's build and merge jobs share an entry when their state and params agree),
+    ``secrets`` (``{variable, key, project, models, job_types}`` per secret param written as the vault
+    placeholder ``{{ variable }}`` instead of its value; one variable per cluster, key and value),
+    ``notes`` (jobs that converging the export would still act on, e.g. an ERROR job Kylin relaunches) and
+    ``jobs`` (how many jobs). A job's state is ``started`` when RUNNING or STARTING, else ``stopped``.
+    """
+    units = {}  # (project, model) -> {type: (state, params)}
+    spelling = {}
+    for row in plain(rows or []):
+        if not isinstance(row, Mapping) or not row.get('model_alias'):
+            continue
+        project = '%s' % (row.get('project') or '',)
+        spelling.setdefault(project.lower(), project)
+        key = (spelling[project.lower()], row['model_alias'])
+        state = STATE_OF_STATUS.get(row.get('job_status'), 'stopped')
+        units.setdefault(key, {})[row.get('type') or job_type(row)] = (state, dict(row.get('params') or {}))
+    groups, order = {}, []
+    for (project, model), kinds in sorted(units.items()):
+        same = len(kinds) == 2 and kinds.get('build') == kinds.get('merge')
+        parts = [(list(KINDS), kinds['build'])] if same else [([kind], kinds[kind]) for kind in sorted(kinds)]
+        for job_types, (state, params) in parts:
+            group = json.dumps([project, state, job_types, params], sort_keys=True)
+            if group not in groups:
+                groups[group] = dict(project=project, models=[], state=state, job_types=job_types, params=params)
+                order.append(group)
+            groups[group]['models'].append(model)
+    state_rank = {'started': 0, 'stopped': 1}
+    kinds_rank = {2: 0}
+    ordered = sorted((groups[g] for g in order), key=lambda e: (e['project'].lower(), state_rank[e['state']],
+                                                                kinds_rank.get(len(e['job_types']), 1), e['job_types'],
+                                                                e['models'][0]))
+    entries, secrets, variables = [], [], {}
+    for group in ordered:
+        entry = dict(project=group['project'], models=group['models'], state=group['state'])
+        if group['job_types'] != list(KINDS):
+            entry['job_types'] = group['job_types']
+        if group['params']:
+            params = {}
+            for key, value in sorted(group['params'].items()):
+                if secret_param(key):
+                    base = 'vault_kylin_%s' % _slug('%s_%s' % (cluster, key) if cluster else key)
+                    taken = variables.setdefault(base, [])
+                    if json.dumps(value, sort_keys=True) not in taken:
+                        taken.append(json.dumps(value, sort_keys=True))
+                    number = taken.index(json.dumps(value, sort_keys=True)) + 1
+                    variable = base if number == 1 else '%s_%d' % (base, number)
+                    params[key] = '{{ %s }}' % variable
+                    secrets.append(dict(variable=variable, key=key, project=group['project'], models=group['models'],
+                                        job_types=group['job_types']))
+                else:
+                    params[key] = value
+            entry['params'] = params
+        entries.append(entry)
+    # Converging the export must change nothing: what it would still do is said (compared with the real values).
+    real = [dict(e, params=g['params']) if g['params'] else e for e, g in zip(entries, ordered)]
+    notes = [line.split(': ', 1)[1] if cluster else line for line in drift(real, rows, cluster, global_retry)['lines']]
+    return dict(entries=entries, secrets=secrets, notes=notes, jobs=sum(len(kinds) for kinds in units.values()))

@@ -26,7 +26,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._options import (
     generate_argspec,
     validate_dict,
 )
-from ansible_collections.kylin.streaming.plugins.module_utils._rows import JOB_TYPES
+from ansible_collections.kylin.streaming.plugins.module_utils._rows import JOB_TYPES, secret_param as _secret_key
 from ansible_collections.kylin.streaming.plugins.module_utils._timing import StopQueue
 
 # The source's own options; the connection options come from ``_options.generate_argspec`` (retries: 1 here).
@@ -50,7 +50,6 @@ MISSING_URL = 'url is required: the url option, or its environment variable (%s)
 
 TRANSITIONAL = ('STARTING', 'STOPPING')
 MASK = '********'
-SECRET_WORDS = ('password', 'passwd', 'secret', 'token', 'credential', 'jaas')
 # A job missing from this many successful polls in a row is forgotten (the list can miss a row while
 # the server reorders it); one that comes back before is compared with its last known status.
 FORGET_AFTER = 3
@@ -103,11 +102,6 @@ def redact_row(row):
         row = dict(row)
         row['params'] = dict((k, MASK if _secret_key(k) else v) for k, v in params.items())
     return row
-
-
-def _secret_key(key):
-    key = str(key).lower()
-    return any(word in key for word in SECRET_WORDS)
 
 
 def mask_value(value, secret):

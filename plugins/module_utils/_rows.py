@@ -16,6 +16,9 @@ SORT_KEYS = ('last_modified', 'data_latency', 'last_status_duration', 'model_ali
 RETRY_PARAM = 'kylin.streaming.job-retry-enabled'
 # A property the server cannot read, so its sort keeps storage order (docs/kylin-api.md §5.7).
 STORAGE_ORDER = 'model_alias'
+# A job param whose key names one of these holds a secret (a Kafka JAAS config, a password): masked in
+# events and drift lines, written as a vault placeholder by an export, never shown in clear.
+SECRET_WORDS = ('password', 'passwd', 'secret', 'token', 'credential', 'jaas')
 
 
 def job_type(row):
@@ -32,6 +35,12 @@ def retry_enabled(row, global_default=False):
     if params.get(RETRY_PARAM) is None:
         return bool(global_default)
     return str(params.get(RETRY_PARAM)).strip().lower() == 'true'
+
+
+def secret_param(key):
+    """Whether the job param ``key`` holds a secret (its name has one of ``SECRET_WORDS``, in any case)."""
+    key = str(key).lower()
+    return any(word in key for word in SECRET_WORDS)
 
 
 def with_type(row):

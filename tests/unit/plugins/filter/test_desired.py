@@ -129,7 +129,7 @@ def test_entries_are_normalised_and_merged_stops_first():
         call('sales', ['g', 'd'], 'stopped', ['merge']),
         call('sales', ['a', 'b', 'c', 'e']),
         call('iot', ['m'], job_types=['merge']),
-    ]}
+    ], 'rounds': [[0], [1], [2, 3]]}  # sales and iot start side by side, after the stops
 
 
 def test_params_are_part_of_the_grouping_key():
