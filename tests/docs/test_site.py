@@ -15,7 +15,6 @@ is kept in docs/_artifacts/docs-job-module.png (git-ignored; KYLIN_ARTIFACTS_DIR
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
 import sys
@@ -24,11 +23,10 @@ from html.parser import HTMLParser
 
 import pytest
 
+from browser import chromium  # tests/browser.py
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARTIFACTS = os.environ.get('KYLIN_ARTIFACTS_DIR') or os.path.join(ROOT, 'docs', '_artifacts')
-BROWSERS = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable')
-FLAGS = ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync', '--hide-scrollbars')
 PAGES = 'collections/kylin/streaming/'
 
 
@@ -86,23 +84,6 @@ def site():
         pytest.fail('no docs site in %s: run `make docs` first' % path)
     return path
 
-
-def browser():
-    for name in BROWSERS:
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.fail('no chromium: run `make browser` (apt-get install chromium) first')
-    return None
-
-
-def chromium(tmp_path, *args):
-    """Run headless chromium (offline, a new profile); return its stdout."""
-    command = [browser()] + list(FLAGS) + ['--user-data-dir=%s' % (tmp_path / 'chromium-profile')] + list(args)
-    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                          timeout=120, check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc.stdout
 
 
 def render(tmp_path, relative):

@@ -14,15 +14,15 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 
 from html.parser import HTMLParser
 
 import pytest
 
+from browser import chromium  # tests/browser.py
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARTIFACTS = os.environ.get('KYLIN_ARTIFACTS_DIR') or os.path.join(ROOT, 'docs', '_artifacts')
-BROWSERS = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable')
 PROJECT = 'streaming_demo'
 # Rank of each kind of problem, as the report sorts them.
 RANKS = {'error': 0, 'broken': 1, 'transition': 2, 'latency': 3, 'stopped': 4, 'ok': 5}
@@ -129,25 +129,6 @@ class ReportPage(HTMLParser):
         elif self._in == 'reason':
             self.reasons.append(data.strip())
 
-
-def browser():
-    for name in BROWSERS:
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.fail('no chromium: run `make browser` (apt-get install chromium) first')
-    return None
-
-
-def chromium(tmp_path, *args):
-    """Run headless chromium with flags that keep it offline and quiet; return its stdout."""
-    command = [browser(), '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-               '--disable-background-networking', '--disable-component-update', '--disable-sync', '--hide-scrollbars',
-               '--user-data-dir=%s' % (tmp_path / 'chromium-profile')] + list(args)
-    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120,
-                          check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc.stdout
 
 
 def layout(tmp_path, html, width=WIDTH):
