@@ -85,7 +85,6 @@ def site():
     return path
 
 
-
 def render(tmp_path, relative):
     """The DOM of a page of the site after chromium ran it (scripts included), parsed."""
     path = os.path.join(site(), relative)

@@ -59,11 +59,11 @@ print(json.dumps(out))
 
 
 @pytest.mark.parametrize('name', ['heal.yml', 'heal_controller.yml'])
-def test_the_restart_rule_passes_a_health_gate(name):
+def test_the_restart_rule_passes_a_health_gate(name, collections_root):
     """As ansible-rulebook renders the rule's extra vars: the gate defaults to the latency threshold of the
     latency events (300 s when they are off), or is the kylin_health given."""
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), PATH=eda_bin() + os.pathsep + os.environ['PATH'])
-    path = os.path.join(collections_path(), RULEBOOKS, name)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_root, PATH=eda_bin() + os.pathsep + os.environ['PATH'])
+    path = os.path.join(collections_root, RULEBOOKS, name)
     cases = [{}, {'kylin_latency_threshold': 120}, {'kylin_latency_threshold': 0},
              {'kylin_health': {'max_latency': 30, 'timeout': 90}}]
     out = subprocess.run([os.path.join(eda_bin(), 'python'), '-c', RENDER, path, json.dumps(cases)], env=env,

@@ -130,7 +130,6 @@ class ReportPage(HTMLParser):
             self.reasons.append(data.strip())
 
 
-
 def layout(tmp_path, html, width=WIDTH):
     """What chromium renders at ``width`` px: page size, footer, table overflow, each chart's size and label sizes."""
     with open(html, encoding='utf-8') as handle:
