@@ -25,6 +25,8 @@ And one more case of a write that did not take: a STOP this task saw take effect
 (``check_stop_undone``).
 """
 
+import collections
+
 from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
 from ansible_collections.kylin.streaming.plugins.module_utils._client import REFUSED_BEFORE_APPLYING
 from ansible_collections.kylin.streaming.plugins.module_utils._decisions import (
@@ -44,11 +46,13 @@ from ansible_collections.kylin.streaming.plugins.module_utils._evidence import (
     GOAL,
     NO_SIGN,
     RECORDS,
+    RESOLUTION,
     UNDER_WAY,
     Seen,
     advanced,
     another_run,
     force_stop_in_records,
+    newest_stop,
     restart_in_records,
     stop_met_a_launch,
     stop_undone,
@@ -81,6 +85,8 @@ class PutAttempt:
         self.action = action
         self.tracks = list(tracks)
         self.before = {t.id: t.seen() for t in self.tracks}
+        self.history_stops = {}  # job id -> the newest STOP record its history showed (``from_records``), local time
+        self.glimpses = collections.defaultdict(list)  # job id -> the rows the follow read (``Seen``), oldest first
         self.sent_at = None
         self.error = None
 
@@ -112,7 +118,7 @@ class PutAttempt:
         loop.inside_puts(self.sent_at)
         now = loop.clock()
         for track in self.tracks:
-            track.applied(self.action, now, self.sent_at)
+            self.took(track, now)
 
     # ------------------------------------------------------------------ refused before applying
 
@@ -170,6 +176,9 @@ class PutAttempt:
                 continue
             failures = 0
             reading = got
+            for track in self.tracks:
+                if reading.seen(track.id) is not None:
+                    self.glimpses[track.id].append(reading.seen(track.id))
             moved = self.movement(views, reading)
             pacer.saw(moved)
             if moved:
@@ -213,12 +222,12 @@ class PutAttempt:
                 continue
             kind, why = verdicts[track.id]
             if kind in (APPLIED, UNDER_WAY):
-                track.applied(self.action, now, self.sent_at)
+                self.took(track, now, seen)
                 track.observe(seen.row, seen.asked, seen.answered)
                 continue
             if kind == NO_SIGN and self.action == STOP and seen.status == RUNNING and self.met_a_launch(track, seen):
                 # Applied, then undone by the launch it landed on: Kylin applied it, so it is this task's change.
-                track.applied(self.action, now, self.sent_at)
+                self.took(track, now, seen)
                 track.observe(seen.row, seen.asked, seen.answered)
                 check_count(loop, track, track.stop_undone(
                     '%s %s; it landed on a launch YARN did not know yet (an ERROR after a kill in the job\'s history), '
@@ -261,10 +270,27 @@ class PutAttempt:
             return GOAL, '%s, and its history (GET /records) does not tell either' % why
         found = restart_in_records(records, self.before[track.id], seen) if records is not None else None
         if found:
+            # The launch to wait for follows that STOP: a RUNNING from before it is a lagging node's (once the
+            # action counts as applied, below).
+            self.history_stops[track.id] = newest_stop(records, seen)
             return APPLIED, 'a STOP record newer than the send in the job\'s history'
         if found is None:
             return NO_SIGN, '%s; its history (GET /records) could not be read or did not agree' % why
         return NO_SIGN, '%s; no STOP record newer than the send in its history' % why
+
+    def took(self, track, now, seen=None):
+        """``track`` took the action, as ``seen`` (the row read) or its history showed: recorded, with what was read
+        before that evidence. A run the follow saw whose newest record is provably older than the evidence (its
+        application, that it ran) is not the launch that follows the action: a node that has not caught up may show
+        it again (``_decisions.launch_evidence``)."""
+        track.applied(self.action, now, self.sent_at)
+        stop_at = self.history_stops.get(track.id)
+        bounds = [b for b in (stop_at, seen.record[0] if seen is not None and seen.record is not None else None)
+                  if b is not None]
+        if bounds:
+            track.older_runs([g for g in self.glimpses.get(track.id, ())
+                              if g.record is not None and g.record[1] + RESOLUTION < max(bounds)])
+        track.record_seen(stop_at)
 
     def lost(self):
         if self.error.error_code in REFUSED_BEFORE_APPLYING:
@@ -280,7 +306,7 @@ class PutAttempt:
             seen = reading.seen(track.id)
             kind, why = verdicts[track.id]
             if seen is not None and kind in (APPLIED, UNDER_WAY):
-                track.applied(self.action, now, self.sent_at)
+                self.took(track, now, seen)
                 track.observe(seen.row, seen.asked, seen.answered)
                 continue
             if seen is not None:
@@ -323,7 +349,7 @@ class PutAttempt:
                 track.observe(seen.row, seen.asked, seen.answered)
                 track.remark('%s sent, Kylin answered an error (%s); %s' % (self.action, exc.error_code or exc, why))
             elif blamed is None or index < blamed:
-                track.applied(self.action, now, self.sent_at)
+                self.took(track, now, seen)
                 track.observe(seen.row, seen.asked, seen.answered)
             elif index == blamed:
                 track.observe(seen.row, seen.asked, seen.answered)

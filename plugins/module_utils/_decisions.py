@@ -10,7 +10,7 @@ it only through its methods, and the functions here read it and never write to i
 import that reaches ``requests``: everything here is testable without a server.
 """
 
-from ansible_collections.kylin.streaming.plugins.module_utils._evidence import Seen, advanced, record_after
+from ansible_collections.kylin.streaming.plugins.module_utils._evidence import Seen, advanced, record_after, stale_run
 from ansible_collections.kylin.streaming.plugins.module_utils._rows import job_type, retry_enabled
 
 # Desired states
@@ -115,6 +115,9 @@ class JobTrack:
         self.sent_at = None          # when the PUT of the last action was sent
         self.acted_at = None         # when this task learnt that the last action took effect
         self.before_action = None    # the row as last read before the last action (a Seen)
+        self.newest_since = None     # the newest record seen since the last action took effect (local, earliest)
+        self.old_apps = set()        # YARN applications of runs read before the evidence of the last action
+        self.ran_before = False      # ... and whether one of those reads showed it RUNNING or STOPPING
         self.agreed = None           # last_modified of the newest view since the last action that agreed with it
         self.gate = None             # the health gate holding it back once RUNNING (``_health.Gate``)
         self.params_applied = False  # this task wrote its params
@@ -168,6 +171,8 @@ class JobTrack:
             self.stop_ended = span[0] if span is not None else asked
         if self.last_action and after.modified is not None and after.status in AGREES[self.last_action]:
             self.agreed = max(self.agreed or after.modified, after.modified)
+        if after.record is not None:
+            self.record_seen(after.record[0])
         self.seen_at = asked
         self.answered_at = after.answered
         if row.get('job_status') == STARTING and not self.actions:
@@ -195,6 +200,8 @@ class JobTrack:
         """Record that ``action`` (sent at ``sent_at``) took effect, and the status the server sets before answering."""
         self.before_action = self.seen()
         self.agreed = None
+        self.newest_since = None
+        self.old_apps, self.ran_before = set(), False
         self.actions.append(action)
         self.changed = True
         self.unsettled = None
@@ -210,6 +217,21 @@ class JobTrack:
         self.row = row
         if action == STOP:
             self.stopping_since = now
+
+    def older_runs(self, rows):
+        """``rows`` (``Seen``) were read before the evidence that the last action took effect, and show older runs."""
+        for seen in rows:
+            if seen.app:
+                self.old_apps.add(seen.app)
+            if seen.status in (RUNNING, STOPPING):
+                self.ran_before = True
+
+    def record_seen(self, at):
+        """A record of the job at ``at`` (this machine's clock, at the earliest) was seen since the last action took
+        effect, in a row or in the job's history (``GET /records``): a row whose newest record is provably older is
+        a node that has not caught up, not the launch that followed the action (``launch_evidence``)."""
+        if at is not None and self.actions:
+            self.newest_since = max(self.newest_since or at, at)
 
     def not_applied(self, action, why):
         """A PUT of ``action`` whose outcome was unknown showed no sign of it: it may be sent again. Returns the count."""
@@ -501,14 +523,16 @@ def launch_evidence(track):
     record younger than the action: after a START's send, after a RESTART took effect (its own kill
     writes a STOP record in between). A job this task never saw running cannot show an old RUNNING.
     """
+    if stale_run(track.seen(), track.newest_since):
+        return False  # older than a record seen since the action: a node that has not caught up
     earlier = [track.first_row] + ([track.before_action.row] if track.before_action is not None else [])
-    known_apps = set(r.get('yarn_app_id') for r in earlier) - {None, ''}
+    known_apps = (set(r.get('yarn_app_id') for r in earlier) | track.old_apps) - {None, ''}
     app = track.row.get('yarn_app_id')
     if app and app not in known_apps:
         return True
     if track.record_after(track.acted_at if track.last_action == RESTART else track.sent_at):
         return True
-    return not any(r.get('job_status') in (RUNNING, STOPPING) for r in earlier)
+    return not (track.ran_before or any(r.get('job_status') in (RUNNING, STOPPING) for r in earlier))
 
 
 def graceful_action(actions):

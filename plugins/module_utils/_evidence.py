@@ -279,6 +279,28 @@ def restart_in_records(records, before, after):
     return any(rec.get('action') == START and rec['create_time'] > min(stops) for rec in fresh)
 
 
+def newest_stop(records, after):
+    """The earliest local time of the newest STOP record of ``GET /records`` (newest first), anchored on the list
+    row ``after`` read just before them (``anchor``); None when there is none or the two reads disagree.
+
+    A RUNNING row whose newest record is provably older than that (``stale_run``) shows a run the STOP ended:
+    a node that has not caught up, not the launch that followed the STOP."""
+    timed = _record_times(records, after)
+    if not timed:
+        return None
+    for rec, earliest in timed:
+        if rec.get('action') == STOP:
+            return earliest
+    return None
+
+
+def stale_run(seen, stopped_at):
+    """Whether the row ``seen`` is provably older than a STOP record this task read at ``stopped_at`` (this
+    machine's clock, ``newest_stop``): its newest record was written before that STOP."""
+    span = seen.record
+    return stopped_at is not None and span is not None and span[1] + RESOLUTION < stopped_at
+
+
 def another_run(before, after):
     """Whether ``after`` shows the job running another run than ``before``: another YARN application, or a newer record."""
     return bool(newer_record(after, before) or (after.app and before.app and after.app != before.app))

@@ -379,3 +379,20 @@ def test_decisions_reach_no_http_library():
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
                          env=dict(__import__('os').environ, PYTHONPATH=':'.join(sys.path)))
     assert out.stdout.strip() == '[]', out.stdout
+
+
+def test_a_run_read_before_the_evidence_of_a_restart_is_not_its_launch():
+    """A RESTART whose answer was lost counts as applied from a read of the job STARTING again (an epoch
+    take-over's kill and relaunch look the same); a node that has not caught up then shows the RUNNING of the run
+    before that kill, whose application the follow had read: it is not the launch that follows the RESTART."""
+    job = track('STARTING', yarn_app_id='', last_status_duration=1000)
+    job.applied(J.RESTART, now=50.0, sent_at=10.0)
+    job.older_runs([J.Seen(row('RUNNING', yarn_app_id='application_1_0002', last_status_duration=100), 20.0, 20.01)])
+    job.observe(row('STARTING', yarn_app_id='', last_status_duration=100), 50.0, 50.01)
+    job.observe(row('RUNNING', yarn_app_id='application_1_0002', last_status_duration=30100), 51.0, 51.01)
+    assert not J.launch_evidence(job)
+    assert J.decide(job, J.RESTARTED, now=51.0).kind != J.DONE
+    # The launch that follows: another application, a START record after the kill.
+    job.observe(row('RUNNING', yarn_app_id='application_1_0003', last_status_duration=500), 60.0, 60.01)
+    assert J.launch_evidence(job)
+    assert J.decide(job, J.RESTARTED, now=60.0).kind == J.DONE

@@ -212,3 +212,19 @@ def test_a_force_stop_of_a_stopping_job_in_its_history():
     assert V.force_stop_in_records(records(('STOP', base + 105000), ('STOP', base + 103000), ('START', base - 500000)),
                                    snap, stopped) is True
     assert V.force_stop_in_records(records(('ERROR', base + 105000)), snap, stopped) is None
+
+
+def test_a_stop_in_the_history_dates_the_runs_before_it():
+    # After at 110 s: STARTING, its newest record 5 s old (105 s): the kill of an epoch take-over, a STOP record.
+    after = seen('STARTING', 5.0, modified=2000, app='')
+    base = 10 ** 12
+    history = records(('STOP', base + 105000), ('START', base - 500000))
+    stopped_at = V.newest_stop(history, after)
+    assert 104.9 < stopped_at <= 105.0
+    # A lagging node's RUNNING whose newest record is the START of 600 s before: the run that STOP ended.
+    assert V.stale_run(seen('RUNNING', 600.0, asked=111.0), stopped_at)
+    # The launch that followed writes a START record after the STOP: not stale.
+    assert not V.stale_run(seen('RUNNING', 1.0, asked=111.0), stopped_at)
+    # No STOP in the history, or no time to compare with: nothing is dated.
+    assert V.newest_stop(records(('START', base + 105000)), seen('RUNNING', 5.0)) is None
+    assert not V.stale_run(seen('RUNNING', None), stopped_at) and not V.stale_run(seen('RUNNING'), None)
