@@ -335,4 +335,27 @@ CASES = [
             '"m0_merge"]}, "settle_on_write": false, "state": "started", "timeout": 10, '
             '"timing": {"end_of_run_kill": false, "kill": 0.2, "start_delay": 20.0, "start_work": 0.0, "stop_delay": 1.0, '
             '"stop_work": 0.0}, "wait_timeout": 60}')),
+    Case(
+        name='a-lost-stop-and-a-take-over-whose-relaunch-fails',
+        why='state: stopped; the STOP is answered KE-010021002 (it may or may not be applied) while an epoch take-over '
+            'kills the job and relaunches it, and the launch fails (launching error: stopped). The take-over\'s kill '
+            'writes the STOP record a STOP would: the task may count it as its STOP. The oracle excuses it as it '
+            'excuses a RESTART a take-over did.',
+        found='make soak, seed 430367645, second run (after the fixes above)',
+        before='oracle (main 7006903): "reported changed=True, but the server applied nothing from this task"',
+        scenario=Scenario.from_json(
+            '{"batch_size": 0, "broken": [], "faults": {"drop_rate": 0.0, "epoch_moved": 0, "error_count": 0, '
+            '"error_rate": 0.0, "errors": "", "held": 0, "json_503": false, "late": 0, "lost": 0, '
+            '"metadata_unreachable": 0, "nodes": 3, "owner_down": 1.0, "owner_unreachable": 2, "proxy_502": 0, '
+            '"seed": 58368, "stall_rate": 0.3, "transfer_failed": 0, "unbound": false}, "force": false, '
+            '"force_after": null, "job_ids": null, "job_types": ["build", "merge"], "jobs": [{"fail_launch": true, '
+            '"initial": "RUNNING", "model": "m0", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "STOPPED", "model": "m0", "retry": false, "type": "merge"}, {"fail_launch": false, '
+            '"initial": "STOPPED", "model": "m1", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "ERROR", "model": "m1", "retry": true, "type": "merge"}, {"fail_launch": false, '
+            '"initial": "STOPPED", "model": "m2", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "ERROR", "model": "m2", "retry": false, "type": "merge"}], "models": ["m0"], '
+            '"poll_interval": 0.05, "restart_method": "kylin", "retries": 3, "rival": null, "settle_on_write": false, '
+            '"state": "stopped", "timeout": 10, "timing": {"end_of_run_kill": true, "kill": 0.2, "start_delay": 2.0, '
+            '"start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.0}, "wait_timeout": 60}')),
 ]

@@ -120,7 +120,8 @@ class Run:
         """Whether an epoch take-over killed and relaunched the job while the task ran: the same history as a
         RESTART (a STOP record, STARTING, a START record). A task that sent the job a RESTART whose outcome it
         could not know (an answer lost, or KE-010021002) cannot tell the two apart, and may take the
-        take-over's relaunch for its RESTART (docs/design.md §4)."""
+        take-over's relaunch for its RESTART (docs/design.md §4); nor the take-over's kill from a STOP or
+        FORCE_STOP whose answer it lost, when the relaunch then fails."""
         job_id = self.ids[key]
         return any(t['job_id'] == job_id and t['cause'] == 'takeover' and t['to'] == 'STARTING'
                    and self.started <= t['time'] <= self.ended for t in self.transitions)
@@ -380,7 +381,7 @@ def changed_is_true(run):
         applied = bool(ours)
         rivals = set(a['action'] for a in run.others(key))
         unclear = (applied and ours == run.ambiguous(key)) or (not applied and rivals & set(UP_ACTIONS + DOWN_ACTIONS)) or (
-            not applied and run.scenario.state == 'restarted' and run.takeover_relaunched(key))
+            not applied and run.scenario.state in ('restarted', 'stopped') and run.takeover_relaunched(key))
         applied_any = applied_any or (applied and not unclear)
         either = either or unclear
         res = run.job_result(key)
@@ -417,6 +418,9 @@ def result_is_true(run):
             allowed |= set(expected_action(run.scenario, [r]) for r in rivals)
             if 'STOP' in rivals:
                 allowed.add('FORCE_STOP')  # a lost FORCE_STOP looks like the rival's STOP: STOPPING, then a STOP record
+        if run.scenario.state == 'stopped' and not ours and run.takeover_relaunched(key):
+            # the take-over's kill taken for a STOP or FORCE_STOP whose answer the task never got
+            allowed.add('FORCE_STOP' if run.scenario.force else 'STOP')
         if run.scenario.state == 'restarted' and run.takeover_relaunched(key):
             if not ours:
                 allowed.add('RESTART')
