@@ -23,7 +23,7 @@ from urllib.parse import unquote
 
 from . import errors, listing
 from .listing import JOB_TYPES
-from .binding import bind_int, bind_str, project_from_request, read_body
+from .binding import bind_int, bind_str, java_split, project_from_request, read_body
 from .protocol import BASE, INTERNAL, PUBLIC, Response, choose_controller, spring_error
 
 ACTIONS = ("START", "STOP", "FORCE_STOP", "RESTART")
@@ -31,14 +31,6 @@ JOB_TYPE_ENUM = "org.apache.kylin.job.execution.JobTypeEnum"
 ACTION_ENUM = "org.apache.kylin.rest.request.StreamingJobActionEnum"
 CONTROLLERS = {"public": "org.apache.kylin.rest.controller.open.OpenStreamingJobController",
                "internal": "org.apache.kylin.rest.controller.StreamingJobController"}
-
-
-def java_split(text):
-    """``String.split("\\\\_")``: trailing empty strings are removed."""
-    parts = text.split("_")
-    while len(parts) > 1 and parts[-1] == "":
-        parts.pop()
-    return parts
 
 
 class KylinApi:
