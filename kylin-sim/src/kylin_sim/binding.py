@@ -166,3 +166,11 @@ def project_from_request(req):
     if isinstance(data, dict) and isinstance(data.get("project"), (str, int, float)) and data.get("project") != "":
         return str(data["project"])
     return None
+
+
+def java_split(text):
+    """``String.split("\\\\_")``: trailing empty strings are removed."""
+    parts = text.split("_")
+    while len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    return parts

@@ -22,24 +22,15 @@ import time
 from urllib.parse import unquote
 
 from . import errors, listing
-from .binding import bind_bool, bind_int, bind_list, bind_str, project_from_request, read_body
+from .listing import JOB_TYPES
+from .binding import bind_int, bind_str, java_split, project_from_request, read_body
 from .protocol import BASE, INTERNAL, PUBLIC, Response, choose_controller, spring_error
 
 ACTIONS = ("START", "STOP", "FORCE_STOP", "RESTART")
-LIST_STATUSES = ("STARTING", "RUNNING", "STOPPING", "ERROR", "STOPPED")
-JOB_TYPES = ("STREAMING_BUILD", "STREAMING_MERGE")
 JOB_TYPE_ENUM = "org.apache.kylin.job.execution.JobTypeEnum"
 ACTION_ENUM = "org.apache.kylin.rest.request.StreamingJobActionEnum"
 CONTROLLERS = {"public": "org.apache.kylin.rest.controller.open.OpenStreamingJobController",
                "internal": "org.apache.kylin.rest.controller.StreamingJobController"}
-
-
-def java_split(text):
-    """``String.split("\\\\_")``: trailing empty strings are removed."""
-    parts = text.split("_")
-    while len(parts) > 1 and parts[-1] == "":
-        parts.pop()
-    return parts
 
 
 class KylinApi:
@@ -153,38 +144,12 @@ class KylinApi:
     # ------------------------------------------------------------------ GET list
 
     def get_list(self, req, user, controller, now):
-        query = {
-            "model_name": bind_str(req, "model_name", ""),
-            "model_names": bind_list(req, "model_names", default_empty=False),
-            "job_types": bind_list(req, "job_types"),
-            "statuses": bind_list(req, "statuses"),
-            "project": bind_str(req, "project", ""),
-            "page_offset": bind_int(req, "page_offset", 0),
-            "page_size": bind_int(req, "page_size", 10),
-            "sort_by": bind_str(req, "sort_by", "last_modified"),
-            "reverse": bind_bool(req, "reverse", True),
-        }
-        job_ids = bind_list(req, "job_ids") if controller == "public" else []
+        query, job_ids = listing.bind_query(req, controller)
         self.check_streaming_enabled()
         store = self.store
-        project = query["project"]
         if controller == "public":
-            for status in query["statuses"]:
-                if status not in LIST_STATUSES:
-                    raise errors.param_invalid("statuses", ", ".join(LIST_STATUSES))
-            for job_type in query["job_types"]:
-                if job_type not in JOB_TYPES:
-                    raise errors.param_invalid("job_types", ", ".join(JOB_TYPES))
-            if project:
-                prj = store.project(project)
-                if prj is None:
-                    raise errors.project_not_found(project)
-                project = query["project"] = prj.name
-                wanted = query["model_name"].lower()
-                for model in prj.models.values():
-                    if model.alias.lower() == wanted:
-                        query["model_name"] = model.alias
-                        break
+            listing.check_public_query(store, query)
+        project = query["project"]
         # StreamingJobService.getStreamingJobList
         prj = None
         if project:

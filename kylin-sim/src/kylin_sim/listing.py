@@ -8,7 +8,11 @@ number, Java ``int`` arithmetic and ``subList`` errors), then add model info to 
 """
 
 from . import errors
+from .binding import bind_bool, bind_int, bind_list, bind_str
 from .jobs import BUILD, ERROR, LAUNCHING_ERROR, ms
+
+LIST_STATUSES = ("STARTING", "RUNNING", "STOPPING", "ERROR", "STOPPED")
+JOB_TYPES = ("STREAMING_BUILD", "STREAMING_MERGE")
 
 # JobStatusEnum / JobTypeEnum declaration order: enums compare by ordinal in Java.
 STATUS_ORDINAL = {name: i for i, name in enumerate(
@@ -159,6 +163,43 @@ def render(store, row, now):
         "launching_error": row.launching_error,
         "partition_desc": None if broken else model.partition_desc(),
     }
+
+
+def bind_query(req, controller):
+    """The list's query parameters as Spring binds them: ``(query, job_ids)`` (job_ids: the public controller's)."""
+    query = {
+        "model_name": bind_str(req, "model_name", ""),
+        "model_names": bind_list(req, "model_names", default_empty=False),
+        "job_types": bind_list(req, "job_types"),
+        "statuses": bind_list(req, "statuses"),
+        "project": bind_str(req, "project", ""),
+        "page_offset": bind_int(req, "page_offset", 0),
+        "page_size": bind_int(req, "page_size", 10),
+        "sort_by": bind_str(req, "sort_by", "last_modified"),
+        "reverse": bind_bool(req, "reverse", True),
+    }
+    return query, (bind_list(req, "job_ids") if controller == "public" else [])
+
+
+def check_public_query(store, query):
+    """``OpenStreamingJobController``'s checks: statuses and job types among the enum's names; the project and
+    the model name as the store spells them (both case-insensitive there)."""
+    for status in query["statuses"]:
+        if status not in LIST_STATUSES:
+            raise errors.param_invalid("statuses", ", ".join(LIST_STATUSES))
+    for job_type in query["job_types"]:
+        if job_type not in JOB_TYPES:
+            raise errors.param_invalid("job_types", ", ".join(JOB_TYPES))
+    if query["project"]:
+        prj = store.project(query["project"])
+        if prj is None:
+            raise errors.project_not_found(query["project"])
+        query["project"] = prj.name
+        wanted = query["model_name"].lower()
+        for model in prj.models.values():
+            if model.alias.lower() == wanted:
+                query["model_name"] = model.alias
+                break
 
 
 def list_jobs(store, source, query, now):
