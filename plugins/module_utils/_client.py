@@ -82,10 +82,11 @@ CLUSTER_ADVICE = {
 # (docs/kylin-api.md §2.3, §11.3), which a client cannot see coming. The variables are named in lower
 # case, "in capitals": Ansible masks the password wherever it occurs in a module's output, and Kylin's
 # default password, KYLIN, is the first word of their names (docs/design.md §2.1).
-FIX_LOGIN = ('fix the password (or the username) before trying again: the password and username options (for a '
-             'play at once: module_defaults: {group/kylin.streaming.kylin: {...}}), in the collection\'s roles and '
-             'runbooks the variables kylin_password and kylin_username, or their environment variables '
-             '(kylin_password and kylin_username in capitals)')
+# Where the login is set, as a module's error says it; the EDA source says its own (``login_settings``).
+LOGIN_SETTINGS = ('the password and username options (for a play at once: module_defaults: '
+                  '{group/kylin.streaming.kylin: {...}}), in the collection\'s roles and runbooks the variables '
+                  'kylin_password and kylin_username, or their environment variables (kylin_password and '
+                  'kylin_username in capitals)')
 LOCK_OUT = ('Kylin locks the user at the 3rd wrong password in a row, for 30 s, then 1 min, 5 min, 10 min, 30 min, '
             '1 day, 3 days and for good, and an expired lock keeps the count: the next wrong password locks again')
 # Project names suggested for an unknown project: read from at most this many pages of every project's jobs.
@@ -156,19 +157,18 @@ def _shorten(url, limit=300):
     return url if len(url) <= limit else url[:limit] + '...'
 
 
-def login_refused(username, status, detail, method, url):
-    """The message of a refused login: what happened, Kylin's answer, what to fix, the lock-out, and where."""
+def login_refused(username, status, detail, method, url, settings=LOGIN_SETTINGS):
+    """The message of a refused login: what happened, Kylin's answer, what to fix (``settings``: where the
+    username and password are set), the lock-out, and where."""
     answer = 'HTTP %d%s' % (status, (', ' + detail) if detail else '')
     where = '%s %s' % (method, url.split('?', 1)[0])
     if status == 401 and not username:
-        return ('Kylin needs a login, and none was given (%s): set the username and password options (for a play at '
-                'once: module_defaults: {group/kylin.streaming.kylin: {...}}), in the collection\'s roles and runbooks '
-                'the variables kylin_username and kylin_password, or their environment variables (kylin_username and '
-                'kylin_password in capitals) [%s]' % (answer, where))
+        return 'Kylin needs a login, and none was given (%s): set %s [%s]' % (answer, settings, where)
+    fix = 'fix the password (or the username) before trying again: %s' % settings
     if status == 401:
-        return 'Kylin refused the login of %s (%s): %s. %s [%s]' % (username, answer, FIX_LOGIN, LOCK_OUT, where)
+        return 'Kylin refused the login of %s (%s): %s. %s [%s]' % (username, answer, fix, LOCK_OUT, where)
     return ('Kylin has locked the user %s after wrong passwords (%s): wait until the lock ends, and %s. %s [%s]'
-            % (username, answer, FIX_LOGIN, LOCK_OUT, where))
+            % (username, answer, fix, LOCK_OUT, where))
 
 
 def _project_of(query, body):
@@ -241,6 +241,7 @@ class KylinClient:
         self.request_count = 0
         self.retried = []
         self._projects = None  # the project names, read once, for an unknown project's message
+        self.login_settings = LOGIN_SETTINGS  # where a refused login's message says to fix it
         self.session = requests.Session()
         self.session.headers.update({
             'Accept-Language': 'en',
@@ -445,8 +446,8 @@ class KylinClient:
             ctype = resp.headers.get('Content-Type', 'no content type')
             excerpt = _html_excerpt(text) or 'empty body'
             if status == 401:
-                return self._raise(KylinAuthError, login_refused(self.username, status, excerpt, method, url),
-                                   method, url, status)
+                return self._raise(KylinAuthError, login_refused(
+                    self.username, status, excerpt, method, url, self.login_settings), method, url, status)
             if status == 404:
                 return self._raise(KylinNotFoundError, '%s: HTTP 404, no Kylin streaming job API here; url must be the Kylin '
                                    'server address, e.g. http://kylin.example.com:7070' % where, method, url, status)
@@ -463,8 +464,8 @@ class KylinClient:
         detail = kylin_msg if (not error_code or kylin_msg.startswith(error_code)) else '%s %s' % (error_code, kylin_msg)
         msg = '%s: HTTP %d%s, %s' % (where, status, tried, detail or 'no message')
         if status == 401 or error_code == CODE_USER_LOCKED:
-            return self._raise(KylinAuthError, login_refused(self.username, status, detail, method, url),
-                               method, url, status, error_code, kylin_msg)
+            return self._raise(KylinAuthError, login_refused(
+                self.username, status, detail, method, url, self.login_settings), method, url, status, error_code, kylin_msg)
         if error_code == CODE_ACCESS_DENIED:
             return self._raise(KylinPermissionError, msg + ' (the user needs OPERATION permission on the project)',
                                method, url, status, error_code, kylin_msg)

@@ -46,6 +46,10 @@ EVENTS_SPEC = dict(
 )
 # Arguments ansible-rulebook adds to a source's own.
 RULEBOOK_ARGUMENTS = ('eda_feedback_queue',)
+# Where a refused login's message says to fix it (``KylinClient.login_settings``): the rulebook, not a play.
+LOGIN_SETTINGS = ('the password and username arguments of the kylin.streaming.job_events source in the rulebook, '
+                  'or their environment variables (kylin_password and kylin_username in capitals) where '
+                  'ansible-rulebook runs')
 MISSING_URL = 'url is required: the url option, or its environment variable (%s)' % environment_variable('url')
 
 TRANSITIONAL = ('STARTING', 'STOPPING')

@@ -178,6 +178,9 @@ def test_wrong_password_is_not_retried_in_a_loop(source, sim, ctl, caplog):
         src = Source(source, args_for(sim, password=secret, auth_backoff=3600))
         down = await src.next('unreachable')
         assert down['reason'] == 'auth' and 'HTTP 401' in down['error']
+        # The advice names the rulebook's source arguments, not a play's module_defaults.
+        assert 'arguments of the kylin.streaming.job_events source' in down['error'], down['error']
+        assert 'module_defaults' not in down['error'], down['error']
         await asyncio.sleep(10 * INTERVAL)   # ten intervals: no second login attempt
         await src.stop()
         return src

@@ -170,6 +170,7 @@ async def main(queue, args):
     loop = asyncio.get_running_loop()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix='kylin-job-events')
     client = _module.build_client(settings, warn=lambda text: LOGGER.info('%s', _events.mask_value(text, password)))
+    client.login_settings = _events.LOGIN_SETTINGS
     watcher = _events.JobWatcher(url=client.base_url, **settings.get_options(
         'latency_threshold', 'latency_polls', 'stuck_after', 'snapshot', 'kill_seconds', 'interval'))
     backoffs = _events.poll_backoffs(**settings.get_options('interval', 'max_backoff', 'auth_backoff'))

@@ -158,6 +158,17 @@ def test_a_refused_login_says_what_to_fix_and_the_lock_out_first_and_survives_ma
     assert masked(text, 'KYLIN') == text  # the wrong password was KYLIN-not; a user typing KYLIN gets it whole too
 
 
+def test_a_refused_login_names_where_the_client_says_the_login_is_set(ctl, client_factory):
+    # The EDA source's client says the rulebook's arguments, not a play's module_defaults.
+    client = client_factory(password='nope')
+    client.login_settings = 'the source arguments'
+    with pytest.raises(KylinAuthError) as caught:
+        client.list_jobs(project='p1')
+    text = str(caught.value)
+    assert 'fix the password (or the username) before trying again: the source arguments.' in text, text
+    assert 'module_defaults' not in text and 'an expired lock keeps the count' in text, text
+
+
 def test_a_locked_user_is_told_so_and_that_the_next_wrong_password_locks_again(ctl, client_factory):
     ctl.set_config(lock_attempts=1)
     with pytest.raises(KylinAuthError):
@@ -175,7 +186,7 @@ def test_no_login_at_all_names_the_options(ctl, client_factory):
         client_factory(username=None, password=None).list_jobs(project='p1')
     text = str(caught.value)
     assert text.startswith('Kylin needs a login, and none was given (HTTP 401'), text
-    assert 'kylin_username and kylin_password in capitals' in text and masked(text, 'KYLIN') == text
+    assert 'kylin_password and kylin_username in capitals' in text and masked(text, 'KYLIN') == text
 
 
 def test_an_unknown_project_gets_the_closest_names_from_one_more_read(ctl, client):
