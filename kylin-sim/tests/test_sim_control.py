@@ -71,6 +71,16 @@ def test_models_jobs_patch_and_delete(ctl):
         ctl.delete_model(made["model_id"])
 
 
+def test_a_conditional_patch_applies_only_while_the_job_is_unchanged(ctl):
+    build, _merge = ctl.add_model("p1", "m1", build={"status": "STOPPING"})["job_ids"]
+    count = len(ctl.transitions(job_id=build))
+    ctl.patch_job(build, status="RUNNING")  # someone else's write since the count
+    assert ctl.patch_job_if_unchanged(build, count, status="STOPPED") is False
+    assert ctl.job(build)["status"] == "RUNNING" and len(ctl.transitions(job_id=build)) == count + 1
+    assert ctl.patch_job_if_unchanged(build, count + 1, status="STOPPED") is True
+    assert ctl.job(build)["status"] == "STOPPED"
+
+
 def test_counters_and_clear(ctl, kylin, model):
     model()
     kylin.get()

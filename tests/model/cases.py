@@ -358,4 +358,24 @@ CASES = [
             '"poll_interval": 0.05, "restart_method": "kylin", "retries": 3, "rival": null, "settle_on_write": false, '
             '"state": "stopped", "timeout": 10, "timing": {"end_of_run_kill": true, "kill": 0.2, "start_delay": 2.0, '
             '"start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.0}, "wait_timeout": 60}')),
+    Case(
+        name='a-restart-passing-through-stopping-is-not-settled-by-the-harness',
+        why='The harness settles a job left STOPPING before the task (settle_on_write) when the task\'s first write '
+            'arrives. Here the job had already stopped by itself, and the task\'s RESTART passes through STOPPING on '
+            'its way to STARTING: the harness must not take that STOPPING for the old one and patch STOPPED over the '
+            'launch (it checks and patches at once on the server, PATCH /_sim/jobs with if_transitions).',
+        found='make soak, seed 430367645 (8933c98e7e61): a harness race, not an engine fault',
+        before='harness (main 3b86b83): checked the status, then patched: the patch landed on the RESTART\'s launch, '
+               'and the task rightly failed the job "became STOPPED while this task waited for RUNNING"',
+        scenario=Scenario.from_json(
+            '{"batch_size": 0, "broken": [], "faults": {"drop_rate": 0.0, "epoch_moved": 0, "error_count": 0, '
+            '"error_rate": 0.0, "errors": "", "held": 0, "json_503": false, "late": 0, "lost": 0, '
+            '"metadata_unreachable": 0, "nodes": 1, "owner_down": 0.0, "owner_unreachable": 0, "proxy_502": 0, '
+            '"seed": 0, "stall_rate": 0.0, "transfer_failed": 0, "unbound": false}, "force": false, "force_after": '
+            'null, "job_ids": ["m0_build"], "job_types": ["build", "merge"], "jobs": [{"fail_launch": false, '
+            '"initial": "STOPPING", "model": "m0", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "RUNNING", "model": "m0", "retry": false, "type": "merge"}], "models": null, '
+            '"poll_interval": 0.05, "restart_method": "kylin", "retries": 3, "rival": null, "settle_on_write": true, '
+            '"state": "restarted", "timeout": 10, "timing": {"end_of_run_kill": true, "kill": 0.2, "start_delay": '
+            '2.0, "start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.0}, "wait_timeout": 60}')),
 ]

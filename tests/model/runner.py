@@ -15,6 +15,7 @@
 4. The journal: ``/_sim/actions``, ``/_sim/transitions``, ``/_sim/kills``, into an ``oracle.Run``.
 """
 
+import collections
 import threading
 import time
 
@@ -94,13 +95,17 @@ class Settler(threading.Thread):
     """Settles the jobs ``EARLIER`` left transitional (STARTING to RUNNING, STOPPING to STOPPED) as soon as the
     task's first status PUT reaches the server: their natural end then falls inside the window in which the
     task does not know whether its write was applied, the hardest case for it to read right. A job that ended
-    its transition by itself, or that the task or the rival acted on, is left alone."""
+    its transition by itself, or that the task or the rival acted on, is left alone: the patch is applied only
+    while the job has had no status write since the settler counted them, checked on the server at once (a
+    check here, then a patch, raced with a RESTART passing through STOPPING, and the patch undid its launch)."""
 
     def __init__(self, ctl, keys, ids, already):
         super().__init__(name='settler', daemon=True)
         self.ctl, self.keys, self.ids, self.already = ctl, keys, ids, already
         self.done = threading.Event()
         self.settled = []
+        counts = collections.Counter(t['job_id'] for t in ctl.transitions())
+        self.transitions = dict((key, counts[ids[key]]) for key, _initial in keys)
 
     def run(self):
         while not self.done.wait(0.005):
@@ -109,13 +114,9 @@ class Settler(threading.Thread):
         else:
             return
         for key, initial in self.keys:
-            job_id = self.ids[key]
-            if self.ctl.job(job_id)['status'] != initial:
-                continue  # already settled by itself
-            if any(a['user'] != EARLIER_USER for a in self.ctl.actions(job_id=job_id)):
-                continue  # the task (or the rival) acted on it: its status is theirs now, not EARLIER's
-            self.ctl.patch_job(job_id, status={'STARTING': 'RUNNING', 'STOPPING': 'STOPPED'}[initial])
-            self.settled.append(key)
+            if self.ctl.patch_job_if_unchanged(self.ids[key], self.transitions[key],
+                                               status={'STARTING': 'RUNNING', 'STOPPING': 'STOPPED'}[initial]):
+                self.settled.append(key)
 
 
 def setup(ctl, url, scenario, scale):

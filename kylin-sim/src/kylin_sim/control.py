@@ -123,6 +123,12 @@ class SimControl:
     def patch_job(self, job_id, **fields):
         return self.request("PATCH", "/_sim/jobs/" + job_id, fields)["job"]
 
+    def patch_job_if_unchanged(self, job_id, transitions, **fields):
+        """``patch_job`` only while the job has had ``transitions`` status writes (``GET /_sim/transitions``),
+        checked and applied at once on the server: True when it was applied."""
+        fields = dict(fields, if_transitions=transitions)
+        return self.request("PATCH", "/_sim/jobs/" + job_id, fields)["applied"]
+
     def counters(self):
         return self.request("GET", "/_sim/counters")
 

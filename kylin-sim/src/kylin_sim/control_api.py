@@ -190,8 +190,13 @@ class ControlApi:
         job = self.store.jobs.get(arg or "")
         if job is None:
             raise ControlError("no job %s" % arg, 404)
+        data = dict(data)
+        expected = data.pop("if_transitions", None)
+        if expected is not None and self.store.journal.transition_count(job.id) != int(expected):
+            # a conditional patch: the job changed since the caller counted its transitions; nothing is set
+            return {"job": self.store.patcher.job_state(job, now), "applied": False}
         self.store.patcher.patch_job(job, data, now)
-        return {"job": self.store.patcher.job_state(job, now)}
+        return {"job": self.store.patcher.job_state(job, now), "applied": True}
 
     def get_counters(self, **_):
         return self.store.journal.counters()

@@ -73,6 +73,10 @@ class Journal:
         entry.update(detail)
         _append(self.transition_log, entry)
 
+    def transition_count(self, job_id):
+        """How many status writes of ``job_id`` the transition log holds (a conditional patch's check)."""
+        return sum(1 for entry in self.transition_log if entry["job_id"] == job_id)
+
     def action(self, when, job_id, action, user, before, after, ok, error_code, client=None):
         """One job id of a ``PUT /status``; returns the entry (the server marks ``answer_lost`` on it later).
 
