@@ -36,6 +36,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._decisions import 
     START,
     STARTING,
     STOP,
+    STOPPING,
     contradiction_proven,
     put_read_timeout,
     work_per_job,
@@ -62,6 +63,11 @@ from ansible_collections.kylin.streaming.plugins.module_utils._timing import Pol
 from ansible_collections.kylin.streaming.plugins.module_utils._waiter import FINAL_ERRORS
 
 START_REFUSED = 'KE-010035005'
+# Kylin refuses a START (START_REFUSED, naming the job) only to a job in these statuses (docs/kylin-api.md §3.2).
+START_REFUSED_IN = (STARTING, RUNNING, STOPPING)
+# A refused START read in another status was read on a node that has not caught up: read again, after the
+# read lag, at most this many times.
+STALE_REFUSAL_READS = 3
 # Following a PUT whose answer was lost: poll between these bounds; allow this margin over the quiet limit.
 FOLLOW_POLL_MIN = 0.2
 FOLLOW_POLL_MAX = 2.0
@@ -353,9 +359,14 @@ class PutAttempt:
                 track.observe(seen.row, seen.asked, seen.answered)
             elif index == blamed:
                 track.observe(seen.row, seen.asked, seen.answered)
+                if self.action == START and exc.error_code == START_REFUSED:
+                    seen = self.caught_up(track, seen)
                 if self.action == START and exc.error_code == START_REFUSED and seen.status in (STARTING, RUNNING):
                     track.started_elsewhere('already started by someone else (Kylin refused a second START: %s)'
                                             % START_REFUSED)
+                elif self.action == START and exc.error_code == START_REFUSED and seen.status == STOPPING:
+                    track.remark('START refused (%s): the job was STOPPING, stopped by someone else; started once it '
+                                 'has stopped' % START_REFUSED)
                 else:
                     track.failed('%s refused: %s' % (self.action, exc.kylin_msg or exc))
             else:
@@ -363,6 +374,23 @@ class PutAttempt:
         if blamed is None:
             loop.warn('Kylin answered %s with an error no job can be blamed for (every job shows the action): %s' % (
                 self.action, exc))
+
+    def caught_up(self, track, seen):
+        """The job's row after a START refused with START_REFUSED: ``seen`` when it shows a status Kylin refuses
+        a START in (or a broken model, refused by the same code), else read again after the read lag, up to
+        STALE_REFUSAL_READS times, until a row does. A row in STOPPED or ERROR comes from a node that has not
+        caught up with another controller's START (docs/kylin-api.md §3.2, §11.5); the last row read is returned."""
+        loop = self.loop
+        for _ in range(STALE_REFUSAL_READS):
+            if seen.status in START_REFUSED_IN or seen.row.get('model_broken'):
+                break
+            loop.waiter.sleep(loop.timing['read_lag_seconds'])
+            reading = loop.waiter.reread([track.id])
+            fresh = reading.seen(track.id) if reading is not None else None
+            if fresh is not None:
+                track.observe(fresh.row, fresh.asked, fresh.answered)
+                seen = fresh
+        return seen
 
     def blame(self, verdicts):
         """Index of the job the error belongs to: named in Kylin's message, else the first that did not move."""

@@ -119,11 +119,14 @@ class JobTrack:
         self.old_apps = set()        # YARN applications of runs read before the evidence of the last action
         self.ran_before = False      # ... and whether one of those reads showed it RUNNING or STOPPING
         self.agreed = None           # last_modified of the newest view since the last action that agreed with it
+        self.launch_seen = None      # last_modified of the newest STARTING/RUNNING view of a launch not this task's
         self.gate = None             # the health gate holding it back once RUNNING (``_health.Gate``)
         self.params_applied = False  # this task wrote its params
         self.rollback_reason = None  # why this task wrote its previous params back and launched it again
         self.rolled_actions = []     # the actions before the rollback
         self.failed_gate = None      # the gate it failed, before the rollback
+        if self.awaiting_running:
+            self._saw_launch(self.seen())
 
     @property
     def status(self):
@@ -177,6 +180,8 @@ class JobTrack:
         self.answered_at = after.answered
         if row.get('job_status') == STARTING and not self.actions:
             self.awaiting_running = True
+        if self.awaiting_running and not self.actions:
+            self._saw_launch(after)
         if row.get('job_status') != ERROR or row.get('launching_error'):
             self.relaunching = False
         if row.get('job_status') == STOPPING:
@@ -269,6 +274,17 @@ class JobTrack:
         """Another controller started it first: awaited until RUNNING, not this task's change."""
         self.note = note
         self.awaiting_running = True
+        self._saw_launch(self.seen())
+
+    def _saw_launch(self, seen):
+        if seen.modified is not None and seen.status in (STARTING, RUNNING):
+            self.launch_seen = max(self.launch_seen or seen.modified, seen.modified)
+
+    def older_than_launch(self, read_lag):
+        """Whether the current row, awaiting a launch not this task's, is an older version of the job than a
+        STARTING or RUNNING view of that launch: a node that has not caught up (docs/kylin-api.md §11.5)."""
+        modified = self.seen().modified
+        return bool(read_lag) and None not in (modified, self.launch_seen) and modified <= self.launch_seen
 
     # ---------------------------------------------------------------- params
 
@@ -435,6 +451,8 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0, rest
             if status in (STARTING, STOPPING):
                 return done_or_settle
             if last is not None and not contradiction_proven(track, read_lag):
+                return done_or_settle
+            if last is None and track.older_than_launch(read_lag):
                 return done_or_settle
             return fail(_running_lost(track), fatal=True)
         if status == RUNNING:

@@ -359,6 +359,48 @@ CASES = [
             '"state": "stopped", "timeout": 10, "timing": {"end_of_run_kill": true, "kill": 0.2, "start_delay": 2.0, '
             '"start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.0}, "wait_timeout": 60}')),
     Case(
+        name='a-start-a-rival-did-first-read-on-a-lagging-node',
+        why='state: started of a STOPPED build and an ERROR merge; another controller STARTs both just before the '
+            'task\'s STARTs, which Kylin refuses (KE-010035005, naming the job: it refuses a START only to a job '
+            'STARTING, RUNNING or STOPPING), while the read after the refusal comes from a node that has not caught up '
+            'and still shows STOPPED and ERROR. The task reads again until a row shows why, and awaits the rival\'s '
+            'launches: success, no action of its own.',
+        found='make soak, seed 430367645 (28143383a9cd)',
+        before='engine (main 3b86b83): failed both jobs "START refused: KE-010035005" on the lagging STOPPED and ERROR',
+        scenario=Scenario.from_json(
+            '{"batch_size": 0, "broken": [], "faults": {"drop_rate": 0.05, "epoch_moved": 0, "error_count": 0, '
+            '"error_rate": 0.0, "errors": "", "held": 1, "json_503": false, "late": 0, "lost": 0, '
+            '"metadata_unreachable": 0, "nodes": 2, "owner_down": 0.0, "owner_unreachable": 0, "proxy_502": 1, '
+            '"seed": 65536, "stall_rate": 0.3, "transfer_failed": 0, "unbound": false}, "force": false, '
+            '"force_after": null, "job_ids": ["m0_build", "m0_merge"], "job_types": ["build", "merge"], "jobs": '
+            '[{"fail_launch": false, "initial": "STOPPED", "model": "m0", "retry": false, "type": "build"}, '
+            '{"fail_launch": false, "initial": "ERROR", "model": "m0", "retry": true, "type": "merge"}], "models": '
+            'null, "poll_interval": 0.05, "restart_method": "kylin", "retries": 3, "rival": {"action": "START", '
+            '"delay": 5.0, "jobs": ["m0_merge", "m0_build"]}, "settle_on_write": false, "state": "started", '
+            '"timeout": 10, "timing": {"end_of_run_kill": true, "kill": 0.2, "start_delay": 2.0, "start_work": 0.0, '
+            '"stop_delay": 1.0, "stop_work": 0.2}, "wait_timeout": 60}')),
+    Case(
+        name='a-rival-start-awaited-through-a-lagging-launching-error',
+        why='state: started of a STARTING build and a merge in a launching error; another controller STARTs the merge '
+            'just before the task does, and Kylin refuses the task\'s START (KE-010035005). The task awaits the '
+            'rival\'s launch; a node that has not caught up still shows the merge in its old launching error, an '
+            'older version of the job than the STARTING the task read: not the launch failing. The launch succeeds.',
+        found='make soak, seed 430367645 (e71287724218)',
+        before='engine (main 3b86b83): failed the merge "START refused", then, with the refusal read again, "failed to '
+               'launch (launching_error: true) while starting" on the lagging row of before the rival\'s START',
+        scenario=Scenario.from_json(
+            '{"batch_size": 0, "broken": [], "faults": {"drop_rate": 0.05, "epoch_moved": 0, "error_count": 0, '
+            '"error_rate": 0.0, "errors": "", "held": 1, "json_503": false, "late": 0, "lost": 0, '
+            '"metadata_unreachable": 0, "nodes": 2, "owner_down": 0.0, "owner_unreachable": 0, "proxy_502": 1, '
+            '"seed": 65536, "stall_rate": 0.3, "transfer_failed": 0, "unbound": false}, "force": false, '
+            '"force_after": null, "job_ids": ["m0_build", "m0_merge"], "job_types": ["build", "merge"], "jobs": '
+            '[{"fail_launch": false, "initial": "STARTING", "model": "m0", "retry": false, "type": "build"}, '
+            '{"fail_launch": false, "initial": "LAUNCHING_ERROR", "model": "m0", "retry": true, "type": "merge"}], '
+            '"models": null, "poll_interval": 0.1, "restart_method": "kylin", "retries": 3, "rival": {"action": '
+            '"START", "delay": 5.0, "jobs": ["m0_merge", "m0_build"]}, "settle_on_write": false, "state": "started", '
+            '"timeout": 10, "timing": {"end_of_run_kill": true, "kill": 21.0, "start_delay": 20.0, "start_work": '
+            '0.0, "stop_delay": 20.0, "stop_work": 0.2}, "wait_timeout": 60}')),
+    Case(
         name='a-restart-passing-through-stopping-is-not-settled-by-the-harness',
         why='The harness settles a job left STOPPING before the task (settle_on_write) when the task\'s first write '
             'arrives. Here the job had already stopped by itself, and the task\'s RESTART passes through STOPPING on '

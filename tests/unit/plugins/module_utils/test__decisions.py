@@ -121,6 +121,28 @@ def test_error_of_a_job_started_elsewhere_is_fatal_too():
     assert step.kind == J.FAIL and step.fatal
 
 
+def test_an_older_view_of_a_launch_awaited_elsewhere_is_not_its_failure():
+    # Someone else's launch, read STARTING; a node that has not caught up shows the launching error of before it.
+    t = track('STARTING', last_modified=2000)
+    t.observe(row('ERROR', launching_error=True, last_modified=1000), 1)
+    assert J.decide(t, J.STARTED, read_lag=5.0) == J.SETTLE_STEP
+    assert J.decide(t, J.STARTED, read_lag=0.0).kind == J.FAIL  # one node: every read is current
+    # A newer version of the job in ERROR is the launch failing.
+    t.observe(row('ERROR', launching_error=True, last_modified=3000), 2)
+    step = J.decide(t, J.STARTED, read_lag=5.0)
+    assert step.kind == J.FAIL and step.fatal and 'failed to launch' in step.reason
+
+
+def test_a_start_refused_for_a_launch_elsewhere_awaits_it_past_an_older_view():
+    t = track('ERROR', last_modified=1000)
+    t.observe(row('STARTING', last_modified=2000), 1)
+    t.started_elsewhere('already started by someone else')
+    t.observe(row('ERROR', last_modified=1000), 2)
+    assert J.decide(t, J.STARTED, read_lag=5.0) == J.SETTLE_STEP
+    t.observe(row('RUNNING', last_modified=2500, yarn_app_id='application_1_0002'), 3)
+    assert J.decide(t, J.STARTED, read_lag=5.0) == J.DONE_STEP
+
+
 def test_stopping_job_is_started_once_stopped():
     t = track('STOPPING')
     assert J.decide(t, J.STARTED) == J.HOLD_STEP
