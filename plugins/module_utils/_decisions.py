@@ -152,8 +152,9 @@ class JobTrack:
     @property
     def in_stop_queue(self):
         """STOPPING from a graceful stop (this task's STOP or one found under way), not killed by this task."""
-        return (self.status == STOPPING and self.stopping_since is not None
-                and not ({FORCE_STOP, RESTART} & set(self.actions)) and self.last_action in (None, STOP))
+        killed = bool({FORCE_STOP, RESTART} & set(self.actions))
+        return self.status == STOPPING and self.stopping_since is not None and not killed and \
+            self.last_action in (None, STOP)
 
     def seen(self):
         """The current row with the times of the read that gave it (``_evidence.Seen``)."""

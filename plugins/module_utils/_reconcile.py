@@ -382,8 +382,8 @@ class JobReconciler:
         """A job failed. A launch failure or a failed gate of a job whose params this task changed is rolled back
         when ``rollback`` is on (True is returned); anything else fails the job (``fatal``: the task too)."""
         launch_failed = fatal and track.status == ERROR
-        if (self.opts.rollback and track.params_applied and track.rollback_reason is None
-                and (launch_failed or track.gate is not None)):
+        rollable = track.params_applied and track.rollback_reason is None
+        if self.opts.rollback and rollable and (launch_failed or track.gate is not None):
             return self.roll_back(track, reason)
         if track.rollback_reason is not None:
             reason = '%s; rolled back: its previous params were written back and it was launched again, but %s' % (
