@@ -28,7 +28,7 @@ And one more case of a write that did not take: a STOP this task saw take effect
 import collections
 
 from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
-from ansible_collections.kylin.streaming.plugins.module_utils._client import REFUSED_BEFORE_APPLYING
+from ansible_collections.kylin.streaming.plugins.module_utils._client import CODE_EPOCH_MOVED, REFUSED_BEFORE_APPLYING
 from ansible_collections.kylin.streaming.plugins.module_utils._decisions import (
     ERROR,
     FORCE_STOP,
@@ -140,7 +140,11 @@ class PutAttempt:
         if reading is None:
             self.unknown()
             return
-        self.settle(reading, self.judge(reading, late_enough=True))
+        # An epoch that moved refuses the write of one job, after applying those before it; the other refusals
+        # reach no owner at all. So a PUT of one job, or any PUT refused so, applied nothing: what moved meanwhile
+        # (another controller's STOP, a take-over's kill) is not this task's doing.
+        none_applied = self.error.error_code != CODE_EPOCH_MOVED or len(self.tracks) == 1
+        self.settle(reading, self.judge(reading, late_enough=True), none_applied=none_applied)
 
     # ------------------------------------------------------------------ lost: follow, then settle
 
@@ -216,11 +220,17 @@ class PutAttempt:
         """``{job id: (kind, why)}``: the evidence of each job's row in ``reading`` (``_evidence.verdict``)."""
         return {t.id: verdict(self.action, self.before[t.id], reading.seen(t.id), late_enough) for t in self.tracks}
 
-    def settle(self, reading, verdicts):
-        """Each job took the action, reached its goal anyway, or showed no sign of it (then it may be sent again)."""
+    def settle(self, reading, verdicts, none_applied=False):
+        """Each job took the action, reached its goal anyway, or showed no sign of it (then it may be sent again).
+
+        ``none_applied``: Kylin is known to have applied none of the PUT, so no job took the action."""
         loop = self.loop
         now = loop.clock()
         verdicts = self.resolve(reading, verdicts)
+        if none_applied:
+            verdicts = dict((job_id, (NO_SIGN, 'it moved (%s), but Kylin applied none of the write: someone else '
+                                                'moved it' % why) if kind in (APPLIED, UNDER_WAY) else (kind, why))
+                            for job_id, (kind, why) in verdicts.items())
         for track in self.tracks:
             seen = reading.seen(track.id)
             if seen is None:
@@ -231,7 +241,8 @@ class PutAttempt:
                 self.took(track, now, seen)
                 track.observe(seen.row, seen.asked, seen.answered)
                 continue
-            if kind == NO_SIGN and self.action == STOP and seen.status == RUNNING and self.met_a_launch(track, seen):
+            if kind == NO_SIGN and self.action == STOP and seen.status == RUNNING and not none_applied and \
+                    self.met_a_launch(track, seen):
                 # Applied, then undone by the launch it landed on: Kylin applied it, so it is this task's change.
                 self.took(track, now, seen)
                 track.observe(seen.row, seen.asked, seen.answered)

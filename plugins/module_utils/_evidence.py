@@ -151,6 +151,8 @@ def verdict(action, before, after, late_enough=True):
             return APPLIED, 'STOPPING since it was sent'
         if now in (STOPPED, ERROR) and record:
             return APPLIED, '%s with a record newer than the send' % now
+        if now == STOPPED and fresh:
+            return APPLIED, _stopped_since(was)
         return NO_SIGN, _no_sign(before, after, record)
     if action == FORCE_STOP:
         if was == STOPPING:
@@ -162,8 +164,16 @@ def verdict(action, before, after, late_enough=True):
             return APPLIED, 'STOPPING (being killed) since it was sent'
         if now == STOPPED and record:
             return APPLIED, 'STOPPED with a STOP record newer than the send'
+        if now == STOPPED and fresh:
+            return APPLIED, _stopped_since(was)
         return NO_SIGN, _no_sign(before, after, record)
     return _restart_verdict(before, after, fresh, record)
+
+
+def _stopped_since(was):
+    """Why a newer view in STOPPED shows a stop (not STOPPING before the send): no job reaches STOPPED but by
+    a stop, and records written within a few milliseconds of each other cannot be told apart by their spans."""
+    return 'STOPPED since it was sent (%s before it; only a stop leads there)' % was
 
 
 def _restart_verdict(before, after, fresh, record):

@@ -420,4 +420,49 @@ CASES = [
             '"poll_interval": 0.05, "restart_method": "kylin", "retries": 3, "rival": null, "settle_on_write": true, '
             '"state": "restarted", "timeout": 10, "timing": {"end_of_run_kill": true, "kill": 0.2, "start_delay": '
             '2.0, "start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.0}, "wait_timeout": 60}')),
+    Case(
+        name='a-force-stop-refused-by-a-moved-epoch-while-a-rival-stops',
+        why='state: stopped, force, of a STARTING job; the FORCE_STOP is refused with KE-040021201 (the project\'s '
+            'epoch moved: nothing of a one-job PUT was applied) while another controller STOPs the job, a STOP the '
+            'launch then undoes (docs/kylin-api.md §3.3). The STOPPING the re-read shows is the rival\'s, not this '
+            'task\'s: the FORCE_STOP is sent again, and the job ends STOPPED.',
+        found='make soak, seed 430367645, third run (838185a2fdd7)',
+        before='engine (main c5a30e4): took the rival\'s STOPPING for its FORCE_STOP, then failed the job "is RUNNING '
+               'after FORCE_STOP (started again by someone else?)" when the launch undid the rival\'s STOP',
+        scenario=Scenario.from_json(
+            '{"batch_size": 0, "broken": [], "faults": {"drop_rate": 0.0, "epoch_moved": 1, "error_count": 0, '
+            '"error_rate": 0.0, "errors": "", "held": 0, "json_503": false, "late": 0, "lost": 0, '
+            '"metadata_unreachable": 0, "nodes": 1, "owner_down": 0.0, "owner_unreachable": 0, "proxy_502": 0, '
+            '"seed": 5452, "stall_rate": 0.0, "transfer_failed": 0, "unbound": false}, "force": true, "force_after": '
+            'null, "job_ids": ["m1_build"], "job_types": ["build", "merge"], "jobs": [{"fail_launch": true, '
+            '"initial": "STOPPED", "model": "m0", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "ERROR", "model": "m0", "retry": false, "type": "merge"}, {"fail_launch": false, "initial": '
+            '"STARTING", "model": "m1", "retry": false, "type": "build"}, {"fail_launch": false, "initial": "ERROR", '
+            '"model": "m1", "retry": false, "type": "merge"}], "models": null, "poll_interval": 0.05, '
+            '"restart_method": "kylin", "retries": 3, "rival": {"action": "STOP", "delay": 5.0, "jobs": '
+            '["m1_build"]}, "settle_on_write": false, "state": "stopped", "timeout": 10, "timing": '
+            '{"end_of_run_kill": true, "kill": 0.2, "start_delay": 60.0, "start_work": 0.0, "stop_delay": 1.0, '
+            '"stop_work": 0.0}, "wait_timeout": 60}')),
+    Case(
+        name='a-lost-force-stop-of-an-error-job-read-stopped-within-milliseconds',
+        why='state: stopped of a job in ERROR with job-retry-enabled (FORCE_STOP, so that Kylin does not relaunch it) '
+            'and a job in a launching error, in one PUT whose answer is lost. Both read STOPPED in a newer view: only a '
+            'stop leads there, so both took the FORCE_STOP, although their STOP records are too close to the records '
+            'before (milliseconds, at the suite\'s time scale) for their spans to tell them apart.',
+        found='make soak, seed 430367645, third run (4808de60e81f)',
+        before='engine (main c5a30e4): reported the ERROR job unchanged (action None), though Kylin applied the '
+               'FORCE_STOP',
+        scenario=Scenario.from_json(
+            '{"batch_size": 0, "broken": [], "faults": {"drop_rate": 0.0, "epoch_moved": 0, "error_count": 0, '
+            '"error_rate": 0.0, "errors": "", "held": 0, "json_503": false, "late": 1, "lost": 1, '
+            '"metadata_unreachable": 0, "nodes": 1, "owner_down": 0.0, "owner_unreachable": 0, "proxy_502": 0, '
+            '"seed": 52038, "stall_rate": 0.0, "transfer_failed": 0, "unbound": false}, "force": false, '
+            '"force_after": null, "job_ids": null, "job_types": ["build", "merge"], "jobs": [{"fail_launch": false, '
+            '"initial": "LAUNCHING_ERROR", "model": "m0", "retry": true, "type": "build"}, {"fail_launch": false, '
+            '"initial": "STOPPED", "model": "m0", "retry": false, "type": "merge"}, {"fail_launch": false, '
+            '"initial": "RUNNING", "model": "m1", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "ERROR", "model": "m1", "retry": true, "type": "merge"}], "models": ["m0", "m1"], '
+            '"poll_interval": 0.1, "restart_method": "kylin", "retries": 2, "rival": null, "settle_on_write": false, '
+            '"state": "stopped", "timeout": 2, "timing": {"end_of_run_kill": true, "kill": 21.0, "start_delay": 2.0, '
+            '"start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.0}, "wait_timeout": 60}')),
 ]

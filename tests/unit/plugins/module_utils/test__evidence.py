@@ -47,6 +47,13 @@ CASES = [
     ('FORCE_STOP', before('STOPPING'), seen('STOPPED', NEW, modified=2000), V.RECORDS),  # the list cannot tell
     ('FORCE_STOP', before('STOPPING'), seen('STOPPING', OLD, modified=2000), V.NO_SIGN),
     ('FORCE_STOP', before('ERROR'), seen('STOPPED', NEW, modified=2000), V.APPLIED),
+    # Records a few milliseconds apart cannot be told apart by their spans; a newer view in STOPPED can: only a
+    # stop leads there. An older view in STOPPED proves nothing.
+    ('FORCE_STOP', before('ERROR', age=0.0), seen('STOPPED', 10.0, modified=1006), V.APPLIED),
+    ('FORCE_STOP', before('RUNNING', age=0.0), seen('STOPPED', 10.0, modified=1006), V.APPLIED),
+    ('FORCE_STOP', before('ERROR', age=0.0), seen('STOPPED', 10.0, modified=900), V.NO_SIGN),
+    ('STOP', before('RUNNING', age=0.0), seen('STOPPED', 10.0, modified=1006), V.APPLIED),
+    ('STOP', before('RUNNING', age=0.0), seen('ERROR', 10.0, modified=1006), V.NO_SIGN),  # a crash leads there too
     # RESTART of a RUNNING job: a record newer than the send, a new app, or STARTING in a newer view.
     ('RESTART', before('RUNNING'), seen('RUNNING', OLD), V.NO_SIGN),
     ('RESTART', before('RUNNING'), seen('RUNNING', NEW, modified=2000), V.APPLIED),
