@@ -201,6 +201,9 @@ def _restart_verdict(before, after, fresh, record):
         return NO_SIGN, _no_sign(before, after, record)
     if now == ERROR and after.launching_error and fresh and was != STARTING:
         return APPLIED, 'failed to launch again since it was sent'
+    if now == ERROR and after.launching_error and fresh:
+        # The launch under way when it was sent may have failed as well: only the RESTART's kill writes a STOP record.
+        return RECORDS, 'failed to launch since it was sent: the launch under way then, or the RESTART\'s'
     if was == STOPPING and now in (STOPPED, ERROR):
         return NO_SIGN, 'the STOPPING seen before the send ended by itself (%s); no sign of the RESTART' % now
     if now == STOPPED and record:

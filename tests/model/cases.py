@@ -465,4 +465,24 @@ CASES = [
             '"poll_interval": 0.1, "restart_method": "kylin", "retries": 2, "rival": null, "settle_on_write": false, '
             '"state": "stopped", "timeout": 2, "timing": {"end_of_run_kill": true, "kill": 21.0, "start_delay": 2.0, '
             '"start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.0}, "wait_timeout": 60}')),
+    Case(
+        name='a-lost-restart-of-a-starting-job-whose-launch-fails',
+        why='state: restarted of a STOPPED build and a STARTING merge whose next launch fails; the RESTART\'s answer '
+            'is lost. The merge reads in a launching error: the launch under way when the RESTART was sent would '
+            'have failed as well, so the list cannot tell whether the RESTART was applied; its kill\'s STOP record '
+            'in the history can. It was applied: the task must not send it again.',
+        found='make soak, seed 430367645, fourth run with a fresh Hypothesis database (1de12cde1760)',
+        before='engine (main f56fa88): took the launching error for the launch under way (no sign of the RESTART), '
+               'sent the RESTART again, and Kylin applied it twice',
+        scenario=Scenario.from_json(
+            '{"batch_size": 0, "broken": [], "faults": {"drop_rate": 0.1, "epoch_moved": 0, "error_count": 0, '
+            '"error_rate": 0.1, "errors": "read-503", "held": 0, "json_503": false, "late": 1, "lost": 0, '
+            '"metadata_unreachable": 0, "nodes": 1, "owner_down": 0.0, "owner_unreachable": 0, "proxy_502": 0, '
+            '"seed": 234, "stall_rate": 0.0, "transfer_failed": 0, "unbound": false}, "force": false, "force_after": '
+            'null, "job_ids": ["m0_build", "m0_merge"], "job_types": ["build", "merge"], "jobs": [{"fail_launch": '
+            'false, "initial": "STOPPED", "model": "m0", "retry": false, "type": "build"}, {"fail_launch": true, '
+            '"initial": "STARTING", "model": "m0", "retry": false, "type": "merge"}], "models": null, '
+            '"poll_interval": 0.05, "restart_method": "kylin", "retries": 3, "rival": null, "settle_on_write": '
+            'false, "state": "restarted", "timeout": 2, "timing": {"end_of_run_kill": true, "kill": 0.2, '
+            '"start_delay": 2.0, "start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.0}, "wait_timeout": 60}')),
 ]

@@ -75,6 +75,8 @@ CASES = [
     ('RESTART', before('STARTING', app=''), seen('STARTING', NEW, modified=2000, app=''), V.APPLIED),
     ('RESTART', before('STARTING', app=''), seen('STARTING', NEW, modified=1000, app=''), V.RECORDS),  # a stale view
     ('RESTART', before('STARTING', app=''), seen('ERROR', OLD, 2000, launching_error=True), V.NO_SIGN),
+    # A launching error in a newer view: the launch under way, or the RESTART's? Its kill's STOP record tells.
+    ('RESTART', before('STARTING', app=''), seen('ERROR', OLD, modified=2000, launching_error=True), V.RECORDS),
 ]
 
 
