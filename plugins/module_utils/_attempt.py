@@ -228,9 +228,7 @@ class PutAttempt:
         now = loop.clock()
         verdicts = self.resolve(reading, verdicts)
         if none_applied:
-            verdicts = dict((job_id, (NO_SIGN, 'it moved (%s), but Kylin applied none of the write: someone else '
-                                                'moved it' % why) if kind in (APPLIED, UNDER_WAY) else (kind, why))
-                            for job_id, (kind, why) in verdicts.items())
+            verdicts = dict((job_id, _not_ours(kind, why)) for job_id, (kind, why) in verdicts.items())
         for track in self.tracks:
             seen = reading.seen(track.id)
             if seen is None:
@@ -392,7 +390,7 @@ class PutAttempt:
         STALE_REFUSAL_READS times, until a row does. A row in STOPPED or ERROR comes from a node that has not
         caught up with another controller's START (docs/kylin-api.md §3.2, §11.5); the last row read is returned."""
         loop = self.loop
-        for _ in range(STALE_REFUSAL_READS):
+        for dummy in range(STALE_REFUSAL_READS):
             if seen.status in START_REFUSED_IN or seen.row.get('model_broken'):
                 break
             loop.waiter.sleep(loop.timing['read_lag_seconds'])
@@ -418,6 +416,13 @@ class PutAttempt:
             if still[index]:
                 return index
         return None
+
+
+def _not_ours(kind, why):
+    """A verdict after a PUT Kylin applied none of: what moved, someone else moved."""
+    if kind in (APPLIED, UNDER_WAY):
+        return NO_SIGN, 'it moved (%s), but Kylin applied none of the write: someone else moved it' % why
+    return kind, why
 
 
 def check_stop_undone(loop, track):
