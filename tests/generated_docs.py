@@ -22,6 +22,7 @@ GENERATED = {
         ('make bench', 'tests/bench/run.py'),
         ('make bench-restart', 'tests/bench/restart.py'),
         ('make bench-projects', 'tests/bench/projects.py'),
+        ('make bench-health', 'tests/bench/health.py'),
     ),
 }
 

@@ -20,9 +20,10 @@ def test_a_generated_page_carries_its_mark(page):
         lines = handle.read().splitlines()
     assert lines[0].startswith('# ') and lines[1] == '', page
     assert lines[2] == mark(page), (page, lines[2])
-    for dummy, generator in GENERATED[page]:  # and each generator writes it
-        with open(os.path.join(ROOT, generator), encoding='utf-8') as handle:
-            assert "mark('%s')" % page in handle.read(), generator
+    for dummy, generator in GENERATED[page]:  # and each generator writes it (itself, or through restart.py's
+        with open(os.path.join(ROOT, generator), encoding='utf-8') as handle:  # write_section, which does)
+            source = handle.read()
+        assert "mark('%s')" % page in source or 'from restart import' in source and 'write_section' in source, generator
 
 
 def test_no_other_page_says_it_is_generated():
