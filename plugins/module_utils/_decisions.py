@@ -10,7 +10,7 @@ it only through its methods, and the functions here read it and never write to i
 import that reaches ``requests``: everything here is testable without a server.
 """
 
-from ansible_collections.kylin.streaming.plugins.module_utils._evidence import Seen, advanced, record_after, stale_run
+from ansible_collections.kylin.streaming.plugins.module_utils._evidence import Seen, advanced, older, record_after, stale_run
 from ansible_collections.kylin.streaming.plugins.module_utils._rows import job_type, retry_enabled
 
 # Desired states
@@ -104,6 +104,7 @@ class JobTrack:
         self.unsettled = None        # (action, why) of the last such PUT, until the action is sent again
         self.undone = False          # the last action took effect, then a launch undid it (a lost STOP)
         self.relaunching = False     # ... and that launch is still under way behind an ERROR it will overwrite
+        self.relaunch_view = None    # the ERROR view that showed it (a Seen): older views do not end the wait
         self.resent = []             # [{action, reason}]: every write sent again after a lost or refused answer
         self.restart_for_params = False
         self.params_changes = {}
@@ -183,7 +184,10 @@ class JobTrack:
             self.awaiting_running = True
         if self.awaiting_running and not self.actions:
             self._saw_launch(after)
-        if row.get('job_status') != ERROR or row.get('launching_error'):
+        if (row.get('job_status') != ERROR or row.get('launching_error')) and not (
+                self.relaunching and older(after, self.relaunch_view)):
+            # the launch came (RUNNING, STARTING) or failed (launching_error); an older view (a node that has
+            # not caught up, showing the run before the kill) is neither
             self.relaunching = False
         if row.get('job_status') == STOPPING:
             if self.stopping_since is None:
@@ -252,6 +256,7 @@ class JobTrack:
         this job's writes that did not take."""
         self.undone = True
         self.relaunching = relaunching
+        self.relaunch_view = self.seen() if relaunching else None
         return self.not_applied(self.last_action, why)
 
     def failed(self, reason, fatal=False):

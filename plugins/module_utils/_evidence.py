@@ -100,6 +100,17 @@ def record_after(seen, since):
     return since is not None and span is not None and span[0] >= since + RESOLUTION
 
 
+def older(after, before):
+    """Whether ``after`` is provably an older version of the job than ``before``: an older view
+    (``last_modified``), or without views a newest record that ends before ``before``'s begins. A node
+    that has not caught up answers such a row."""
+    newer = newer_view(after, before)
+    if newer is not None:
+        return not newer and after.modified != before.modified
+    span, floor = after.record, before.record if before is not None else None
+    return span is not None and floor is not None and span[1] + RESOLUTION < floor[0]
+
+
 def advanced(before, after):
     """Whether ``after`` shows the job moved since ``before``: a newer record, or a newer view in another status.
 

@@ -412,6 +412,13 @@ class JobReconciler:
     def time_out(self, waiting):
         self.timed_out = True
         for track in waiting:
+            if track.relaunching:
+                track.failed('timed out after %ss; last status ERROR: the STOP landed on the launch that followed '
+                             'an epoch take-over\'s kill, and that launch has not reached RUNNING since: it may have '
+                             'failed to launch, or YARN still holds it; no read tells which (docs/kylin-api.md §3.3). '
+                             'It was not started while a launch may be under way: see the job\'s log in Kylin, and '
+                             'start it if its launch failed' % self.opts.wait_timeout)
+                continue
             doubt = unbelieved(track, self.timing['read_lag_seconds'])
             track.failed('timed out after %ss; last status %s%s' % (
                 self.opts.wait_timeout, track.status, '; %s' % doubt if doubt else ''))

@@ -289,15 +289,16 @@ CASES = [
     Case(
         name='a-graceful-restart-whose-stop-a-take-over-did',
         why='A graceful restart: the STOP is answered KE-010021002 (Kylin recovering: it may or may not be applied) '
-            'while an epoch take-over kills and relaunches the job, whose launch fails. The take-over\'s kill cannot '
-            'be told from the STOP; the task should START the job from its launching error, once. The oracle excuses '
-            'the missing STOP as it excuses a RESTART a take-over did.',
+            'while an epoch take-over kills and relaunches the job, whose launch fails. A read that shows the '
+            'launching error STARTs the job, once. A lagging read that still shows the run before the kill sends '
+            'the STOP again; it lands on the launching error (ERROR, after the kill\'s STOP record: the history of a '
+            'STOP that met a launch still under way). The task holds the job (a START could run a second '
+            'application) and no older view ends that hold; at the timeout it fails, saying the launch may have '
+            'failed. The oracle excuses the missing STOP as it excuses a RESTART a take-over did.',
         found='make soak, seed 430367645 (1adbb0eb5daa)',
-        before='oracle (main e1a2ea5): "restarted gracefully without a STOP" although a take-over had stopped the job',
-        known='engine (main, after the lagging-RUNNING fix): a lagging read shows the job RUNNING while it is in a '
-              'launching error, so the STOP is sent again; it lands on the launching error (ERROR), its history reads '
-              'like a STOP that met a launch (a kill, then ERROR), and the task waits for a RUNNING that never comes '
-              '(the launch had failed), sends the STOP a third time, and times out without naming the failed launch',
+        before='engine (main 865652c): a lagging read of the run before the kill ended the hold, so the STOP was sent '
+               'twice more to the ERROR job (three STOPs), and the job failed "STOP not applied" without naming the '
+               'launch',
         scenario=Scenario.from_json(
             '{"batch_size": 0, "broken": [], "faults": {"drop_rate": 0.0, "epoch_moved": 0, "error_count": 0, '
             '"error_rate": 0.0, "errors": "", "held": 0, "json_503": false, "late": 0, "lost": 0, '
@@ -312,7 +313,34 @@ CASES = [
             '"initial": "ERROR", "model": "m2", "retry": false, "type": "merge"}], "models": ["m0"], '
             '"poll_interval": 0.05, "restart_method": "graceful", "retries": 3, "rival": null, "settle_on_write": false, '
             '"state": "restarted", "timeout": 10, "timing": {"end_of_run_kill": true, "kill": 0.2, "start_delay": 2.0, '
-            '"start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.0}, "wait_timeout": 60}')),
+            '"start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.0}, "wait_timeout": 10}')),
+    Case(
+        name='a-held-stop-that-met-a-take-over-launch-already-failed',
+        why='A graceful restart; the STOP is sent while the job is RUNNING and held behind an epoch take-over, which '
+            'kills the job and launches it again; that launch fails (launching error), and the held STOP is then '
+            'applied to it, answered 200: ERROR, after the kill\'s STOP record, the history of a STOP that met a '
+            'launch still under way, whose RUNNING would overwrite it. No read tells the two apart, so the task holds '
+            'the job and, at the timeout, fails it saying the launch may have failed to launch.',
+        found='make soak, seed 552254223 (bf45fd1c8980)',
+        before='engine (main 865652c): held the job until wait_timeout too, and failed it "timed out; last status '
+               'ERROR", naming no cause',
+        scenario=Scenario.from_json(
+            '{"batch_size": 0, "broken": [], "faults": {"drop_rate": 0.0, "epoch_moved": 0, "error_count": 0, '
+            '"error_rate": 0.0, "errors": "", "held": 1, "json_503": false, "late": 0, "lost": 2, '
+            '"metadata_unreachable": 3, "nodes": 1, "owner_down": 0.0, "owner_unreachable": 0, "proxy_502": 1, '
+            '"seed": 1346, "stall_rate": 0.0, "transfer_failed": 0, "unbound": false}, "force": false, '
+            '"force_after": null, "job_ids": null, "job_types": ["build"], "jobs": [{"fail_launch": true, '
+            '"initial": "STARTING", "model": "m0", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "STOPPED", "model": "m0", "retry": false, "type": "merge"}, {"fail_launch": false, '
+            '"initial": "ERROR", "model": "m1", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "LAUNCHING_ERROR", "model": "m1", "retry": false, "type": "merge"}, {"fail_launch": '
+            'false, "initial": "STOPPED", "model": "m2", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "RUNNING", "model": "m2", "retry": false, "type": "merge"}, {"fail_launch": false, '
+            '"initial": "STARTING", "model": "m3", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "ERROR", "model": "m3", "retry": false, "type": "merge"}], "models": ["m0", "m2", "m3"], '
+            '"poll_interval": 0.05, "restart_method": "graceful", "retries": 3, "rival": null, "settle_on_write": '
+            'false, "state": "restarted", "timeout": 10, "timing": {"end_of_run_kill": true, "kill": 21.0, '
+            '"start_delay": 2.0, "start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.2}, "wait_timeout": 12}')),
     Case(
         name='a-running-job-a-take-over-left-in-a-launching-error',
         why='state: started; a job RUNNING when the task began is killed and relaunched by an epoch take-over, and the '

@@ -143,6 +143,33 @@ def test_a_start_refused_for_a_launch_elsewhere_awaits_it_past_an_older_view():
     assert J.decide(t, J.STARTED, read_lag=5.0) == J.DONE_STEP
 
 
+def test_a_stop_that_met_a_launch_holds_the_job_past_older_views():
+    # A graceful restart's STOP took effect as ERROR; the history showed a take-over's kill just before it, so
+    # the launch that followed is awaited behind the ERROR (a START now could run a second application).
+    t = track('RUNNING', last_modified=1000)
+    t.applied(J.STOP, 1.0)
+    t.observe(row('ERROR', yarn_app_id='', last_modified=3000), 2)
+    t.stop_undone('the STOP landed on a launch', relaunching=True)
+    assert J.decide(t, J.RESTARTED, restart_method=J.GRACEFUL_RESTART, read_lag=5.0) == J.HOLD_STEP
+    # A node that has not caught up shows the run before the kill: an older view, not the launch.
+    t.observe(row('RUNNING', last_modified=1000), 3)
+    assert t.relaunching
+    assert J.decide(t, J.RESTARTED, restart_method=J.GRACEFUL_RESTART, read_lag=5.0) == J.HOLD_STEP
+    # The launch failing (a newer view, launching_error) ends the hold: the job is decided afresh.
+    t.observe(row('ERROR', yarn_app_id='', launching_error=True, last_modified=4000), 4)
+    assert not t.relaunching
+    assert J.decide(t, J.RESTARTED, restart_method=J.GRACEFUL_RESTART, read_lag=5.0) == J.act(J.START)
+
+
+def test_a_stop_that_met_a_launch_ends_its_hold_when_the_launch_runs():
+    t = track('RUNNING', last_modified=1000)
+    t.applied(J.STOP, 1.0)
+    t.observe(row('ERROR', yarn_app_id='', last_modified=3000), 2)
+    t.stop_undone('the STOP landed on a launch', relaunching=True)
+    t.observe(row('RUNNING', yarn_app_id='application_1_0002', last_modified=5000, last_status_duration=100), 3)
+    assert not t.relaunching
+
+
 def test_stopping_job_is_started_once_stopped():
     t = track('STOPPING')
     assert J.decide(t, J.STARTED) == J.HOLD_STEP

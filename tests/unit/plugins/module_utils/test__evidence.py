@@ -111,6 +111,17 @@ def test_advanced_ignores_older_views_and_micro_batches():
     assert V.advanced(base, seen('RUNNING', 1.0, asked=120.0, modified=2500))          # a newer record
 
 
+def test_older_is_an_older_view_or_without_views_an_older_record():
+    base = seen('ERROR', 1.0, modified=3000)
+    assert V.older(seen('RUNNING', OLD, modified=1000), base)          # a node that has not caught up
+    assert not V.older(seen('RUNNING', OLD, modified=3000), base)      # the same version
+    assert not V.older(seen('RUNNING', 0.5, modified=4000), base)      # a newer one
+    # Without last_modified, by the records: the run of 600 s ago is older than the ERROR of 1 s ago.
+    assert V.older(seen('RUNNING', OLD, modified=None), seen('ERROR', 1.0, modified=None))
+    assert not V.older(seen('RUNNING', 0.5, modified=None), seen('ERROR', 1.0, modified=None))
+    assert not V.older(seen('RUNNING', None, modified=None), seen('ERROR', 1.0, modified=None))
+
+
 def records(*entries):
     """``GET /records``, newest first: (action, server ms) pairs."""
     return [dict(action=action, create_time=created) for action, created in entries]
