@@ -49,6 +49,7 @@ from ansible_collections.kylin.streaming.plugins.module_utils._evidence import (
     RECORDS,
     RESOLUTION,
     UNDER_WAY,
+    UNKNOWN,
     Seen,
     advanced,
     another_run,
@@ -249,6 +250,10 @@ class PutAttempt:
                     'whose RUNNING undid it (docs/kylin-api.md §3.3)' % (self.action, self.lost())))
                 continue
             track.observe(seen.row, seen.asked, seen.answered)
+            if kind == UNKNOWN:
+                track.failed('%s sent, its answer %s; %s, so whether it took effect is unknown: it was not sent again, '
+                             'and may have been applied (docs/design.md §4)' % (self.action, self.lost(), why))
+                continue
             if kind == GOAL:
                 track.remark('%s sent, its answer %s; %s' % (self.action, self.lost(), why))
                 continue
@@ -283,14 +288,18 @@ class PutAttempt:
             if found:
                 return APPLIED, 'STOPPED after an ERROR in the job\'s history: stopped by this FORCE_STOP'
             return GOAL, '%s, and its history (GET /records) does not tell either' % why
-        found = restart_in_records(records, self.before[track.id], seen) if records is not None else None
+        if records is None:
+            # Neither the list nor the history tells: sending it again could restart the job twice.
+            return UNKNOWN, '%s; its history (GET /records) could not be read (%s)' % (
+                why, self.loop.waiter.last_read_error)
+        found = restart_in_records(records, self.before[track.id], seen)
         if found:
             # The launch to wait for follows that STOP: a RUNNING from before it is a lagging node's (once the
             # action counts as applied, below).
             self.history_stops[track.id] = newest_stop(records, seen)
             return APPLIED, 'a STOP record newer than the send in the job\'s history'
         if found is None:
-            return NO_SIGN, '%s; its history (GET /records) could not be read or did not agree' % why
+            return NO_SIGN, '%s; its history (GET /records) did not agree with the list' % why
         return NO_SIGN, '%s; no STOP record newer than the send in its history' % why
 
     def took(self, track, now, seen=None):
@@ -420,7 +429,7 @@ class PutAttempt:
 
 def _not_ours(kind, why):
     """A verdict after a PUT Kylin applied none of: what moved, someone else moved."""
-    if kind in (APPLIED, UNDER_WAY):
+    if kind in (APPLIED, UNDER_WAY, UNKNOWN):
         return NO_SIGN, 'it moved (%s), but Kylin applied none of the write: someone else moved it' % why
     return kind, why
 

@@ -36,6 +36,7 @@ UNDER_WAY = 'under way'      # the server is visibly working through it (a kill)
 GOAL = 'goal'                # the job reached the action's goal by a transition already under way: not this PUT's
 NO_SIGN = 'no sign'          # nothing specific to the action, newer than its send
 RECORDS = 'records'          # the list cannot tell; GET /records can (a RESTART of a STARTING or STOPPING job)
+UNKNOWN = 'unknown'          # ... and GET /records could not be read: nothing tells, the action may have been applied
 
 
 class Seen:

@@ -10,6 +10,7 @@ failed. When to poll is
 ``_timing``'s decision; what a read proves is ``_evidence``'s.
 """
 
+from ansible_collections.kylin.streaming.plugins.module_utils._backoff import Backoff
 from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
     KylinAuthError,
     KylinClusterError,
@@ -19,6 +20,10 @@ from ansible_collections.kylin.streaming.plugins.module_utils._errors import (
 )
 from ansible_collections.kylin.streaming.plugins.module_utils._evidence import Seen
 from ansible_collections.kylin.streaming.plugins.module_utils._inventory import read_jobs
+
+# Requests, at least, before the history of a job (``GET /records``) counts as unreadable.
+HISTORY_ATTEMPTS = 4
+HISTORY_BACKOFF = Backoff(first=0.5, maximum=8.0)
 
 # An error that ends the task at once: a refused login or permission, an unknown project, a refusal of
 # the whole cluster or project (maintenance mode, streaming disabled, no job node, no resource group).
@@ -69,8 +74,19 @@ class Waiter:
         return None if rows is None else Reading({row.get('uuid'): row for row in rows}, asked, self.clock())
 
     def records(self, job_id):
-        """``GET /records`` of one job, newest first (only on the uncertain path); None when it failed."""
-        return self._counted(self.client.records, job_id)
+        """``GET /records`` of one job, newest first (only on the uncertain path); None when it failed.
+
+        A failed history read is tried again, like a failed poll, until ``HISTORY_ATTEMPTS`` requests in all
+        (the client's own retries included): what it settles (whether a write whose answer was lost took
+        effect) would otherwise be taken on no evidence."""
+        calls = -(-HISTORY_ATTEMPTS // (self.client.retries + 1))
+        for call in range(calls):
+            if call:
+                self.sleep(HISTORY_BACKOFF.delay(call))
+            found = self._counted(self.client.records, job_id)
+            if found is not None:
+                return found
+        return None
 
     def stats(self, job_id, minutes):
         """``GET /stats/{job_id}`` over the last ``minutes`` (the health gate's read); None when it failed."""

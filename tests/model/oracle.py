@@ -21,13 +21,14 @@ empty list from ``check()`` is a pass. The promises are those of docs/design.md 
 4. ``unselected_untouched``: no request of this task names a job it did not select.
 5. ``changed_is_true``: ``changed`` (task and job) is true exactly when something this task sent was
    applied. Some cases are left to the task, which no reader of Kylin's API can tell apart
-   (``Run.ambiguous``, ``Run.takeover_relaunched``): a STOP or FORCE_STOP that reached a job already
+   (``Run.ambiguous``, ``Run.takeover_relaunched``, ``Run.outcome_unknown``): a STOP or FORCE_STOP that reached a job already
    STOPPING (it ends STOPPED either way); an action another controller also applied to the job during the
    task (for a STOP, the task's FORCE_STOP whose answer was lost looks the same: STOPPING, then STOPPED with
    a STOP record); and an epoch take-over's kill and relaunch of a job this task sent a RESTART whose
    answer was lost or refused with KE-010021002 (the owner may have applied it): the take-over writes the
    same STOP record, STARTING and START record a RESTART writes (docs/design.md §4, "a take-over's own kill
-   and relaunch of a job looks like a RESTART").
+   and relaunch of a job looks like a RESTART"); and a job the task failed saying its last write may have
+   been applied, when nothing it could read told (``Run.outcome_unknown``; also for ``action``).
 6. ``result_is_true``: each job's ``action`` is the last action of this task the server applied (for a graceful
    restart, every step: ``RESTART (STOP, START)``), and a job reported without error has the status it really
    had when the task ended.
@@ -50,6 +51,8 @@ UP_ACTIONS = ('START', 'RESTART')
 DOWN_ACTIONS = ('STOP', 'FORCE_STOP')
 # The statuses a job of each desired state may end in (LAUNCHING_ERROR is listed as ERROR).
 GRACEFUL_SEQUENCE = re.compile(r'^(STOP,)?(FORCE_STOP,)?START$')
+# What a job's error says when the task could not tell whether its last write took effect.
+UNKNOWN_OUTCOME = re.compile(r'may (?:still be|have been) applied')
 
 
 @dataclasses.dataclass
@@ -115,6 +118,13 @@ class Run:
                 and ((a['status_before'] == 'STOPPING' and a['action'] in DOWN_ACTIONS) or a['action'] in rivals
                      or (a['action'] == 'STOP' and a['status_before'] == 'STARTING' and a['status_after'] == 'STOPPING'
                          and (a.get('answer_lost') or a.get('client_gone'))))]
+
+    def outcome_unknown(self, key):
+        """Whether the task failed the job saying its last write may have been applied: nothing it could read told
+        (its answer lost, and the job's history unreadable), so it did not send it again (docs/design.md §4).
+        Whether that write counts as the task's change (``changed``, ``action``) is then left to the task."""
+        error = (self.job_result(key) or {}).get('error') or ''
+        return bool(UNKNOWN_OUTCOME.search(error))
 
     def takeover_relaunched(self, key):
         """Whether an epoch take-over killed and relaunched the job while the task ran: the same history as a
@@ -381,7 +391,8 @@ def changed_is_true(run):
         applied = bool(ours)
         rivals = set(a['action'] for a in run.others(key))
         unclear = (applied and ours == run.ambiguous(key)) or (not applied and rivals & set(UP_ACTIONS + DOWN_ACTIONS)) or (
-            not applied and run.scenario.state in ('restarted', 'stopped') and run.takeover_relaunched(key))
+            not applied and run.scenario.state in ('restarted', 'stopped') and run.takeover_relaunched(key)) or (
+            applied and run.outcome_unknown(key))
         applied_any = applied_any or (applied and not unclear)
         either = either or unclear
         res = run.job_result(key)
@@ -413,6 +424,8 @@ def result_is_true(run):
             for drop in range(1, len(ambiguous) + 1):
                 allowed.add(expected_action(run.scenario, _without(ours, ambiguous[:drop])))
                 allowed.add(expected_action(run.scenario, _without(ours, ambiguous[-drop:])))
+        if ours and run.outcome_unknown(key):
+            allowed.add(expected_action(run.scenario, ours[:-1]))
         rivals = set(a['action'] for a in run.others(key))
         if not ours and rivals:
             allowed |= set(expected_action(run.scenario, [r]) for r in rivals)

@@ -270,6 +270,24 @@ def test_a_take_overs_relaunch_may_be_taken_for_the_tasks_restart():
     assert names(oracle.check(res)) == ['acts_once', 'changed_is_true', 'result_is_true']
 
 
+def test_a_write_whose_outcome_the_task_could_not_tell_may_count_either_way():
+    """A RESTART of a STARTING job whose answer was lost, the job's history unreadable: the task fails the job saying
+    the RESTART may have been applied, and may count it either way; saying nothing of it, it may not."""
+    sc = scenario('restarted', ('STARTING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',),
+                  faults=Faults(errors='any-503', error_rate=0.1, lost=1), retries=0)
+    actions = [act('m0_build', 'RESTART', before='STARTING', after='STARTING')]
+    moves = [move('m0_build', 'STARTING', T0 + 100, 'RESTART'), move('m0_build', 'RUNNING', T0 + 400, 'launch')]
+    unknown = ('RESTART sent, its answer was lost; its history (GET /records) could not be read (GET '
+               'http://127.0.0.1/kylin/api/streaming_jobs/records?job_id=u0_build: HTTP 503, not a Kylin answer), so '
+               'whether it took effect is unknown: it was not sent again, and may have been applied')
+    for action, changed in ((None, False), ('RESTART', True)):
+        reported = [job('m0_build', action, changed, error=unknown, before='STARTING')]
+        assert oracle.check(run(sc, actions, moves, reported, failed=True, msg=unknown)) == [], action
+    silent = [job('m0_build', None, False, error='RESTART not applied after 1 attempts', before='STARTING')]
+    found = names(oracle.check(run(sc, actions, moves, silent, failed=True, msg='RESTART not applied after 1 attempts')))
+    assert found == ['changed_is_true', 'result_is_true'], found
+
+
 def test_a_start_refused_because_someone_else_started_it_is_no_change():
     sc = scenario(models=('m0',), job_types=('build',), rival=None)
     actions = [act('m0_build', 'START', T0 + 100, user=oracle.RIVAL_USER),

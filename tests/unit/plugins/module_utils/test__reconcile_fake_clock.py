@@ -10,7 +10,7 @@ one job's work plus the read lag (docs/design.md §4).
 
 import pytest
 
-from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinTransportError
+from ansible_collections.kylin.streaming.plugins.module_utils._errors import KylinResponseError, KylinTransportError
 from ansible_collections.kylin.streaming.plugins.module_utils._job_options import JobOptions
 from ansible_collections.kylin.streaming.plugins.module_utils._reconcile import JobReconciler
 from ansible_collections.kylin.streaming.plugins.module_utils._timing import StopQueue
@@ -170,6 +170,46 @@ def test_evidence_2_a_launch_under_way_is_not_a_lost_restart(fault, resends):
     # The job really runs its new launch when the task says so.
     assert kylin.jobs['a_build'].status == 'RUNNING' and kylin.jobs['a_build'].records[-2][0] == 'STOP'
     assert any('was lost' in w for w in reconciler.warnings)
+
+
+def unreadable_history(kylin, failures):
+    """``GET /records`` answers a proxy's 503 ``failures`` times (None: always), then the history."""
+    answer, calls = kylin.records, []
+
+    def records(job_id):
+        calls.append(job_id)
+        if failures is None or len(calls) <= failures:
+            raise KylinResponseError('GET .../records?job_id=%s: HTTP 503, not a Kylin answer (text/html)' % job_id,
+                                     method='GET', status=503)
+        return answer(job_id)
+    kylin.records = records
+    return calls
+
+
+@pytest.mark.parametrize('failures', [3, None])
+def test_a_lost_restart_whose_history_cannot_be_read_is_never_sent_again(failures):
+    """A RESTART of a STARTING job whose answer was lost needs the job's history (the list cannot tell it from the
+    launch under way). A failed history read is tried again, like a failed poll (four requests in all, retries 0);
+    while none answers, nothing tells whether the RESTART took effect: the job fails saying it may have been
+    applied, and it is not sent again (a second RESTART), nor reported as not applied."""
+    clock = Clock()
+    kylin = FakeKylin(clock, kill=0.05, start_work=0.0, start_delay=0.1, timeout=2)
+    kylin.add('a_build', 'STARTING', until=1.5)
+    kylin.faults = ['lost']
+    calls = unreadable_history(kylin, failures)
+    dummy, result = converge(kylin, clock, retries=0, job_ids=['a_build'], state='restarted', poll_interval=0.3)
+    kylin._until(clock() + 60)
+    assert kylin.actions(action='RESTART') == [('a_build', 'RESTART')]
+    assert [p[1:] for p in kylin.puts] == [('RESTART', ['a_build'])]
+    job = result['jobs'][0]
+    if failures is not None:
+        assert len(calls) == failures + 1
+        assert not result['failed'], result['msg']
+        assert job['action'] == 'RESTART' and job['changed'] and job['status'] == 'RUNNING'
+    else:
+        assert len(calls) == 4
+        assert result['failed'] and 'may have been applied' in job['error'] and 'HTTP 503' in job['error']
+        assert 'not applied' not in job['error']
 
 
 def test_a_write_held_behind_an_epoch_take_over_is_followed_not_resent():
