@@ -464,6 +464,12 @@ def check_stop_undone(loop, track):
     elif status in (RUNNING, STARTING) and contradiction_proven(track, loop.timing['read_lag_seconds']):
         seen = track.seen()
         records = loop.waiter.records(track.id)
+        if records and status == RUNNING and records[0].get('action') in (STOP, ERROR):
+            # The history (the metadata database, never behind) ends with a stop, but a RUNNING writes a START
+            # record: the row comes from a node that has not caught up (docs/kylin-api.md §11.5), or the job
+            # stopped between the two reads. Neither proves anything against the STOP: read again.
+            track.history_agrees(seen)
+            return
         if not (records is not None and stop_undone(records, track.acted_at, seen)):
             return
         why = ('STOP took effect, then the job was %s again without a stop in its history since (GET /records): '
@@ -472,7 +478,13 @@ def check_stop_undone(loop, track):
         relaunching, then = False, ' once it is RUNNING' if status == STARTING else ''
     else:
         return
-    if check_count(loop, track, track.stop_undone(why, relaunching)):
+    # The launch that undid it is most likely an epoch take-over's relaunch, and the take-over may still be under
+    # way: a STOP sent now would be held behind it, after any write of this task still held there (what looked
+    # like the STOP's effect may have been the take-over's kill). So the resend waits one quiet spell (the
+    # follow's), for such a write to land first (docs/kylin-api.md §11.2).
+    timing = loop.timing
+    quiet = max(work_per_job(STOP, timing), timing['kill_seconds']) + timing['read_lag_seconds'] + FOLLOW_MARGIN
+    if check_count(loop, track, track.stop_undone(why, relaunching, not_before=loop.clock() + quiet)):
         loop.warn('%s: %s; sending it again%s' % (track.id, why, then))
 
 

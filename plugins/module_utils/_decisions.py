@@ -105,6 +105,7 @@ class JobTrack:
         self.undone = False          # the last action took effect, then a launch undid it (a lost STOP)
         self.relaunching = False     # ... and that launch is still under way behind an ERROR it will overwrite
         self.relaunch_view = None    # the ERROR view that showed it (a Seen): older views do not end the wait
+        self.resend_at = None        # ... and nothing is sent to it again before then
         self.resent = []             # [{action, reason}]: every write sent again after a lost or refused answer
         self.restart_for_params = False
         self.params_changes = {}
@@ -216,6 +217,7 @@ class JobTrack:
         self.changed = True
         self.unsettled = None
         self.undone = self.relaunching = False
+        self.resend_at = None
         self.sent_at = now if sent_at is None else sent_at
         self.acted_at = now
         self.seen_at = now
@@ -243,19 +245,27 @@ class JobTrack:
         if at is not None and self.actions:
             self.newest_since = max(self.newest_since or at, at)
 
+    def history_agrees(self, seen):
+        """The job's history, read just after the view ``seen``, ends with what the last action writes: that view,
+        and any older one, is no proof against the action (``contradiction_proven``)."""
+        if seen.modified is not None:
+            self.agreed = max(self.agreed or seen.modified, seen.modified)
+
     def not_applied(self, action, why):
         """A PUT of ``action`` whose outcome was unknown showed no sign of it: it may be sent again. Returns the count."""
         self.uncertain_puts += 1
         self.unsettled = (action, why)
         return self.uncertain_puts
 
-    def stop_undone(self, why, relaunching=False):
+    def stop_undone(self, why, relaunching=False, not_before=None):
         """The STOP this task saw take effect was undone by a launch (docs/kylin-api.md §3.3): it stays in
         ``actions`` (Kylin applied it), the job is decided afresh, and a STOP sent now is a resend.
-        ``relaunching``: the launch is still under way behind an ERROR, and is awaited. Returns the count of
-        this job's writes that did not take."""
+        ``relaunching``: the launch is still under way behind an ERROR, and is awaited. ``not_before``: nothing
+        is sent to the job before then (this machine's clock). Returns the count of this job's writes that did
+        not take."""
         self.undone = True
         self.relaunching = relaunching
+        self.resend_at = not_before
         self.relaunch_view = self.seen() if relaunching else None
         return self.not_applied(self.last_action, why)
 
@@ -437,6 +447,9 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0, rest
     last = track.last_effective
     if track.relaunching:
         # A STOP that landed on a launch left this ERROR, which the launch's RUNNING will overwrite.
+        return HOLD_STEP
+    if track.undone and track.resend_at is not None and now < track.resend_at and track.status in (RUNNING, STARTING):
+        # A STOP undone by a launch is sent again once a write still held behind a take-over has had time to land.
         return HOLD_STEP
 
     if state == RESTARTED and restart_method == GRACEFUL_RESTART and not ({START, RESTART} & set(track.actions)):

@@ -342,6 +342,61 @@ CASES = [
             'false, "state": "restarted", "timeout": 10, "timing": {"end_of_run_kill": true, "kill": 21.0, '
             '"start_delay": 2.0, "start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.2}, "wait_timeout": 12}')),
     Case(
+        name='a-stop-whose-history-is-newer-than-a-lagging-running',
+        why='state: stopped; the STOP is refused twice (the epoch moved), then answered KE-010021002 and held behind '
+            'an epoch take-over that kills and relaunches the job; the take-over\'s kill reads like the STOP\'s '
+            'effect, and the held STOP then stops the relaunched run (a STOP record). A node that has not caught '
+            'up still shows the relaunch RUNNING, a newer run than the kill: but the job\'s history (the metadata '
+            'database, never behind) ends with the STOP, and a RUNNING writes a START record, so that row lags. '
+            'The task reads again: the job is STOPPED.',
+        found='make soak, seed 552254223 (26184da61bdd)',
+        before='engine (main 0cbed19): took the lagging RUNNING for a restart by someone else and failed the job "is '
+               'RUNNING again after STOP (started again by someone else?)"',
+        scenario=Scenario.from_json(
+            '{"batch_size": 0, "broken": [], "faults": {"drop_rate": 0.05, "epoch_moved": 2, "error_count": 0, '
+            '"error_rate": 0.0, "errors": "", "held": 1, "json_503": false, "late": 0, "lost": 0, '
+            '"metadata_unreachable": 0, "nodes": 2, "owner_down": 0.0, "owner_unreachable": 1, "proxy_502": 0, '
+            '"seed": 514, "stall_rate": 0.0, "transfer_failed": 0, "unbound": false}, "force": false, '
+            '"force_after": 1, "job_ids": null, "job_types": ["build", "merge"], "jobs": [{"fail_launch": false, '
+            '"initial": "STOPPED", "model": "m0", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "STOPPED", "model": "m0", "retry": false, "type": "merge"}, {"fail_launch": false, '
+            '"initial": "STOPPED", "model": "m1", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "STOPPING", "model": "m1", "retry": false, "type": "merge"}, {"fail_launch": false, '
+            '"initial": "RUNNING", "model": "m2", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "RUNNING", "model": "m2", "retry": false, "type": "merge"}, {"fail_launch": false, '
+            '"initial": "STOPPED", "model": "m3", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "ERROR", "model": "m3", "retry": false, "type": "merge"}], "models": ["m0", "m2"], '
+            '"poll_interval": 0.05, "restart_method": "kylin", "retries": 3, "rival": null, "settle_on_write": '
+            'false, "state": "stopped", "timeout": 10, "timing": {"end_of_run_kill": false, "kill": 21.0, '
+            '"start_delay": 2.0, "start_work": 1.0, "stop_delay": 1.0, "stop_work": 0.0}, "wait_timeout": 60}')),
+    Case(
+        name='a-stop-undone-by-a-take-over-relaunch-waits-for-the-held-stop',
+        why='state: stopped; the STOP is answered KE-010021002 and held behind an epoch take-over. Its kill of the '
+            'first job reads like the STOP\'s effect, then its relaunch RUNNING with no stop since in the history: '
+            'a STOP undone by a launch, to be sent again. But the take-over goes on (the next job\'s kill) and the '
+            'held STOP lands when it ends: a STOP sent at once is held too and lands on the stopping job, a second '
+            'STOP. The resend waits one quiet spell (a kill, the read lag, a margin); by then the held STOP has '
+            'stopped the job.',
+        found='make soak, seed 552254223 (4f0f1068ac18)',
+        before='engine (main 0cbed19): sent the STOP again at once; both were applied (STOP, STOP)',
+        scenario=Scenario.from_json(
+            '{"batch_size": 0, "broken": [], "faults": {"drop_rate": 0.0, "epoch_moved": 2, "error_count": 0, '
+            '"error_rate": 0.0, "errors": "", "held": 1, "json_503": false, "late": 0, "lost": 0, '
+            '"metadata_unreachable": 0, "nodes": 2, "owner_down": 0.0, "owner_unreachable": 1, "proxy_502": 1, '
+            '"seed": 514, "stall_rate": 0.0, "transfer_failed": 0, "unbound": false}, "force": false, '
+            '"force_after": 1, "job_ids": null, "job_types": ["build", "merge"], "jobs": [{"fail_launch": false, '
+            '"initial": "STOPPED", "model": "m0", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "STOPPED", "model": "m0", "retry": false, "type": "merge"}, {"fail_launch": false, '
+            '"initial": "STOPPED", "model": "m1", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "STOPPING", "model": "m1", "retry": false, "type": "merge"}, {"fail_launch": false, '
+            '"initial": "RUNNING", "model": "m2", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "RUNNING", "model": "m2", "retry": false, "type": "merge"}, {"fail_launch": false, '
+            '"initial": "STOPPED", "model": "m3", "retry": false, "type": "build"}, {"fail_launch": false, '
+            '"initial": "ERROR", "model": "m3", "retry": false, "type": "merge"}], "models": ["m0", "m2"], '
+            '"poll_interval": 0.05, "restart_method": "kylin", "retries": 3, "rival": null, "settle_on_write": '
+            'false, "state": "stopped", "timeout": 10, "timing": {"end_of_run_kill": false, "kill": 21.0, '
+            '"start_delay": 2.0, "start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.0}, "wait_timeout": 60}')),
+    Case(
         name='a-running-job-a-take-over-left-in-a-launching-error',
         why='state: started; a job RUNNING when the task began is killed and relaunched by an epoch take-over, and the '
             'launch fails (launching error). It is no longer converged: the task STARTs it, once, and is right to.',

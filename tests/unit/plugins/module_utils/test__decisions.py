@@ -170,6 +170,34 @@ def test_a_stop_that_met_a_launch_ends_its_hold_when_the_launch_runs():
     assert not t.relaunching
 
 
+def test_a_stop_undone_by_a_launch_is_sent_again_after_a_quiet_spell():
+    t = track('RUNNING', last_modified=1000)
+    t.applied(J.STOP, 1.0)
+    t.observe(row('RUNNING', yarn_app_id='application_1_0002', last_modified=3000), 2.0)
+    t.stop_undone('the launch undid it', not_before=5.0)
+    # A STOP still held behind the take-over may land meanwhile: nothing is sent before 5.0.
+    assert J.decide(t, J.STOPPED_STATE, now=3.0) == J.HOLD_STEP
+    assert J.decide(t, J.STOPPED_STATE, now=5.0) == J.act(J.STOP)
+    # It landed: STOPPING, then STOPPED, and no STOP is sent again.
+    t.observe(row('STOPPING', last_modified=4000), 4.0)
+    assert J.decide(t, J.STOPPED_STATE, now=4.5) == J.SETTLE_STEP
+    t.observe(row('STOPPED', last_modified=4500), 4.6)
+    assert J.decide(t, J.STOPPED_STATE, now=6.0) == J.DONE_STEP
+
+
+def test_a_lagging_running_older_than_the_history_is_no_proof_against_a_stop():
+    t = track('RUNNING', last_modified=1000)
+    t.applied(J.STOP, 1.0)
+    t.observe(row('RUNNING', yarn_app_id='application_1_0002', last_modified=3000), 2.0)
+    assert J.contradiction_proven(t, 5.0)
+    # The history read just after ends with a STOP: that row, and any older, lags.
+    t.history_agrees(t.seen())
+    assert not J.contradiction_proven(t, 5.0)
+    assert J.decide(t, J.STOPPED_STATE, read_lag=5.0) == J.SETTLE_STEP
+    t.observe(row('RUNNING', yarn_app_id='application_1_0003', last_modified=5000), 3.0)
+    assert J.contradiction_proven(t, 5.0)
+
+
 def test_stopping_job_is_started_once_stopped():
     t = track('STOPPING')
     assert J.decide(t, J.STARTED) == J.HOLD_STEP
