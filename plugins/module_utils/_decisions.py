@@ -10,7 +10,14 @@ it only through its methods, and the functions here read it and never write to i
 import that reaches ``requests``: everything here is testable without a server.
 """
 
-from ansible_collections.kylin.streaming.plugins.module_utils._evidence import Seen, advanced, older, record_after, stale_run
+from ansible_collections.kylin.streaming.plugins.module_utils._evidence import (
+    Seen,
+    advanced,
+    newer_view,
+    older,
+    record_after,
+    stale_run,
+)
 from ansible_collections.kylin.streaming.plugins.module_utils._rows import job_type, retry_enabled
 
 # Desired states
@@ -106,6 +113,7 @@ class JobTrack:
         self.relaunching = False     # ... and that launch is still under way behind an ERROR it will overwrite
         self.relaunch_view = None    # the ERROR view that showed it (a Seen): older views do not end the wait
         self.resend_at = None        # ... and nothing is sent to it again before then
+        self.launch_behind_error = False  # read ERROR right after STARTING: a STOP met the launch, which goes on
         self.resent = []             # [{action, reason}]: every write sent again after a lost or refused answer
         self.restart_for_params = False
         self.params_changes = {}
@@ -190,6 +198,13 @@ class JobTrack:
             # the launch came (RUNNING, STARTING) or failed (launching_error); an older view (a node that has
             # not caught up, showing the run before the kill) is neither
             self.relaunching = False
+        # STARTING, then ERROR in a newer view without a launching error: someone's STOP met the launch before
+        # YARN knew it, and the launch goes on; its RUNNING will overwrite the ERROR (docs/kylin-api.md §3.3).
+        if after.status == ERROR and not after.launching_error:
+            self.launch_behind_error = self.launch_behind_error or (
+                before.status == STARTING and bool(newer_view(after, before)))
+        else:
+            self.launch_behind_error = False
         if row.get('job_status') == STOPPING:
             if self.stopping_since is None:
                 self.stopping_since = asked
@@ -220,12 +235,20 @@ class JobTrack:
         self.resend_at = None
         self.sent_at = now if sent_at is None else sent_at
         self.acted_at = now
-        self.seen_at = now
-        self.answered_at = now
         assumed = {START: STARTING, RESTART: STARTING, STOP: STOPPING, FORCE_STOP: STOPPED}[action]
         row = dict(self.row, job_status=assumed)
         if action in (START, RESTART):
             row['launching_error'] = False
+        # The assumed row is "read" now: its newest record must keep its own time. FORCE_STOP and RESTART wrote a
+        # STOP record inside the request (by now); START and STOP wrote none, so the last record read is aged by the
+        # time since that read. A record of the next read is then newer than this one only if it really is.
+        age = row.get('last_status_duration')
+        if action in (FORCE_STOP, RESTART):
+            row['last_status_duration'] = 0
+        elif age is not None and self.answered_at is not None:
+            row['last_status_duration'] = age + int(round(max(0.0, now - self.answered_at) * 1000))
+        self.seen_at = now
+        self.answered_at = now
         self.row = row
         if action == STOP:
             self.stopping_since = now
@@ -511,8 +534,9 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0, rest
     if status == STOPPED:
         return DONE_STEP
     if status == ERROR:
-        # Kylin relaunches ERROR jobs whose params enable retries; only FORCE_STOP makes them STOPPED.
-        return act(FORCE_STOP) if retry_enabled(track.row, global_retry) else DONE_STEP
+        # Kylin relaunches ERROR jobs whose params enable retries, and a launch under way overwrites an ERROR
+        # a STOP wrote on it: only FORCE_STOP (which kills the driver) makes them STOPPED.
+        return act(FORCE_STOP) if retry_enabled(track.row, global_retry) or track.launch_behind_error else DONE_STEP
     if status == RUNNING:
         return act(FORCE_STOP if force else STOP)
     if status == STARTING:

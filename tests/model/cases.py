@@ -397,6 +397,35 @@ CASES = [
             'false, "state": "stopped", "timeout": 10, "timing": {"end_of_run_kill": false, "kill": 21.0, '
             '"start_delay": 2.0, "start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.0}, "wait_timeout": 60}')),
     Case(
+        name='a-start-dropped-after-a-force-stop-is-no-start',
+        why='A graceful restart with force_after: the STOP, then a FORCE_STOP whose kill waits for the node\'s lock; '
+            'the START sent once it answered is dropped before it reaches Kylin. The row the task assumed after the '
+            'FORCE_STOP must date its newest record to that request (Kylin wrote the STOP record inside it): the '
+            'STOPPED read next shows no START, and the START is sent again.',
+        found='make soak, seed 552254223 (after cb5f949)',
+        before='engine (main cb5f949): the assumed row kept the record age read before the FORCE_STOP, counted from '
+               'its answer, so the FORCE_STOP\'s STOP record looked newer than the START: "started, then ended", '
+               'and the job failed "became STOPPED while this task waited for RUNNING"',
+        scenario=Scenario.from_json(
+            '{"batch_size": 2, "broken": [], "faults": {"drop_rate": 0.1, "epoch_moved": 0, "error_count": 0, '
+            '"error_rate": 0.0, "errors": "", "held": 1, "json_503": false, "late": 1, "lost": 0, '
+            '"metadata_unreachable": 0, "nodes": 1, "owner_down": 0.0, "owner_unreachable": 0, "proxy_502": 2, '
+            '"seed": 3798, "stall_rate": 0.0, "transfer_failed": 0, "unbound": false}, "force": false, '
+            '"force_after": 1, "job_ids": ["m0_build", "m1_merge", "m3_build", "m2_merge", "m2_build", '
+            '"m1_build", "m3_merge", "m0_merge"], "job_types": ["build", "merge"], "jobs": [{"fail_launch": '
+            'false, "initial": "STARTING", "model": "m0", "retry": false, "type": "build"}, {"fail_launch": '
+            'false, "initial": "LAUNCHING_ERROR", "model": "m0", "retry": false, "type": "merge"}, '
+            '{"fail_launch": false, "initial": "ERROR", "model": "m1", "retry": false, "type": "build"}, '
+            '{"fail_launch": false, "initial": "STOPPED", "model": "m1", "retry": false, "type": "merge"}, '
+            '{"fail_launch": false, "initial": "RUNNING", "model": "m2", "retry": false, "type": "build"}, '
+            '{"fail_launch": false, "initial": "ERROR", "model": "m2", "retry": true, "type": "merge"}, '
+            '{"fail_launch": false, "initial": "LAUNCHING_ERROR", "model": "m3", "retry": true, "type": "build"}, '
+            '{"fail_launch": false, "initial": "RUNNING", "model": "m3", "retry": false, "type": "merge"}], '
+            '"models": null, "poll_interval": 0.1, "restart_method": "graceful", "retries": 3, "rival": null, '
+            '"settle_on_write": false, "state": "restarted", "timeout": 2, "timing": {"end_of_run_kill": false, '
+            '"kill": 21.0, "start_delay": 2.0, "start_work": 0.0, "stop_delay": 60.0, "stop_work": 0.2}, '
+            '"wait_timeout": 60}')),
+    Case(
         name='a-running-job-a-take-over-left-in-a-launching-error',
         why='state: started; a job RUNNING when the task began is killed and relaunched by an epoch take-over, and the '
             'launch fails (launching error). It is no longer converged: the task STARTs it, once, and is right to.',

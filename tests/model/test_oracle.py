@@ -119,6 +119,18 @@ def test_a_launch_under_way_when_a_stopped_task_ended_fails_promise_1():
     assert names(oracle.check(run(sc, actions, late, reported))) == ['ends_in_desired_state']
 
 
+def test_a_launch_hidden_by_another_controllers_stop_is_not_the_tasks_to_see():
+    """Another controller's STOP met the job while it was being launched (ERROR, the launch goes on); the task, whose
+    reads began after, applied nothing to it: excused. Had the task stopped it itself, it would not be."""
+    sc = scenario('stopped', ('STARTING', 'STOPPED', 'STOPPED', 'STOPPED'), models=('m0',), job_types=('build',))
+    rival = [act('m0_build', 'STOP', T0 + 50, user=oracle.RIVAL_USER, before='STARTING', after='ERROR')]
+    moves = [move('m0_build', 'ERROR', T0 + 50, 'STOP'), move('m0_build', 'RUNNING', T1 + 300, 'launch')]
+    assert oracle.check(run(sc, rival, moves, [job('m0_build', None, False, 'ERROR', before='ERROR')])) == []
+    ours = [act('m0_build', 'STOP', T0 + 50, before='STARTING', after='ERROR')]
+    found = names(oracle.check(run(sc, ours, moves, [job('m0_build', 'STOP', True, 'ERROR', before='STARTING')])))
+    assert found == ['ends_in_desired_state'], found
+
+
 def test_a_stop_lost_on_a_launch_with_its_answer_may_count_either_way():
     """A held STOP landed on the take-over's relaunch (STOPPING, no record), its answer lost, and the launch's RUNNING
     overwrote it: nothing shows it was applied, so the task may not count it; sent again, the second one counts."""

@@ -8,6 +8,7 @@ import copy
 import pytest
 
 from ansible_collections.kylin.streaming.plugins.module_utils import _decisions as J
+from ansible_collections.kylin.streaming.plugins.module_utils._evidence import APPLIED, NO_SIGN, verdict
 from ansible_collections.kylin.streaming.plugins.module_utils._rows import RETRY_PARAM, retry_enabled
 
 
@@ -196,6 +197,45 @@ def test_a_lagging_running_older_than_the_history_is_no_proof_against_a_stop():
     assert J.decide(t, J.STOPPED_STATE, read_lag=5.0) == J.SETTLE_STEP
     t.observe(row('RUNNING', yarn_app_id='application_1_0003', last_modified=5000), 3.0)
     assert J.contradiction_proven(t, 5.0)
+
+
+@pytest.mark.parametrize('force', [False, True])
+def test_an_error_right_after_starting_hides_a_launch_and_is_force_stopped(force):
+    # Someone's STOP met the launch before YARN knew it: ERROR, and the launch goes on (docs/kylin-api.md §3.3).
+    t = track('STARTING', last_modified=1000, yarn_app_id='')
+    t.observe(row('ERROR', yarn_app_id='', last_modified=2000), 1)
+    assert J.decide(t, J.STOPPED_STATE, force=force) == J.act(J.FORCE_STOP)
+    # A launch that failed lists launching_error: stopped for good.
+    t = track('STARTING', last_modified=1000, yarn_app_id='')
+    t.observe(row('ERROR', yarn_app_id='', launching_error=True, last_modified=2000), 1)
+    assert J.decide(t, J.STOPPED_STATE, force=force) == J.DONE_STEP
+    # An older view (a node that has not caught up) after the STARTING proves nothing: an ERROR of before.
+    t = track('STARTING', last_modified=2000, yarn_app_id='')
+    t.observe(row('ERROR', yarn_app_id='', last_modified=1000), 1)
+    assert J.decide(t, J.STOPPED_STATE, force=force) == J.DONE_STEP
+    # An ERROR after RUNNING (a runtime failure) hides nothing.
+    t = track('RUNNING', last_modified=1000)
+    t.observe(row('ERROR', yarn_app_id='', last_modified=2000), 1)
+    assert J.decide(t, J.STOPPED_STATE, force=force) == J.DONE_STEP
+
+
+def test_the_row_assumed_after_a_force_stop_dates_its_record_to_the_request():
+    # Read at 5.6 s STOPPING, its newest record (the run's START) 1.8 s old; FORCE_STOP sent at 5.7 s, answered at
+    # 7.16 s (the kill waited for the node's lock): Kylin wrote its STOP record inside the request.
+    t = J.JobTrack(row('STOPPING', last_status_duration=1800, last_modified=1000), asked=5.6, answered=5.65)
+    t.applied(J.FORCE_STOP, 7.16, sent_at=5.7)
+    snapshot = t.seen()
+    # A START sent next, its answer lost; a read at 7.2 s shows that STOP record (written at about 7.155 s):
+    # no sign of the START. (The record read at 5.6 s, dated from 7.16 s, made it look newer: "started, then ended".)
+    after = J.Seen(row('STOPPED', last_status_duration=50, last_modified=2000), 7.2, 7.21)
+    assert verdict('START', snapshot, after)[0] == NO_SIGN
+    # A START that ran and ended since writes records after that: those are newer.
+    later = J.Seen(row('STOPPED', last_status_duration=50, last_modified=3000), 9.2, 9.21)
+    assert verdict('START', snapshot, later)[0] == APPLIED
+    # START and STOP write no record inside the request: the record read before keeps its time.
+    t = J.JobTrack(row('RUNNING', last_status_duration=1800, last_modified=1000), asked=5.6, answered=5.65)
+    t.applied(J.STOP, 7.16, sent_at=5.7)
+    assert abs(t.seen().record[1] - (5.65 - 1.8)) < 0.002
 
 
 def test_stopping_job_is_started_once_stopped():
