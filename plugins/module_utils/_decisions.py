@@ -113,6 +113,7 @@ class JobTrack:
         self.relaunching = False     # ... and that launch is still under way behind an ERROR it will overwrite
         self.relaunch_view = None    # the ERROR view that showed it (a Seen): older views do not end the wait
         self.resend_at = None        # ... and nothing is sent to it again before then
+        self.undone_seen = None      # ... and the newest view (last_modified) read since: older ones lag
         self.launch_behind_error = False  # read ERROR right after STARTING: a STOP met the launch, which goes on
         self.resent = []             # [{action, reason}]: every write sent again after a lost or refused answer
         self.restart_for_params = False
@@ -187,6 +188,8 @@ class JobTrack:
             self.agreed = max(self.agreed or after.modified, after.modified)
         if after.record is not None:
             self.record_seen(after.record[0])
+        if self.undone and after.modified is not None:
+            self.undone_seen = max(self.undone_seen or after.modified, after.modified)
         self.seen_at = asked
         self.answered_at = after.answered
         if row.get('job_status') == STARTING and not self.actions:
@@ -232,7 +235,7 @@ class JobTrack:
         self.changed = True
         self.unsettled = None
         self.undone = self.relaunching = False
-        self.resend_at = None
+        self.resend_at = self.undone_seen = None
         self.sent_at = now if sent_at is None else sent_at
         self.acted_at = now
         assumed = {START: STARTING, RESTART: STARTING, STOP: STOPPING, FORCE_STOP: STOPPED}[action]
@@ -289,6 +292,7 @@ class JobTrack:
         self.undone = True
         self.relaunching = relaunching
         self.resend_at = not_before
+        self.undone_seen = self.seen().modified
         self.relaunch_view = self.seen() if relaunching else None
         return self.not_applied(self.last_action, why)
 
@@ -470,6 +474,10 @@ def decide(track, state, force=False, force_after=None, wait=True, now=0.0, rest
     last = track.last_effective
     if track.relaunching:
         # A STOP that landed on a launch left this ERROR, which the launch's RUNNING will overwrite.
+        return HOLD_STEP
+    modified = track.seen().modified
+    if track.undone and track.undone_seen is not None and modified is not None and modified < track.undone_seen:
+        # Older than a view read since the STOP was undone (the launch's RUNNING): a node that has not caught up.
         return HOLD_STEP
     if track.undone and track.resend_at is not None and now < track.resend_at and track.status in (RUNNING, STARTING):
         # A STOP undone by a launch is sent again once a write still held behind a take-over has had time to land.

@@ -426,6 +426,27 @@ CASES = [
             '"kill": 21.0, "start_delay": 2.0, "start_work": 0.0, "stop_delay": 60.0, "stop_work": 0.2}, '
             '"wait_timeout": 60}')),
     Case(
+        name='a-stop-undone-by-a-launch-is-not-stopped-by-a-lagging-error',
+        why='state: stopped; the STOP (answered KE-010021002, held) lands on an epoch take-over\'s relaunch before YARN '
+            'knows it: ERROR, and the launch goes on. The task waits for the launch, reads it RUNNING, and while the '
+            'resend waits its quiet spell, a node that has not caught up shows the ERROR again: an older view than '
+            'the RUNNING read since, no stop. The STOP is sent again, once, and the job is STOPPED.',
+        found='make soak, seed 552254223 (after a080a4f)',
+        before='engine (main a080a4f): took the lagging ERROR for the job stopped and reported success; the job was '
+               'RUNNING',
+        scenario=Scenario.from_json(
+            '{"batch_size": 0, "broken": [], "faults": {"drop_rate": 0.0, "epoch_moved": 0, "error_count": 0, '
+            '"error_rate": 0.0, "errors": "", "held": 1, "json_503": false, "late": 0, "lost": 0, '
+            '"metadata_unreachable": 0, "nodes": 2, "owner_down": 0.0, "owner_unreachable": 1, "proxy_502": 0, '
+            '"seed": 164, "stall_rate": 0.3, "transfer_failed": 0, "unbound": false}, "force": false, '
+            '"force_after": 0, "job_ids": ["m0_build", "m0_merge"], "job_types": ["build", "merge"], "jobs": '
+            '[{"fail_launch": false, "initial": "RUNNING", "model": "m0", "retry": false, "type": "build"}, '
+            '{"fail_launch": true, "initial": "STOPPED", "model": "m0", "retry": false, "type": "merge"}], '
+            '"models": null, "poll_interval": 0.05, "restart_method": "kylin", "retries": 3, "rival": null, '
+            '"settle_on_write": false, "state": "stopped", "timeout": 10, "timing": {"end_of_run_kill": true, '
+            '"kill": 0.2, "start_delay": 20.0, "start_work": 0.0, "stop_delay": 1.0, "stop_work": 0.2}, '
+            '"wait_timeout": 60}')),
+    Case(
         name='a-running-job-a-take-over-left-in-a-launching-error',
         why='state: started; a job RUNNING when the task began is killed and relaunched by an epoch take-over, and the '
             'launch fails (launching error). It is no longer converged: the task STARTs it, once, and is right to.',

@@ -186,6 +186,21 @@ def test_a_stop_undone_by_a_launch_is_sent_again_after_a_quiet_spell():
     assert J.decide(t, J.STOPPED_STATE, now=6.0) == J.DONE_STEP
 
 
+def test_after_a_stop_was_undone_an_older_view_is_not_taken_for_stopped():
+    # The STOP met the take-over's launch (ERROR); the launch's RUNNING is read, then a node that has not caught
+    # up shows the ERROR again: that is no stop, and the STOP is sent again once the job reads RUNNING.
+    t = track('RUNNING', last_modified=1000)
+    t.applied(J.STOP, 1.0)
+    t.observe(row('ERROR', yarn_app_id='', last_modified=3000), 2.0)
+    t.stop_undone('the STOP landed on a launch', relaunching=True)
+    t.observe(row('RUNNING', yarn_app_id='application_1_0002', last_modified=4000), 3.0)
+    assert J.decide(t, J.STOPPED_STATE, now=3.0) == J.act(J.STOP)
+    t.observe(row('ERROR', yarn_app_id='', last_modified=3000), 3.5)
+    assert J.decide(t, J.STOPPED_STATE, now=3.5) == J.HOLD_STEP
+    t.observe(row('RUNNING', yarn_app_id='application_1_0002', last_modified=4000), 4.0)
+    assert J.decide(t, J.STOPPED_STATE, now=4.0) == J.act(J.STOP)
+
+
 def test_a_lagging_running_older_than_the_history_is_no_proof_against_a_stop():
     t = track('RUNNING', last_modified=1000)
     t.applied(J.STOP, 1.0)
