@@ -17,7 +17,8 @@ description:
     O(state=stopped). V(STARTING): waited for V(RUNNING) (and then stopped when O(state=stopped), because a
     STOP sent while a job is starting can be lost). V(STOPPED) and V(ERROR): START when O(state=started);
     nothing when O(state=stopped), except that an V(ERROR) job whose params enable
-    C(kylin.streaming.job-retry-enabled) is force-stopped, as Kylin would otherwise relaunch it.
+    C(kylin.streaming.job-retry-enabled) is force-stopped, as Kylin would otherwise relaunch it, and so is one
+    this task read V(STARTING) just before (someone's STOP met its launch, which goes on).
     V(STOPPING): waited for, then started when O(state=started). O(state=restarted) restarts every
     selected job, whatever its status."
   - Waiting for transitional statuses before acting happens even with O(wait=false), bounded by
